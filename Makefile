@@ -1,0 +1,46 @@
+# Dexem: `make run` serves the demo, `make test` runs the suite (see README).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+STAMP := $(VENV)/.installed
+SHELL := /bin/bash
+
+.PHONY: run test bench lint install migrate worker beat clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@echo "Installing dependencies into $(VENV) (log: $(VENV)/install.log)"
+	$(BIN)/python -m pip install --quiet -e '.[dev]' > $(VENV)/install.log 2>&1 \
+		|| { grep -v '^WARNING: Location' $(VENV)/install.log; exit 1; }
+	$(BIN)/python -c "import django, rest_framework, celery, axes, pytest"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+migrate: install
+	$(BIN)/python manage.py migrate --noinput
+
+run: migrate
+	$(BIN)/python manage.py seed_demo
+	@echo "Serving http://127.0.0.1:$(PORT)/ — log in with one of the demo logins above."
+	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+
+test: install
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+bench: install
+	$(BIN)/python -m bench
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+worker: install
+	$(BIN)/celery -A dexem worker --loglevel=INFO
+
+beat: install
+	$(BIN)/celery -A dexem beat --loglevel=INFO
+
+clean:
+	rm -rf $(VENV) var/staticfiles .pytest_cache

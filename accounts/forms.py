@@ -1,0 +1,115 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.contrib.auth.forms import PasswordChangeForm
+from django.core.exceptions import ValidationError
+
+from accounts.models import User, normalize_email
+from accounts.phones import normalize_e164
+from accounts.roles import Role
+
+
+class PhoneNumbersField(forms.CharField):
+    """One E.164 number a line; stored as a list."""
+
+    widget = forms.Textarea(attrs={"rows": 2, "placeholder": "+33612345678"})
+
+    def prepare_value(self, value: Any) -> Any:
+        if isinstance(value, list):
+            return "\n".join(value)
+        return value
+
+    def to_python(self, value: Any) -> list[str]:  # type: ignore[override]
+        text = super().to_python(value) or ""
+        numbers: list[str] = []
+        for line in text.replace(",", "\n").splitlines():
+            if line.strip():
+                number = normalize_e164(line)
+                if number not in numbers:
+                    numbers.append(number)
+        return numbers
+
+
+class UserDetailsForm(forms.Form):
+    email = forms.EmailField(label="Email (login)", max_length=254)
+    first_name = forms.CharField(max_length=150)
+    last_name = forms.CharField(max_length=150)
+    role = forms.ChoiceField(choices=Role.choices)
+    phone_numbers = PhoneNumbersField(
+        required=False, help_text="One number a line, international format."
+    )
+    organization = forms.CharField(max_length=200, required=False)
+
+    def __init__(self, *args: Any, instance: User | None = None, **kwargs: Any) -> None:
+        self.instance = instance
+        if instance is not None and "initial" not in kwargs:
+            kwargs["initial"] = {
+                "email": instance.email,
+                "first_name": instance.first_name,
+                "last_name": instance.last_name,
+                "role": instance.role,
+                "phone_numbers": instance.phone_numbers,
+                "organization": instance.organization,
+                "is_active": instance.is_active,
+            }
+        super().__init__(*args, **kwargs)
+
+    def clean_email(self) -> str:
+        email = normalize_email(self.cleaned_data["email"])
+        taken = User.objects.filter(email=email)
+        if self.instance is not None:
+            taken = taken.exclude(pk=self.instance.pk)
+        if taken.exists():
+            raise ValidationError("A user with this email already exists.")
+        return email
+
+
+class UserCreateForm(UserDetailsForm):
+    pass
+
+
+class UserEditForm(UserDetailsForm):
+    is_active = forms.BooleanField(required=False, label="Active (may log in)")
+
+
+class ProfileForm(forms.Form):
+    """A User's own details; a plain form so validation never touches the logged-in User."""
+
+    first_name = forms.CharField(max_length=150)
+    last_name = forms.CharField(max_length=150)
+    initials = forms.CharField(
+        max_length=8, required=False, help_text="Derived from your name if left empty."
+    )
+    phone_numbers = PhoneNumbersField(
+        required=False, help_text="One number a line, international format."
+    )
+    organization = forms.CharField(max_length=200, required=False)
+
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+        kwargs.setdefault("initial", {name: getattr(user, name) for name in self.base_fields})
+        super().__init__(*args, **kwargs)
+
+
+class ProfilePictureForm(forms.Form):
+    profile_picture = forms.ImageField()
+
+    def clean_profile_picture(self) -> Any:
+        picture = self.cleaned_data["profile_picture"]
+        if picture.size > settings.PROFILE_PICTURE_MAX_BYTES:
+            raise ValidationError("The picture is too large (2 MB at most).")
+        if (picture.image.format or "").upper() not in {"PNG", "JPEG", "GIF", "WEBP"}:
+            raise ValidationError("Use a PNG, JPEG, GIF or WebP picture.")
+        return picture
+
+
+class PasswordChange(PasswordChangeForm):
+    """Django's form, with the policy's minimum shown to the User."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields[
+            "new_password1"
+        ].help_text = "At least 12 characters; not a common or all-digit password."

@@ -1,0 +1,63 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandParser
+from django.db import transaction
+
+from accounts.models import Client, User
+from accounts.roles import Role
+from accounts.services import client_create, staff_create, user_create
+
+DEMO_PASSWORD = "demo-password-2026"  # noqa: S105 (published demo login, development only)
+DEMO_PEOPLE = [
+    (Role.ADMIN, "Alice", "Martin"),
+    (Role.MANAGER, "Bruno", "Durand"),
+    (Role.ANALYST, "Chloé", "Bernard"),
+]
+
+
+class Command(BaseCommand):
+    help = "Create demo Clients with one User of each role (idempotent) and print the logins."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--clients", type=int, default=1, help="how many demo Clients (default 1)"
+        )
+        parser.add_argument("--calls", type=int, default=2000, help="calls per demo Client")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        clients = max(1, options["clients"])
+        logins: list[tuple[str, str]] = []
+        for index in range(clients):
+            slug = "demo" if index == 0 else f"demo-{index + 1}"
+            with transaction.atomic():
+                client = Client.objects.filter(slug=slug).first() or client_create(
+                    name="Demo Company" if index == 0 else f"Demo Company {index + 1}", slug=slug
+                )
+                for role, first_name, last_name in DEMO_PEOPLE:
+                    email = f"{role}@{slug}.dexem.example"
+                    if not User.objects.filter(email=email).exists():
+                        user_create(
+                            client=client,
+                            email=email,
+                            first_name=first_name,
+                            last_name=last_name,
+                            role=role,
+                            password=DEMO_PASSWORD,
+                        )
+                    logins.append((role, email))
+        dpo_email = "dpo@staff.dexem.example"
+        if not User.objects.filter(email=dpo_email).exists():
+            staff_create(
+                email=dpo_email,
+                group="DPO",
+                first_name="Dana",
+                last_name="Privacy",
+                password=DEMO_PASSWORD,
+            )
+        logins.append(("DPO staff (/admin/)", dpo_email))
+        self.stdout.write(self.style.SUCCESS(f"Demo data ready: {clients} Client(s)."))
+        self.stdout.write("Demo logins (password for all: " + DEMO_PASSWORD + "):")
+        for label, email in logins:
+            self.stdout.write(f"  {label:<20} {email}")

@@ -1,0 +1,165 @@
+from __future__ import annotations
+
+import uuid
+import zoneinfo
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils import timezone
+
+from accounts.roles import Capability, Role, role_has_capability
+from accounts.tenancy import TenantQuerySet
+
+
+def validate_time_zone(value: str) -> None:
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(f"{value!r} is not a known time zone (e.g. Europe/Paris).")
+
+
+class Client(models.Model):
+    """A tenant: a company with a contract whose calls we track."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=60, unique=True)
+    time_zone = models.CharField(
+        max_length=64, default=settings.DEFAULT_CLIENT_TIME_ZONE, validators=[validate_time_zone]
+    )
+    contract_start = models.DateField(default=timezone.localdate)
+    contract_end = models.DateField(null=True, blank=True)
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(contract_end__isnull=True)
+                | models.Q(contract_end__gte=models.F("contract_start")),
+                name="client_contract_ends_after_it_starts",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def tzinfo(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.time_zone)
+
+
+class UserQuerySet(TenantQuerySet["User"]):
+    def admins(self) -> UserQuerySet:
+        return self.filter(role=Role.ADMIN, is_active=True)
+
+
+class UserManager(BaseUserManager.from_queryset(UserQuerySet)):  # type: ignore[misc]
+    use_in_migrations = True
+
+    def get_by_natural_key(self, username: str | None) -> User:
+        return self.get(email=normalize_email(username or ""))
+
+    def create_user(self, email: str, password: str | None = None, **fields: object) -> User:
+        user = self.model(email=normalize_email(email), **fields)
+        user.set_password(password)
+        user.full_clean(exclude=["password"])
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, email: str, password: str | None = None, **fields: object) -> User:
+        fields.update(is_staff=True, is_superuser=True)
+        return self.create_user(email, password, **fields)
+
+
+def normalize_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def derive_initials(first_name: str, last_name: str) -> str:
+    return "".join(part[:1].upper() for part in (first_name, last_name) if part)
+
+
+def profile_picture_path(user: User, filename: str) -> str:
+    # A random name: the file name a User uploads may itself carry personal data.
+    extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else "img"
+    return f"profile-pictures/{user.pk}/{uuid.uuid4().hex}.{extension}"
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """A person of a Client who logs in, or platform staff (no Client, `is_staff`)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    email = models.EmailField("email (login)", unique=True)
+    first_name = models.CharField(max_length=150)
+    last_name = models.CharField(max_length=150)
+    initials = models.CharField(
+        max_length=8, blank=True, help_text="Derived from the name if left empty."
+    )
+    phone_numbers = models.JSONField(default=list, blank=True, help_text="E.164 numbers.")
+    organization = models.CharField(max_length=200, blank=True)
+    profile_picture = models.ImageField(upload_to=profile_picture_path, blank=True)
+    client = models.ForeignKey(
+        Client, null=True, blank=True, on_delete=models.PROTECT, related_name="users"
+    )
+    role = models.CharField(max_length=16, choices=Role.choices, blank=True)
+    is_active = models.BooleanField(default=True)
+    is_staff = models.BooleanField(default=False)
+    date_joined = models.DateTimeField(default=timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS = ["first_name", "last_name"]
+
+    class Meta:
+        ordering = ["last_name", "first_name"]
+        indexes = [models.Index(fields=["client", "role"], name="user_client_role_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=(models.Q(client__isnull=True) & models.Q(role=""))
+                | (models.Q(client__isnull=False) & ~models.Q(role="")),
+                name="user_has_a_role_exactly_when_in_a_client",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(client__isnull=True) | models.Q(is_staff=False),
+                name="staff_belong_to_no_client",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.get_full_name() or self.email
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        if not self.initials:
+            self.initials = derive_initials(self.first_name, self.last_name)
+            update_fields = kwargs.get("update_fields")
+            if update_fields is not None:
+                kwargs["update_fields"] = {*update_fields, "initials"}  # type: ignore[misc]
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+    def get_full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+    def get_short_name(self) -> str:
+        return self.first_name
+
+    def has_capability(self, capability: Capability) -> bool:
+        return (
+            self.is_active
+            and self.client_id is not None
+            and role_has_capability(self.role, capability)
+        )
+
+
+class UserSession(models.Model):
+    """Which session keys belong to a User, so deleting or deactivating a User ends them."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="sessions")
+    session_key = models.CharField(max_length=40, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.session_key[:8]

@@ -1,0 +1,39 @@
+"""Roles and what each may do: the one place that answers "may this User do that?" (SPEC §4)."""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class Role(models.TextChoices):
+    ADMIN = "admin", "Admin"
+    MANAGER = "manager", "Manager"
+    ANALYST = "analyst", "Analyst"
+
+
+class Capability(models.TextChoices):
+    VIEW_CALLS = "view_calls", "See the dashboard, call list and call detail"
+    PLAY_RECORDINGS = "play_recordings", "Play and download recordings and voicemails"
+    EXPORT_CALLS = "export_calls", "Export calls (CSV, Excel)"
+    MANAGE_CONTACT_PRIVACY = "manage_contact_privacy", "Export a Contact's data, request erasure"
+    MANAGE_USERS = "manage_users", "Manage the Users tab"
+    MANAGE_SETTINGS = "manage_settings", "Manage tracking numbers and API keys"
+    VIEW_PRIVACY_CENTRE = "view_privacy_centre", "Read the privacy centre"
+    MANAGE_OWN_PROFILE = "manage_own_profile", "Edit own profile, password, export own data"
+
+
+_EVERYONE = {
+    Capability.VIEW_CALLS,
+    Capability.VIEW_PRIVACY_CENTRE,
+    Capability.MANAGE_OWN_PROFILE,
+}
+
+ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
+    Role.ADMIN: frozenset(Capability),
+    Role.MANAGER: frozenset(_EVERYONE | {Capability.PLAY_RECORDINGS, Capability.EXPORT_CALLS}),
+    Role.ANALYST: frozenset(_EVERYONE),
+}
+
+
+def role_has_capability(role: str | None, capability: Capability) -> bool:
+    return capability in ROLE_CAPABILITIES.get(role or "", frozenset())

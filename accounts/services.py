@@ -1,0 +1,224 @@
+"""Every write of the accounts app (STYLE.md §2): keyword-only, typed, `<entity>_<action>`."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from typing import Any
+
+from django.contrib.auth.models import Group
+from django.contrib.auth.password_validation import validate_password
+from django.contrib.sessions.models import Session
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from accounts.models import Client, User, UserSession, normalize_email
+from accounts.roles import Role
+
+logger = logging.getLogger(__name__)
+
+STAFF_GROUPS = ("DPO", "Support")
+USER_EDITABLE_FIELDS = (
+    "email",
+    "first_name",
+    "last_name",
+    "initials",
+    "phone_numbers",
+    "organization",
+)
+
+
+def client_create(
+    *,
+    name: str,
+    slug: str,
+    contract_start: dt.date | None = None,
+    contract_end: dt.date | None = None,
+    time_zone: str | None = None,
+) -> Client:
+    client = Client(name=name.strip(), slug=slug.strip())
+    if contract_start is not None:
+        client.contract_start = contract_start
+    client.contract_end = contract_end
+    if time_zone:
+        client.time_zone = time_zone
+    client.full_clean()
+    client.save()
+    logger.info("client created", extra={"client_id": str(client.pk)})
+    return client
+
+
+def user_create(
+    *,
+    client: Client,
+    email: str,
+    first_name: str,
+    last_name: str,
+    role: str,
+    password: str | None = None,
+    phone_numbers: list[str] | None = None,
+    organization: str = "",
+) -> User:
+    """A User of `client`. Without a password the account cannot log in until one is set."""
+    if role not in Role.values:
+        raise ValidationError(
+            {"role": f"Unknown role {role!r}; choose one of {', '.join(Role.values)}."}
+        )
+    user = User(
+        client=client,
+        email=normalize_email(email),
+        first_name=first_name.strip(),
+        last_name=last_name.strip(),
+        role=role,
+        phone_numbers=phone_numbers or [],
+        organization=organization.strip(),
+    )
+    _set_password(user, password)
+    user.full_clean(exclude=["password"])
+    user.save()
+    logger.info("user created", extra={"user_id": str(user.pk), "client_id": str(client.pk)})
+    return user
+
+
+def staff_create(
+    *,
+    email: str,
+    group: str,
+    first_name: str = "",
+    last_name: str = "",
+    password: str | None = None,
+    superuser: bool = False,
+) -> User:
+    if group not in STAFF_GROUPS:
+        raise ValidationError({"group": f"Unknown group {group!r}; choose DPO or Support."})
+    with transaction.atomic():
+        user = User(
+            email=normalize_email(email),
+            first_name=first_name.strip() or "Staff",
+            last_name=last_name.strip() or group,
+            is_staff=True,
+            is_superuser=superuser,
+        )
+        _set_password(user, password)
+        user.full_clean(exclude=["password"])
+        user.save()
+        user.groups.add(Group.objects.get(name=group))
+    logger.info("staff created", extra={"user_id": str(user.pk), "group": group})
+    return user
+
+
+def _set_password(user: User, password: str | None) -> None:
+    if password is None:
+        user.set_unusable_password()
+        return
+    validate_password(password, user)
+    user.set_password(password)
+
+
+@transaction.atomic
+def user_update(
+    *, user: User, role: str | None = None, is_active: bool | None = None, **fields: Any
+) -> User:
+    """Change a User's details, role or status; the last active admin of a Client is kept."""
+    unknown = set(fields) - set(USER_EDITABLE_FIELDS)
+    if unknown:
+        raise ValueError(f"user_update cannot change {', '.join(sorted(unknown))}")
+    changed: set[str] = set()
+    for name, value in fields.items():
+        if name == "email":
+            value = normalize_email(value)
+        if getattr(user, name) != value:
+            setattr(user, name, value)
+            changed.add(name)
+    if role is not None and role != user.role:
+        if role not in Role.values:
+            raise ValidationError({"role": f"Unknown role {role!r}."})
+        if user.role == Role.ADMIN:
+            _ensure_another_admin(user, field="role")
+        user.role = role
+        changed.add("role")
+    if is_active is not None and is_active != user.is_active:
+        if not is_active and user.role == Role.ADMIN:
+            _ensure_another_admin(user, field="is_active")
+        user.is_active = is_active
+        changed.add("is_active")
+    if not changed:
+        return user
+    user.full_clean(exclude=["password"])
+    user.save(update_fields=changed)
+    if "is_active" in changed and not user.is_active:
+        user_sessions_end(user=user)
+    logger.info("user updated", extra={"user_id": str(user.pk), "fields": sorted(changed)})
+    return user
+
+
+def _ensure_another_admin(user: User, *, field: str) -> None:
+    if user.client_id is None:
+        return
+    # Locking the Client's admins serialises two concurrent demotions of the last two admins.
+    admins = list(
+        User.objects.select_for_update()
+        .for_client(user.client)
+        .admins()
+        .values_list("pk", flat=True)
+    )
+    if not any(pk != user.pk for pk in admins):
+        message = "This is the last active admin of the account; make another User admin first."
+        raise ValidationError({field: message})
+
+
+@transaction.atomic
+def user_delete(*, user: User) -> None:
+    """Erase a User: their sessions, login-attempt records, picture and row (SPEC §8)."""
+    if user.role == Role.ADMIN and user.is_active:
+        _ensure_another_admin(user, field="user")
+    user_id, client_id = str(user.pk), str(user.client_id)
+    user_sessions_end(user=user)
+    login_records_delete(username=user.email)
+    picture = user.profile_picture
+    user.delete()
+    if picture:
+        transaction.on_commit(lambda: picture.storage.delete(picture.name))
+    logger.info("user deleted", extra={"user_id": user_id, "client_id": client_id})
+
+
+def login_records_delete(*, username: str) -> int:
+    from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+
+    username = normalize_email(username)
+    deleted = 0
+    for model in (AccessAttempt, AccessFailureLog, AccessLog):
+        deleted += model.objects.filter(username=username).delete()[0]
+    return deleted
+
+
+def user_sessions_end(*, user: User, keep_session_key: str | None = None) -> int:
+    sessions = UserSession.objects.filter(user=user)
+    if keep_session_key:
+        sessions = sessions.exclude(session_key=keep_session_key)
+    keys = list(sessions.values_list("session_key", flat=True))
+    Session.objects.filter(session_key__in=keys).delete()
+    sessions.delete()
+    return len(keys)
+
+
+def user_session_register(*, user: User, session_key: str) -> None:
+    UserSession.objects.update_or_create(session_key=session_key, defaults={"user": user})
+
+
+def user_password_change(*, user: User, new_password: str, current_session_key: str | None) -> None:
+    """Set a new password and end every other session of the User (SPEC §4)."""
+    validate_password(new_password, user)
+    user.set_password(new_password)
+    user.save(update_fields=["password"])
+    user_sessions_end(user=user, keep_session_key=current_session_key)
+    logger.info("password changed", extra={"user_id": str(user.pk)})
+
+
+def user_profile_picture_set(*, user: User, picture: Any) -> None:
+    old = user.profile_picture.name if user.profile_picture else None
+    user.profile_picture = picture
+    user.save(update_fields=["profile_picture"])
+    if old and old != user.profile_picture.name:
+        storage = user.profile_picture.storage
+        transaction.on_commit(lambda: storage.delete(old))

@@ -1,0 +1,133 @@
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from axes.models import AccessFailureLog
+from django.conf import settings
+from django.test import Client as Browser
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.lockout import FIRST_LOCKOUT, cooloff_for
+from tests.factories import PASSWORD
+
+
+def _login(browser: Browser, email: str, password: str, **extra: str):
+    return browser.post(reverse("login"), {"username": email, "password": password}, **extra)
+
+
+def test_a_user_logs_in_with_the_email_in_any_case(client, acme_analyst):
+    response = _login(client, acme_analyst.email.upper(), PASSWORD)
+    assert response.status_code == 302 and response.url == "/"
+    assert client.get("/").status_code == 200
+
+
+def test_a_wrong_password_shows_an_error_without_saying_which_part_was_wrong(client, acme_analyst):
+    response = _login(client, acme_analyst.email, "wrong-password-123")
+    assert response.status_code == 200
+    assert "correct email" in response.content.decode().lower()
+
+
+def test_five_failures_lock_the_username_and_address_with_a_429_page(client, acme_analyst):
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        _login(client, acme_analyst.email, "wrong-password-123")
+    response = _login(client, acme_analyst.email, PASSWORD)
+    assert response.status_code == 429
+    assert "Too many failed log-in attempts" in response.content.decode()
+    assert "0:15:00" in response.content.decode()
+
+
+def test_four_failures_do_not_lock(client, acme_analyst):
+    for _ in range(settings.AXES_FAILURE_LIMIT - 1):
+        _login(client, acme_analyst.email, "wrong-password-123")
+    assert _login(client, acme_analyst.email, PASSWORD).status_code == 302
+
+
+def test_the_lock_holds_only_for_that_address(client, acme_analyst):
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        _login(client, acme_analyst.email, "wrong-password-123", REMOTE_ADDR="198.51.100.7")
+    assert (
+        _login(Browser(), acme_analyst.email, PASSWORD, REMOTE_ADDR="198.51.100.8").status_code
+        == 302
+    )
+
+
+def test_a_forged_forwarded_for_header_does_not_escape_the_lock(client, acme_analyst):
+    for attempt in range(settings.AXES_FAILURE_LIMIT):
+        _login(
+            client,
+            acme_analyst.email,
+            "wrong-password-123",
+            HTTP_X_FORWARDED_FOR=f"10.0.0.{attempt}",
+        )
+    response = _login(client, acme_analyst.email, PASSWORD, HTTP_X_FORWARDED_FOR="10.9.9.9")
+    assert response.status_code == 429
+
+
+def test_the_lock_expires_after_fifteen_minutes(client, acme_analyst):
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        _login(client, acme_analyst.email, "wrong-password-123")
+    from axes.models import AccessAttempt
+
+    AccessAttempt.objects.update(attempt_time=timezone.now() - FIRST_LOCKOUT - timedelta(seconds=1))
+    assert _login(client, acme_analyst.email, PASSWORD).status_code == 302
+
+
+def test_repeated_lockouts_last_longer(rf, acme_analyst):
+    request = rf.post("/accounts/login/", {"username": acme_analyst.email})
+    request.axes_ip_address = "203.0.113.5"
+
+    def fail(times: int) -> None:
+        for _ in range(times):
+            AccessFailureLog.objects.create(
+                username=acme_analyst.email,
+                ip_address="203.0.113.5",
+                user_agent="",
+                http_accept="",
+                path_info="/accounts/login/",
+                locked_out=False,
+            )
+
+    fail(5)
+    assert cooloff_for(request) == timedelta(minutes=15)
+    fail(5)
+    assert cooloff_for(request) == timedelta(minutes=30)
+    fail(5)
+    assert cooloff_for(request) == timedelta(minutes=60)
+    fail(100)
+    assert cooloff_for(request) == timedelta(hours=24)
+
+
+def test_login_gives_a_new_session_key(client, acme_analyst):
+    client.get(reverse("login"))
+    client.session["probe"] = 1
+    before = client.session.session_key
+    _login(client, acme_analyst.email, PASSWORD)
+    assert client.session.session_key != before
+
+
+def test_sessions_last_at_most_eight_hours(client, acme_analyst):
+    _login(client, acme_analyst.email, PASSWORD)
+    expiry = client.session.get_expiry_date()
+    assert timedelta(hours=7, minutes=59) < expiry - timezone.now() <= timedelta(hours=8)
+    assert settings.SESSION_SAVE_EVERY_REQUEST is False
+
+
+def test_logout_is_a_post_that_ends_the_session(client, acme_analyst):
+    _login(client, acme_analyst.email, PASSWORD)
+    assert client.get(reverse("logout")).status_code == 405
+    assert client.post(reverse("logout")).status_code == 302
+    assert client.get(reverse("profile")).status_code == 302
+
+
+def test_staff_without_a_client_land_on_the_admin(as_user, db):
+    from tests.factories import StaffFactory
+
+    response = as_user(StaffFactory()).get("/")
+    assert response.status_code == 302 and response.url == reverse("admin:index")
+
+
+@pytest.mark.parametrize("role_fixture", ["acme_admin", "acme_manager", "acme_analyst"])
+def test_every_role_sees_the_dashboard(request, as_user, role_fixture):
+    assert as_user(request.getfixturevalue(role_fixture)).get("/").status_code == 200
