@@ -163,3 +163,46 @@ class UserSession(models.Model):
 
     def __str__(self) -> str:
         return self.session_key[:8]
+
+
+class ApiKeyScope(models.TextChoices):
+    INGEST = "ingest", "Ingest (post calls, upload recordings, read tracking numbers)"
+    READ = "read", "Read (calls, stats, recordings, exports)"
+
+
+class ApiKeyQuerySet(TenantQuerySet["ApiKey"]):
+    def usable(self) -> ApiKeyQuerySet:
+        return self.filter(revoked_at__isnull=True)
+
+
+class ApiKey(models.Model):
+    """A Client's API key. Only a SHA-256 of the secret is stored (it is random, 256 bits)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="api_keys")
+    name = models.CharField(max_length=100)
+    prefix = models.CharField(max_length=16, unique=True, editable=False)
+    secret_hash = models.CharField(max_length=64, editable=False)
+    scopes = models.JSONField(default=list)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = models.Manager.from_queryset(ApiKeyQuerySet)()
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["client", "-created_at"], name="apikey_client_created_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None
+
+    def has_scope(self, scope: str) -> bool:
+        return self.is_active and scope in self.scopes

@@ -11,8 +11,9 @@ from django.contrib.auth.password_validation import validate_password
 from django.contrib.sessions.models import Session
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 
-from accounts.models import Client, User, UserSession, normalize_email
+from accounts.models import ApiKey, ApiKeyScope, Client, User, UserSession, normalize_email
 from accounts.roles import Role
 
 logger = logging.getLogger(__name__)
@@ -222,3 +223,40 @@ def user_profile_picture_set(*, user: User, picture: Any) -> None:
     if old and old != user.profile_picture.name:
         storage = user.profile_picture.storage
         transaction.on_commit(lambda: storage.delete(old))
+
+
+def api_key_create(
+    *, client: Client, name: str, scopes: list[str] | None = None, created_by: User | None = None
+) -> tuple[ApiKey, str]:
+    """A new key for `client`; returns the row and the full key, which is never stored."""
+    from accounts.api_keys import key_generate, secret_hash
+
+    scopes = list(dict.fromkeys(scopes or ApiKeyScope.values))
+    unknown = [scope for scope in scopes if scope not in ApiKeyScope.values]
+    if unknown or not scopes:
+        raise ValidationError({"scopes": f"Choose scopes among {', '.join(ApiKeyScope.values)}."})
+    if not name.strip():
+        raise ValidationError({"name": "Give the key a name."})
+    new = key_generate()
+    api_key = ApiKey(
+        client=client,
+        name=name.strip(),
+        prefix=new.prefix,
+        secret_hash=secret_hash(new.secret),
+        scopes=scopes,
+        created_by=created_by,
+    )
+    api_key.full_clean()
+    api_key.save()
+    logger.info(
+        "api key created", extra={"client_id": str(client.pk), "api_key_id": str(api_key.pk)}
+    )
+    return api_key, new.full
+
+
+def api_key_revoke(*, api_key: ApiKey) -> ApiKey:
+    if api_key.revoked_at is None:
+        api_key.revoked_at = timezone.now()
+        api_key.save(update_fields=["revoked_at"])
+        logger.info("api key revoked", extra={"api_key_id": str(api_key.pk)})
+    return api_key

@@ -26,17 +26,6 @@ from accounts.tenancy import capability_required
 USERS_PER_PAGE = 25
 
 
-def home(request: HttpRequest) -> HttpResponse:
-    if request.user.is_authenticated and request.user.is_staff and request.user.client_id is None:
-        return redirect("admin:index")
-    return _dashboard(request)
-
-
-@capability_required(Capability.VIEW_CALLS)
-def _dashboard(request: HttpRequest) -> HttpResponse:
-    return render(request, "accounts/dashboard.html")
-
-
 # --- Users tab (client admins) -----------------------------------------------------------------
 
 

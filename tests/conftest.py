@@ -15,10 +15,12 @@ from urllib.parse import urlparse
 
 import pytest
 from django.db import connection, connections
+from rest_framework.test import APIClient
 
 from accounts.models import Client, User
 from accounts.roles import Role
-from tests.factories import ClientFactory, UserFactory
+from accounts.services import api_key_create
+from tests.factories import ClientFactory, TrackingNumberFactory, UserFactory
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
@@ -126,6 +128,44 @@ def globex_admin(globex: Client) -> User:
         first_name="Gina",
         last_name="Outsider",
     )
+
+
+@pytest.fixture
+def acme_number(acme):
+    return TrackingNumberFactory(client=acme, number="+33184800001", source="Google Ads")
+
+
+@pytest.fixture
+def globex_number(globex):
+    return TrackingNumberFactory(client=globex, number="+33184809999", source="Print")
+
+
+def _api_client(client_obj: Client, scopes: list[str]) -> APIClient:
+    _, key = api_key_create(client=client_obj, name="provider", scopes=scopes)
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Api-Key {key}")
+    return api
+
+
+@pytest.fixture
+def acme_api(acme: Client) -> APIClient:
+    """Acme's provider: an API key with both scopes."""
+    return _api_client(acme, ["ingest", "read"])
+
+
+@pytest.fixture
+def acme_ingest_api(acme: Client) -> APIClient:
+    return _api_client(acme, ["ingest"])
+
+
+@pytest.fixture
+def acme_read_api(acme: Client) -> APIClient:
+    return _api_client(acme, ["read"])
+
+
+@pytest.fixture
+def globex_api(globex: Client) -> APIClient:
+    return _api_client(globex, ["ingest", "read"])
 
 
 @pytest.fixture

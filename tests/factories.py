@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import factory
+from django.utils import timezone
 
 from accounts.models import Client, User
 from accounts.roles import Role
@@ -39,3 +40,36 @@ class StaffFactory(UserFactory):
     client = None
     role = ""
     is_staff = True
+
+
+class TrackingNumberFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "calls.TrackingNumber"
+
+    client = factory.SubFactory(ClientFactory)
+    number = factory.Sequence(lambda n: f"+3318480{n:04d}")
+    source = "Google Ads"
+    campaign = "Brand"
+
+
+class ContactFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "calls.Contact"
+
+    client = factory.SubFactory(ClientFactory)
+    phone_number = factory.Sequence(lambda n: f"+3361234{n:04d}")
+
+
+class CallFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "calls.Call"
+
+    client = factory.SubFactory(ClientFactory)
+    external_id = factory.Sequence(lambda n: f"ext-{n}")
+    tracking_number = factory.SubFactory(
+        TrackingNumberFactory, client=factory.SelfAttribute("..client")
+    )
+    contact = factory.SubFactory(ContactFactory, client=factory.SelfAttribute("..client"))
+    status = "answered"
+    started_at = factory.LazyFunction(timezone.now)
+    duration_seconds = 60

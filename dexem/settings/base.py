@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "axes",
     "accounts",
+    "calls",
 ]
 
 MIDDLEWARE = [
@@ -237,6 +238,9 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # The schema and its docs page are public: they describe the API, they hold no data.
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_AUTHENTICATION": [],
 }
 
 # --- Logging ----------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ from django.db import transaction
 from accounts.models import Client, User
 from accounts.roles import Role
 from accounts.services import client_create, staff_create, user_create
+from calls.demo import demo_calls_create
 
 DEMO_PASSWORD = "demo-password-2026"  # noqa: S105 (published demo login, development only)
 DEMO_PEOPLE = [
@@ -18,7 +19,7 @@ DEMO_PEOPLE = [
 
 
 class Command(BaseCommand):
-    help = "Create demo Clients with one User of each role (idempotent) and print the logins."
+    help = "Create demo Clients with a User of each role and calls (idempotent); print the logins."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
@@ -58,6 +59,16 @@ class Command(BaseCommand):
             )
         logins.append(("DPO staff (/admin/)", dpo_email))
         self.stdout.write(self.style.SUCCESS(f"Demo data ready: {clients} Client(s)."))
+        self._seed_calls(options["calls"], clients)
         self.stdout.write("Demo logins (password for all: " + DEMO_PASSWORD + "):")
         for label, email in logins:
             self.stdout.write(f"  {label:<20} {email}")
+
+    def _seed_calls(self, calls: int, clients: int) -> None:
+        for client in Client.objects.filter(slug__startswith="demo").order_by("slug")[:clients]:
+            existing = client.calls.count()
+            if existing >= calls:
+                self.stdout.write(f"{client.slug}: {existing} calls already, none added.")
+                continue
+            added = demo_calls_create(client=client, count=calls - existing, seed=existing)
+            self.stdout.write(f"{client.slug}: added {added} demo calls over 24 months.")

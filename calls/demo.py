@@ -1,0 +1,91 @@
+"""Demo calls with realistic shapes: office-hour peaks, quiet weekends, a plausible status mix."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+import uuid
+
+from django.utils import timezone
+
+from accounts.models import Client
+from calls.models import Call, CallStatus, Contact, Direction, TrackingNumber
+
+DEMO_NUMBERS = [
+    ("+33184800001", "Google Ads", "Brand"),
+    ("+33184800002", "Website", "Contact page"),
+    ("+33184800003", "Print", "Yellow pages"),
+    ("+33184800004", "Facebook", "Spring promo"),
+]
+HOUR_WEIGHTS = [0, 0, 0, 0, 0, 0, 1, 2, 6, 10, 11, 10, 6, 7, 10, 11, 9, 7, 4, 2, 1, 1, 0, 0]
+WEEKDAY_WEIGHTS = [10, 11, 10, 10, 9, 3, 1]
+SOURCE_WEIGHTS = [5, 3, 1, 2]
+STATUS_WEIGHTS = {
+    CallStatus.ANSWERED: 68,
+    CallStatus.MISSED: 14,
+    CallStatus.VOICEMAIL: 10,
+    CallStatus.BUSY: 5,
+    CallStatus.FAILED: 3,
+}
+BATCH = 2000
+
+
+def demo_tracking_numbers(client: Client) -> list[TrackingNumber]:
+    numbers = []
+    for number, source, campaign in DEMO_NUMBERS:
+        tracking_number, _ = TrackingNumber.objects.get_or_create(
+            client=client, number=number, defaults={"source": source, "campaign": campaign}
+        )
+        numbers.append(tracking_number)
+    return numbers
+
+
+def demo_calls_create(*, client: Client, count: int, seed: int = 7, months: int = 24) -> int:
+    """Add `count` calls spread over the last `months` months; returns how many were created."""
+    rng = random.Random(seed)
+    numbers = demo_tracking_numbers(client)
+    callers = [
+        Contact.objects.get_or_create(
+            client=client, phone_number=f"+336{rng.randrange(10**7, 10**8)}"
+        )[0]
+        for _ in range(max(10, count // 6))
+    ]
+    now = timezone.now()
+    earliest = now - dt.timedelta(days=30 * months)
+    span_days = (now - earliest).days
+    statuses, status_weights = list(STATUS_WEIGHTS), list(STATUS_WEIGHTS.values())
+    created = 0
+    batch: list[Call] = []
+    while created + len(batch) < count:
+        day = earliest + dt.timedelta(days=rng.randrange(span_days))
+        if rng.random() * 11 > WEEKDAY_WEIGHTS[day.weekday()]:
+            continue
+        # Newer days carry more calls: the business grows.
+        if rng.random() > 0.35 + 0.65 * (day - earliest).days / span_days:
+            continue
+        hour = rng.choices(range(24), weights=HOUR_WEIGHTS)[0]
+        started_at = day.replace(hour=hour, minute=rng.randrange(60), second=rng.randrange(60))
+        if started_at > now:
+            continue
+        status = rng.choices(statuses, weights=status_weights)[0]
+        duration = int(rng.lognormvariate(4.7, 0.8)) if status == CallStatus.ANSWERED else 0
+        if status == CallStatus.VOICEMAIL:
+            duration = rng.randrange(8, 60)
+        batch.append(
+            Call(
+                client=client,
+                external_id=f"demo-{uuid.UUID(int=rng.getrandbits(128))}",
+                tracking_number=rng.choices(numbers, weights=SOURCE_WEIGHTS)[0],
+                contact=rng.choice(callers) if rng.random() > 0.05 else None,
+                direction=Direction.INBOUND if rng.random() > 0.08 else Direction.OUTBOUND,
+                status=status,
+                started_at=started_at,
+                duration_seconds=duration,
+            )
+        )
+        if len(batch) >= BATCH:
+            created += len(Call.objects.bulk_create(batch, ignore_conflicts=True))
+            batch = []
+    if batch:
+        created += len(Call.objects.bulk_create(batch, ignore_conflicts=True))
+    return created

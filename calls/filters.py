@@ -1,0 +1,110 @@
+"""The call list's filters, parsed once for the HTML list, the API and the exports (SPEC §5)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
+
+from django.core.exceptions import ValidationError
+from django.utils.dateparse import parse_date, parse_datetime
+
+from accounts.models import Client
+from accounts.phones import normalize_e164
+from calls.models import CallStatus
+
+FILTER_NAMES = ("started_after", "started_before", "status", "tracking_number", "caller_number")
+# Far enough for any real call; keeps date arithmetic (a day's end, a time-zone shift) in range.
+EARLIEST_DAY = dt.date(1970, 1, 1)
+LATEST_DAY = dt.date(2999, 12, 31)
+OUT_OF_RANGE = f"Choose a day between {EARLIEST_DAY} and {LATEST_DAY}."
+
+
+def day_in_range(day: dt.date) -> bool:
+    return EARLIEST_DAY <= day <= LATEST_DAY
+
+
+@dataclass(frozen=True)
+class CallFilters:
+    started_after: dt.datetime | None = None
+    started_before: dt.datetime | None = None
+    status: str | None = None
+    tracking_number: str | None = None
+    caller_number: str | None = None
+
+    def as_query(self) -> dict[str, str]:
+        """The filters as query parameters (for links that keep them)."""
+        return {
+            name: value.isoformat() if isinstance(value, dt.datetime) else value
+            for name, value in asdict(self).items()
+            if value is not None
+        }
+
+    def for_audit(self) -> dict[str, object]:
+        """What an audit record may hold: which filters were used, never a phone number."""
+        query = self.as_query()
+        for name in ("tracking_number", "caller_number"):
+            if name in query:
+                query[name] = "(set)"
+        return query
+
+
+def parse_moment(raw: str, *, client: Client, field: str) -> dt.datetime:
+    """A date (midnight in the Client's time zone) or a datetime carrying its offset."""
+    raw = raw.strip()
+    if "T" in raw and " " in raw.partition("T")[2]:
+        # An unencoded "+01:00" in a query string arrives as " 01:00".
+        raw = raw.replace(" ", "+")
+    try:
+        moment = parse_datetime(raw) if "T" in raw or " " in raw else None
+        day = None if moment else parse_date(raw)
+    except ValueError:
+        moment = day = None
+    if moment is not None:
+        if moment.tzinfo is None:
+            raise ValidationError(
+                {field: ["A datetime needs its offset, e.g. 2026-01-31T09:00:00+01:00."]}
+            )
+        if not day_in_range(moment.date()):
+            raise ValidationError({field: [OUT_OF_RANGE]})
+        return moment
+    if day is not None:
+        if not day_in_range(day):
+            raise ValidationError({field: [OUT_OF_RANGE]})
+        return dt.datetime.combine(day, dt.time.min, tzinfo=client.tzinfo)
+    raise ValidationError({field: ["Enter a date (YYYY-MM-DD) or a datetime with its offset."]})
+
+
+def call_filters_parse(
+    params: Mapping[str, str], *, client: Client, allowed_extra: tuple[str, ...] = ()
+) -> CallFilters:
+    """Read filters from query parameters; every problem names its parameter (ValidationError)."""
+    errors: dict[str, list[str]] = {}
+    unknown = sorted(set(params) - set(FILTER_NAMES) - set(allowed_extra))
+    for name in unknown:
+        errors[name] = [f"Unknown filter; use {', '.join(FILTER_NAMES)}."]
+    values: dict[str, object] = {}
+    for name in ("started_after", "started_before"):
+        if params.get(name, "").strip():
+            try:
+                values[name] = parse_moment(params[name], client=client, field=name)
+            except ValidationError as error:
+                errors.update(error.message_dict)
+    status = params.get("status", "").strip()
+    if status:
+        if status in CallStatus.values:
+            values["status"] = status
+        else:
+            errors["status"] = [f"Unknown status; use {', '.join(CallStatus.values)}."]
+    for name in ("tracking_number", "caller_number"):
+        if params.get(name, "").strip():
+            try:
+                values[name] = normalize_e164(params[name])
+            except ValidationError as error:
+                errors[name] = error.messages
+    after, before = values.get("started_after"), values.get("started_before")
+    if after and before and after >= before:  # type: ignore[operator]
+        errors["started_before"] = ["Must be later than started_after."]
+    if errors:
+        raise ValidationError(errors)
+    return CallFilters(**values)  # type: ignore[arg-type]

@@ -1,0 +1,121 @@
+from __future__ import annotations
+
+import uuid
+
+from django.db import models
+
+from accounts.models import Client
+from accounts.tenancy import TenantQuerySet
+
+
+class TrackingNumber(models.Model):
+    """A phone number a Client publishes in one place (the source) to count the calls it brings."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="tracking_numbers")
+    number = models.CharField(max_length=16, help_text="E.164, e.g. +33184800000")
+    source = models.CharField(
+        max_length=100, help_text="Where the number is published, e.g. Google Ads"
+    )
+    campaign = models.CharField(max_length=100, blank=True)
+    active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = models.Manager.from_queryset(TenantQuerySet["TrackingNumber"])()
+
+    class Meta:
+        ordering = ["number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["client", "number"], name="tracking_number_unique_per_client"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} ({self.source})"
+
+
+class Contact(models.Model):
+    """A caller, by phone number, as one Client's account knows them: personal data."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="contacts")
+    phone_number = models.CharField(max_length=16)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = models.Manager.from_queryset(TenantQuerySet["Contact"])()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["client", "phone_number"], name="contact_unique_per_client"
+            )
+        ]
+        # The DPO's erasure across accounts looks a number up in every Client.
+        indexes = [models.Index(fields=["phone_number"], name="contact_phone_idx")]
+
+    def __str__(self) -> str:
+        return f"Contact {self.pk}"
+
+
+class Direction(models.TextChoices):
+    INBOUND = "inbound", "Inbound"
+    OUTBOUND = "outbound", "Outbound"
+
+
+class CallStatus(models.TextChoices):
+    ANSWERED = "answered", "Answered"
+    MISSED = "missed", "Missed"
+    BUSY = "busy", "Busy"
+    FAILED = "failed", "Failed"
+    VOICEMAIL = "voicemail", "Voicemail"
+
+
+class Call(models.Model):
+    """A call on a tracking number. The caller is its Contact: erasing it leaves the facts."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="calls")
+    external_id = models.CharField(max_length=128)
+    tracking_number = models.ForeignKey(
+        TrackingNumber, on_delete=models.PROTECT, related_name="calls"
+    )
+    contact = models.ForeignKey(
+        Contact, null=True, blank=True, on_delete=models.SET_NULL, related_name="calls"
+    )
+    direction = models.CharField(max_length=8, choices=Direction.choices, default=Direction.INBOUND)
+    status = models.CharField(max_length=10, choices=CallStatus.choices)
+    started_at = models.DateTimeField()
+    duration_seconds = models.PositiveIntegerField(default=0)
+    # Kept on the row so lists and exports need no join; the media services maintain them.
+    has_recording = models.BooleanField(default=False)
+    has_voicemail = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = models.Manager.from_queryset(TenantQuerySet["Call"])()
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["client", "external_id"], name="call_external_id_unique_per_client"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["client", "-started_at", "-id"], name="call_client_started_idx"),
+            models.Index(fields=["client", "status", "-started_at"], name="call_client_status_idx"),
+            models.Index(
+                fields=["client", "tracking_number", "-started_at"], name="call_client_tn_idx"
+            ),
+            models.Index(
+                fields=["client", "contact", "-started_at"], name="call_client_contact_idx"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Call {self.external_id}"
+
+    @property
+    def caller_number(self) -> str | None:
+        return self.contact.phone_number if self.contact_id else None

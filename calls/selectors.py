@@ -1,0 +1,149 @@
+"""Every read of the calls app (STYLE.md §3): tenant first, filters parsed once (filters.py)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Avg, Count, Q, QuerySet
+from django.db.models.functions import TruncDate
+
+from accounts.models import Client
+from accounts.tenancy import get_for_client_or_404
+from calls.filters import CallFilters
+from calls.models import Call, CallStatus, TrackingNumber
+
+CALL_SORTS = {
+    "newest": ("-started_at", "-id"),
+    "oldest": ("started_at", "id"),
+    "longest": ("-duration_seconds", "-started_at"),
+    "shortest": ("duration_seconds", "-started_at"),
+}
+
+
+def call_list(*, client: Client, filters: CallFilters, sort: str = "newest") -> QuerySet[Call]:
+    calls = Call.objects.for_client(client).select_related("tracking_number", "contact")
+    if filters.started_after:
+        calls = calls.filter(started_at__gte=filters.started_after)
+    if filters.started_before:
+        calls = calls.filter(started_at__lt=filters.started_before)
+    if filters.status:
+        calls = calls.filter(status=filters.status)
+    if filters.tracking_number:
+        calls = calls.filter(tracking_number__number=filters.tracking_number)
+    if filters.caller_number:
+        calls = calls.filter(contact__phone_number=filters.caller_number)
+    return calls.order_by(*CALL_SORTS.get(sort, CALL_SORTS["newest"]))
+
+
+def call_get(*, client: Client | None, call_id: object) -> Call:
+    return get_for_client_or_404(
+        Call.objects.select_related("tracking_number", "contact"), client=client, pk=call_id
+    )
+
+
+def tracking_number_list(*, client: Client) -> QuerySet[TrackingNumber]:
+    return TrackingNumber.objects.for_client(client).order_by("-active", "number")
+
+
+class StatsGroup:
+    DAY = "day"
+    TRACKING_NUMBER = "tracking_number"
+    STATUS = "status"
+    SOURCE = "source"
+    ALL = (DAY, TRACKING_NUMBER, STATUS, SOURCE)
+
+
+_GROUP_EXPRESSIONS = {
+    StatsGroup.TRACKING_NUMBER: "tracking_number__number",
+    StatsGroup.STATUS: "status",
+    StatsGroup.SOURCE: "tracking_number__source",
+}
+
+
+@dataclass(frozen=True)
+class Period:
+    """Whole days, inclusive, in the Client's time zone."""
+
+    first_day: dt.date
+    last_day: dt.date
+
+    def bounds(self, client: Client) -> tuple[dt.datetime, dt.datetime]:
+        start = dt.datetime.combine(self.first_day, dt.time.min, tzinfo=client.tzinfo)
+        end = dt.datetime.combine(
+            self.last_day + dt.timedelta(days=1), dt.time.min, tzinfo=client.tzinfo
+        )
+        return start, end
+
+    def days(self) -> list[dt.date]:
+        count = (self.last_day - self.first_day).days + 1
+        return [self.first_day + dt.timedelta(days=offset) for offset in range(count)]
+
+
+def _aggregates() -> dict[str, Any]:
+    return {
+        "calls": Count("id"),
+        "answered": Count("id", filter=Q(status=CallStatus.ANSWERED)),
+        "avg_duration_seconds": Avg("duration_seconds", filter=Q(status=CallStatus.ANSWERED)),
+    }
+
+
+def _row(key: Any, values: dict[str, Any]) -> dict[str, Any]:
+    average = values["avg_duration_seconds"]
+    return {
+        "key": key,
+        "calls": values["calls"],
+        "answered": values["answered"],
+        "missed": values["calls"] - values["answered"],
+        "avg_duration_seconds": round(float(average), 1) if average is not None else None,
+    }
+
+
+def _calls_in(client: Client, period: Period) -> QuerySet[Call]:
+    start, end = period.bounds(client)
+    return Call.objects.for_client(client).filter(started_at__gte=start, started_at__lt=end)
+
+
+def _totals(calls: QuerySet[Call]) -> dict[str, Any]:
+    totals = _row(None, calls.aggregate(**_aggregates()))
+    del totals["key"]
+    return totals
+
+
+def _grouped(
+    calls: QuerySet[Call], *, client: Client, period: Period, group_by: str
+) -> list[dict[str, Any]]:
+    if group_by == StatsGroup.DAY:
+        grouped = (
+            calls.annotate(group=TruncDate("started_at", tzinfo=client.tzinfo))
+            .values("group")
+            .annotate(**_aggregates())
+            .order_by()
+        )
+        by_day = {row["group"]: row for row in grouped}
+        empty = {"calls": 0, "answered": 0, "avg_duration_seconds": None}
+        return [_row(day.isoformat(), by_day.get(day, empty)) for day in period.days()]
+    field = _GROUP_EXPRESSIONS[group_by]
+    grouped = calls.values(field).annotate(**_aggregates()).order_by("-calls", field)
+    return [_row(row[field], row) for row in grouped]
+
+
+def call_stats(*, client: Client, period: Period, group_by: str) -> dict[str, Any]:
+    """Totals and one row per group: `missed` is every status but answered (SPEC §5)."""
+    calls = _calls_in(client, period)
+    return {
+        "results": _grouped(calls, client=client, period=period, group_by=group_by),
+        "totals": _totals(calls),
+    }
+
+
+def dashboard_summary(*, client: Client, period: Period) -> dict[str, Any]:
+    """What the dashboard shows: totals, calls per day, and the split by source and by status."""
+    calls = _calls_in(client, period)
+    return {
+        "totals": _totals(calls),
+        "per_day": _grouped(calls, client=client, period=period, group_by=StatsGroup.DAY),
+        "by_source": _grouped(calls, client=client, period=period, group_by=StatsGroup.SOURCE),
+        "by_status": _grouped(calls, client=client, period=period, group_by=StatsGroup.STATUS),
+    }

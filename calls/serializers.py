@@ -1,0 +1,124 @@
+"""Input and output shapes of the calls API (SPEC §5)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from rest_framework import serializers
+
+from accounts.phones import normalize_e164
+from calls.filters import OUT_OF_RANGE, day_in_range
+from calls.models import Call, CallStatus, Direction, TrackingNumber
+
+
+class E164Field(serializers.CharField):
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("max_length", 32)
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data: Any) -> str:
+        value = super().to_internal_value(data)
+        try:
+            return normalize_e164(value)
+        except DjangoValidationError as error:
+            raise serializers.ValidationError(error.messages) from None
+
+
+class AwareDateTimeField(serializers.DateTimeField):
+    """ISO 8601 with an offset: a naive time would be a guess, so it is refused."""
+
+    default_error_messages = {
+        "naive": "Give the time with its offset, e.g. 2026-01-31T09:00:00+01:00.",
+    }
+
+    def to_internal_value(self, value: Any) -> dt.datetime:
+        parsed = super().to_internal_value(value)
+        if isinstance(value, str) and not _has_offset(value):
+            self.fail("naive")
+        if not day_in_range(parsed.date()):
+            raise serializers.ValidationError(OUT_OF_RANGE)
+        return parsed
+
+
+def _has_offset(value: str) -> bool:
+    value = value.strip()
+    return value.endswith(("Z", "z")) or (len(value) > 6 and value[-6] in "+-" and value[-3] == ":")
+
+
+class CallInSerializer(serializers.Serializer):
+    external_id = serializers.CharField(max_length=128)
+    tracking_number = E164Field()
+    caller_number = E164Field(allow_null=True, required=False, default=None)
+    direction = serializers.ChoiceField(choices=Direction.choices, default=Direction.INBOUND)
+    status = serializers.ChoiceField(choices=CallStatus.choices)
+    started_at = AwareDateTimeField()
+    duration_seconds = serializers.IntegerField(min_value=0, max_value=2_147_483_647, default=0)
+
+
+class CallOutSerializer(serializers.ModelSerializer):
+    tracking_number = serializers.CharField(source="tracking_number.number")
+    source = serializers.CharField(source="tracking_number.source")
+    caller_number = serializers.CharField(allow_null=True)
+
+    class Meta:
+        model = Call
+        fields = [
+            "id",
+            "external_id",
+            "tracking_number",
+            "source",
+            "caller_number",
+            "direction",
+            "status",
+            "started_at",
+            "duration_seconds",
+            "has_recording",
+            "has_voicemail",
+        ]
+
+
+class TrackingNumberSerializer(serializers.ModelSerializer):
+    number = E164Field()
+
+    class Meta:
+        model = TrackingNumber
+        fields = ["id", "number", "source", "campaign", "active"]
+        read_only_fields = ["id", "active"]
+
+
+class StatsQuerySerializer(serializers.Serializer):
+    # `from` is a Python keyword: the fields are renamed in `to_internal_value`.
+    group_by = serializers.ChoiceField(choices=["day", "tracking_number", "status"], default="day")
+
+    def to_internal_value(self, data: Any) -> dict[str, Any]:
+        errors: dict[str, list[str]] = {}
+        values = {}
+        for name in ("from", "to"):
+            raw = data.get(name)
+            if not raw:
+                errors[name] = ["This parameter is required (YYYY-MM-DD)."]
+                continue
+            try:
+                values[name] = dt.date.fromisoformat(raw)
+            except ValueError:
+                errors[name] = ["Enter a date as YYYY-MM-DD."]
+                continue
+            if not day_in_range(values[name]):
+                errors[name] = [OUT_OF_RANGE]
+        unknown = sorted(set(data) - {"from", "to", "group_by"})
+        for name in unknown:
+            errors[name] = ["Unknown parameter; use from, to and group_by."]
+        try:
+            base = super().to_internal_value(data)
+        except serializers.ValidationError as error:
+            errors.update(error.detail)  # type: ignore[arg-type]
+            base = {}
+        if not errors and values["from"] > values["to"]:
+            errors["to"] = ["Must be on or after from."]
+        if not errors and (values["to"] - values["from"]).days > 3660:
+            errors["to"] = ["A period covers at most ten years."]
+        if errors:
+            raise serializers.ValidationError(errors)
+        return {**base, **values}

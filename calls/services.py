@@ -1,0 +1,99 @@
+"""Every write of the calls app (STYLE.md §2)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+
+from accounts.models import Client
+from accounts.phones import normalize_e164
+from calls.models import Call, CallStatus, Contact, Direction, TrackingNumber
+
+logger = logging.getLogger(__name__)
+
+UNKNOWN_TRACKING_NUMBER = "No active tracking number of your account has this number."
+
+
+def tracking_number_create(
+    *, client: Client, number: str, source: str, campaign: str = ""
+) -> TrackingNumber:
+    try:
+        number = normalize_e164(number)
+    except ValidationError as error:
+        raise ValidationError({"number": error.messages}) from None
+    if TrackingNumber.objects.for_client(client).filter(number=number).exists():
+        raise ValidationError({"number": ["Your account already has this tracking number."]})
+    tracking_number = TrackingNumber(
+        client=client, number=number, source=source.strip(), campaign=campaign.strip()
+    )
+    tracking_number.full_clean(validate_unique=False)
+    try:
+        tracking_number.save()
+    except IntegrityError:
+        raise ValidationError(
+            {"number": ["Your account already has this tracking number."]}
+        ) from None
+    logger.info("tracking number created", extra={"client_id": str(client.pk)})
+    return tracking_number
+
+
+def tracking_number_set_active(*, tracking_number: TrackingNumber, active: bool) -> TrackingNumber:
+    if tracking_number.active != active:
+        tracking_number.active = active
+        tracking_number.save(update_fields=["active"])
+    return tracking_number
+
+
+def contact_get_or_create(*, client: Client, phone_number: str) -> Contact:
+    contact, _ = Contact.objects.get_or_create(client=client, phone_number=phone_number)
+    return contact
+
+
+@transaction.atomic
+def call_ingest(
+    *,
+    client: Client,
+    external_id: str,
+    tracking_number: str,
+    caller_number: str | None,
+    status: str,
+    started_at: dt.datetime,
+    duration_seconds: int = 0,
+    direction: str = Direction.INBOUND,
+) -> tuple[Call, bool]:
+    """Create the call, or update the one with this `external_id` (idempotent, race-safe).
+
+    Numbers arrive normalised (E.164). Returns the call and whether it was created.
+    """
+    if status not in CallStatus.values:
+        raise ValidationError({"status": [f"Unknown status {status!r}."]})
+    if direction not in Direction.values:
+        raise ValidationError({"direction": [f"Unknown direction {direction!r}."]})
+    number = (
+        TrackingNumber.objects.for_client(client)
+        .filter(number=tracking_number, active=True)
+        .first()
+    )
+    if number is None:
+        raise ValidationError({"tracking_number": [UNKNOWN_TRACKING_NUMBER]})
+    contact = (
+        contact_get_or_create(client=client, phone_number=caller_number) if caller_number else None
+    )
+    # update_or_create locks an existing row and retries the lookup when a concurrent insert of
+    # the same (client, external_id) wins the unique constraint: never two calls.
+    call, created = Call.objects.update_or_create(
+        client=client,
+        external_id=external_id,
+        defaults={
+            "tracking_number": number,
+            "contact": contact,
+            "status": status,
+            "direction": direction,
+            "started_at": started_at,
+            "duration_seconds": duration_seconds,
+        },
+    )
+    return call, created
