@@ -179,7 +179,9 @@ class ApiKey(models.Model):
     """A Client's API key. Only a SHA-256 of the secret is stored (it is random, 256 bits)."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="api_keys")
+    client = models.ForeignKey(
+        Client, on_delete=models.CASCADE, related_name="api_keys", db_index=False
+    )
     name = models.CharField(max_length=100)
     prefix = models.CharField(max_length=16, unique=True, editable=False)
     secret_hash = models.CharField(max_length=64, editable=False)

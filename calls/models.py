@@ -12,7 +12,10 @@ class TrackingNumber(models.Model):
     """A phone number a Client publishes in one place (the source) to count the calls it brings."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="tracking_numbers")
+    # Every tenant index leads with client_id (SPEC §4), so the FK needs no index of its own.
+    client = models.ForeignKey(
+        Client, on_delete=models.CASCADE, related_name="tracking_numbers", db_index=False
+    )
     number = models.CharField(max_length=16, help_text="E.164, e.g. +33184800000")
     source = models.CharField(
         max_length=100, help_text="Where the number is published, e.g. Google Ads"
@@ -39,7 +42,9 @@ class Contact(models.Model):
     """A caller, by phone number, as one Client's account knows them: personal data."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="contacts")
+    client = models.ForeignKey(
+        Client, on_delete=models.CASCADE, related_name="contacts", db_index=False
+    )
     phone_number = models.CharField(max_length=16)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -75,7 +80,9 @@ class Call(models.Model):
     """A call on a tracking number. The caller is its Contact: erasing it leaves the facts."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="calls")
+    client = models.ForeignKey(
+        Client, on_delete=models.CASCADE, related_name="calls", db_index=False
+    )
     external_id = models.CharField(max_length=128)
     tracking_number = models.ForeignKey(
         TrackingNumber, on_delete=models.PROTECT, related_name="calls"

@@ -7,10 +7,12 @@ import logging
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from accounts.models import Client
 from accounts.phones import normalize_e164
-from calls.models import Call, CallStatus, Contact, Direction, TrackingNumber
+from calls.models import Call, CallStatus, Direction, TrackingNumber
+from calls.upserts import call_upsert, ingest_lookup
 
 logger = logging.getLogger(__name__)
 
@@ -47,11 +49,6 @@ def tracking_number_set_active(*, tracking_number: TrackingNumber, active: bool)
     return tracking_number
 
 
-def contact_get_or_create(*, client: Client, phone_number: str) -> Contact:
-    contact, _ = Contact.objects.get_or_create(client=client, phone_number=phone_number)
-    return contact
-
-
 @transaction.atomic
 def call_ingest(
     *,
@@ -72,28 +69,23 @@ def call_ingest(
         raise ValidationError({"status": [f"Unknown status {status!r}."]})
     if direction not in Direction.values:
         raise ValidationError({"direction": [f"Unknown direction {direction!r}."]})
-    number = (
-        TrackingNumber.objects.for_client(client)
-        .filter(number=tracking_number, active=True)
-        .first()
+    number, contact = ingest_lookup(
+        client=client, number=tracking_number, caller_number=caller_number
     )
     if number is None:
         raise ValidationError({"tracking_number": [UNKNOWN_TRACKING_NUMBER]})
-    contact = (
-        contact_get_or_create(client=client, phone_number=caller_number) if caller_number else None
+    now = timezone.now()
+    return call_upsert(
+        Call(
+            client=client,
+            external_id=external_id,
+            tracking_number=number,
+            contact=contact,
+            status=status,
+            direction=direction,
+            started_at=started_at,
+            duration_seconds=duration_seconds,
+            created_at=now,
+            updated_at=now,
+        )
     )
-    # update_or_create locks an existing row and retries the lookup when a concurrent insert of
-    # the same (client, external_id) wins the unique constraint: never two calls.
-    call, created = Call.objects.update_or_create(
-        client=client,
-        external_id=external_id,
-        defaults={
-            "tracking_number": number,
-            "contact": contact,
-            "status": status,
-            "direction": direction,
-            "started_at": started_at,
-            "duration_seconds": duration_seconds,
-        },
-    )
-    return call, created

@@ -1,0 +1,68 @@
+"""The dashboard's queries for one Client over 12 months, 1M calls across 1,000 Clients,
+against the same answers written by hand in SQL (goal: at most 1.5x)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import connection
+from django.utils import timezone
+
+from bench.dataset import ensure_calls, focus_client
+from bench.harness import Result, best_of, peak_rss_mib
+
+TOTAL_CALLS = 1_000_000
+REPEATS = 7
+
+HAND_WRITTEN = [
+    """SELECT count(*), count(*) FILTER (WHERE status = 'answered'),
+              avg(duration_seconds) FILTER (WHERE status = 'answered')
+       FROM calls_call WHERE client_id = %(client)s AND started_at >= %(start)s AND started_at < %(end)s""",
+    """SELECT (started_at AT TIME ZONE %(tz)s)::date AS day, count(*),
+              count(*) FILTER (WHERE status = 'answered'),
+              avg(duration_seconds) FILTER (WHERE status = 'answered')
+       FROM calls_call WHERE client_id = %(client)s AND started_at >= %(start)s AND started_at < %(end)s
+       GROUP BY day""",
+    """SELECT t.source, count(*), count(*) FILTER (WHERE c.status = 'answered'),
+              avg(c.duration_seconds) FILTER (WHERE c.status = 'answered')
+       FROM calls_call c JOIN calls_trackingnumber t ON t.id = c.tracking_number_id
+       WHERE c.client_id = %(client)s AND c.started_at >= %(start)s AND c.started_at < %(end)s
+       GROUP BY t.source""",
+    """SELECT status, count(*), count(*) FILTER (WHERE status = 'answered'),
+              avg(duration_seconds) FILTER (WHERE status = 'answered')
+       FROM calls_call WHERE client_id = %(client)s AND started_at >= %(start)s AND started_at < %(end)s
+       GROUP BY status""",
+]
+
+
+def run() -> list[Result]:
+    from calls.selectors import Period, dashboard_summary
+
+    ensure_calls(TOTAL_CALLS)
+    client = focus_client()
+    today = timezone.localdate(timezone=client.tzinfo)
+    period = Period(first_day=today - dt.timedelta(days=364), last_day=today)
+    start, end = period.bounds(client)
+    params = {"client": client.pk, "start": start, "end": end, "tz": client.time_zone}
+
+    def hand_written() -> None:
+        with connection.cursor() as cursor:
+            for sql in HAND_WRITTEN:
+                cursor.execute(sql, params)
+                cursor.fetchall()
+
+    summary = dashboard_summary(client=client, period=period)
+    hand_written()  # warm both
+    ours = best_of(REPEATS, lambda: dashboard_summary(client=client, period=period))
+    limit = best_of(REPEATS, hand_written)
+    return [
+        Result(
+            name=f"dashboard, 12 months of one Client ({summary['totals']['calls']:,} calls in range)",
+            ours=ours * 1000,
+            limit=limit * 1000,
+            unit="ms",
+            goal="≤ 1.5",
+            higher_is_better=False,
+            notes=[f"best of {REPEATS}", f"peak RSS {peak_rss_mib():.0f} MiB"],
+        )
+    ]

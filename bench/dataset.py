@@ -1,0 +1,117 @@
+"""The benchmark data set, made in SQL so a million calls take seconds, and reused between runs.
+
+1,000 Clients (`bench-0` … `bench-999`), four tracking numbers each, and calls over 24 months:
+`bench-0` holds a tenth of them (the Client the benchmarks look at), the rest share the others.
+Every fifth call has no caller; callers repeat within a Client, as real ones do.
+"""
+
+from __future__ import annotations
+
+from django.db import connection, transaction
+
+CLIENTS = 1000
+FOCUS_SLUG = "bench-0"
+
+
+def calls_count() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM calls_call c JOIN accounts_client a ON a.id = c.client_id "
+            "WHERE a.slug LIKE 'bench-%%'",
+            [],
+        )
+        return cursor.fetchone()[0]
+
+
+def ensure_calls(total: int) -> None:
+    """Make the data set hold exactly `total` bench calls (rebuilt when the size differs)."""
+    if calls_count() == total:
+        return
+    print(f"   building the data set: {total:,} calls across {CLIENTS:,} Clients …", flush=True)
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            "DELETE FROM calls_call WHERE client_id IN (SELECT id FROM accounts_client WHERE slug LIKE 'bench-%%')",
+            [],
+        )
+        cursor.execute(
+            "DELETE FROM calls_contact WHERE client_id IN (SELECT id FROM accounts_client WHERE slug LIKE 'bench-%%')",
+            [],
+        )
+        cursor.execute(
+            "DELETE FROM calls_trackingnumber WHERE client_id IN (SELECT id FROM accounts_client WHERE slug LIKE 'bench-%%')",
+            [],
+        )
+        cursor.execute("DELETE FROM accounts_client WHERE slug LIKE 'bench-%%'")
+        cursor.execute(
+            """
+            INSERT INTO accounts_client (id, name, slug, time_zone, contract_start, is_active, created_at)
+            SELECT gen_random_uuid(), 'Bench ' || g, 'bench-' || g, 'Europe/Paris', DATE '2024-01-01', true, now()
+            FROM generate_series(0, %s - 1) g
+            """,
+            [CLIENTS],
+        )
+        cursor.execute(
+            """
+            INSERT INTO calls_trackingnumber (id, client_id, number, source, campaign, active, created_at)
+            SELECT gen_random_uuid(), c.id, '+3318' || lpad((substr(c.slug, 7)::int * 4 + t)::text, 8, '0'),
+                   (ARRAY['Google Ads', 'Website', 'Print', 'Facebook'])[t + 1], 'Bench', true, now()
+            FROM accounts_client c, generate_series(0, 3) t
+            WHERE c.slug LIKE 'bench-%%'
+            """,
+            [],
+        )
+        cursor.execute(
+            """
+            CREATE TEMP TABLE bench_clients ON COMMIT DROP AS
+            SELECT c.id, substr(c.slug, 7)::int AS idx, array_agg(t.id ORDER BY t.number) AS numbers
+            FROM accounts_client c JOIN calls_trackingnumber t ON t.client_id = c.id
+            WHERE c.slug LIKE 'bench-%%' GROUP BY c.id, c.slug
+            """,
+            [],
+        )
+        cursor.execute("CREATE INDEX ON bench_clients (idx)")
+        cursor.execute(
+            """
+            CREATE TEMP TABLE bench_calls ON COMMIT DROP AS
+            SELECT g,
+                   CASE WHEN g %% 10 = 0 THEN 0 ELSE 1 + (g %% (%s - 1)) END AS idx,
+                   CASE WHEN g %% 5 = 0 THEN NULL
+                        ELSE '+336' || lpad(((g * 7919) %% 400000)::text, 8, '0') END AS caller
+            FROM generate_series(1::bigint, %s::bigint) g
+            """,
+            [CLIENTS, total],
+        )
+        cursor.execute(
+            """
+            INSERT INTO calls_contact (id, client_id, phone_number, created_at)
+            SELECT gen_random_uuid(), bc.id, d.caller, now()
+            FROM (SELECT DISTINCT idx, caller FROM bench_calls WHERE caller IS NOT NULL) d
+            JOIN bench_clients bc ON bc.idx = d.idx
+            """,
+            [],
+        )
+        cursor.execute(
+            """
+            INSERT INTO calls_call (id, client_id, external_id, tracking_number_id, contact_id, direction,
+                                    status, started_at, duration_seconds, has_recording, has_voicemail,
+                                    created_at, updated_at)
+            SELECT gen_random_uuid(), bc.id, 'bench-' || b.g, bc.numbers[1 + (b.g %% 4)], ct.id,
+                   CASE WHEN b.g %% 13 = 0 THEN 'outbound' ELSE 'inbound' END,
+                   (ARRAY['answered', 'answered', 'answered', 'answered', 'answered', 'answered',
+                          'missed', 'missed', 'voicemail', 'busy'])[1 + ((b.g * 31) %% 10)],
+                   now() - ((b.g * 104729) %% (730 * 86400)) * interval '1 second',
+                   (b.g * 17) %% 600, false, false, now(), now()
+            FROM bench_calls b
+            JOIN bench_clients bc ON bc.idx = b.idx
+            LEFT JOIN calls_contact ct ON ct.client_id = bc.id AND ct.phone_number = b.caller
+            """,
+            [],
+        )
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE accounts_client, calls_trackingnumber, calls_contact, calls_call")
+
+
+def focus_client():
+    from accounts.models import Client
+
+    return Client.objects.get(slug=FOCUS_SLUG)
