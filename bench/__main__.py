@@ -11,6 +11,7 @@ from bench.harness import RESULTS, setup_django, write_results
 BENCHMARKS = {
     "dashboard": "Dashboard queries vs hand-written SQL",
     "ingestion": "Call ingestion throughput vs a no-op endpoint",
+    "media": "Encrypted recordings: throughput, memory, Range cost",
 }
 
 

@@ -89,3 +89,51 @@ def demo_calls_create(*, client: Client, count: int, seed: int = 7, months: int 
     if batch:
         created += len(Call.objects.bulk_create(batch, ignore_conflicts=True))
     return created
+
+
+def demo_wav(*, seconds: float, seed: int, rate: int = 8000) -> bytes:
+    """A short mono WAV that sounds vaguely like speech: voiced tones in syllable-long bursts."""
+    import io
+    import math
+    import struct
+    import wave
+
+    rng = random.Random(seed)
+    frames = bytearray()
+    pitch = rng.uniform(110, 220)
+    for n in range(int(seconds * rate)):
+        t = n / rate
+        syllable = 0.5 + 0.5 * math.sin(2 * math.pi * 3.2 * t + seed)
+        voiced = sum(math.sin(2 * math.pi * pitch * k * t) / k for k in (1, 2, 3))
+        sample = 0.35 * syllable * voiced + 0.03 * rng.uniform(-1, 1)
+        frames += struct.pack("<h", int(max(-1.0, min(1.0, sample)) * 32767))
+    buffer = io.BytesIO()
+    with wave.open(buffer, "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(rate)
+        out.writeframes(bytes(frames))
+    return buffer.getvalue()
+
+
+def demo_media_attach(*, client: Client, recordings: int = 12, voicemails: int = 6) -> int:
+    """Give the newest answered calls a recording and the newest voicemail calls a voice message."""
+    from calls.services import media_store
+
+    attached = 0
+    plans = [
+        (CallStatus.ANSWERED, "recording", "has_recording", recordings),
+        (CallStatus.VOICEMAIL, "voicemail", "has_voicemail", voicemails),
+    ]
+    for status, kind, flag, wanted in plans:
+        missing = wanted - Call.objects.for_client(client).filter(**{flag: True}).count()
+        calls = (
+            Call.objects.for_client(client)
+            .filter(status=status, **{flag: False})
+            .order_by("-started_at")
+        )
+        for index, call in enumerate(calls[: max(0, missing)]):
+            audio = demo_wav(seconds=6 + index % 5, seed=index)
+            media_store(call=call, kind=kind, content_type="audio/wav", chunks=[audio])
+            attached += 1
+    return attached

@@ -126,3 +126,74 @@ class Call(models.Model):
     @property
     def caller_number(self) -> str | None:
         return self.contact.phone_number if self.contact_id else None
+
+
+class MediaKind(models.TextChoices):
+    RECORDING = "recording", "Recording"
+    VOICEMAIL = "voicemail", "Voice message"
+
+
+AUDIO_CONTENT_TYPES = {
+    "audio/wav": "wav",
+    "audio/mpeg": "mp3",
+    "audio/ogg": "ogg",
+    "audio/webm": "webm",
+}
+
+
+class MediaObject(models.Model):
+    """An encrypted audio object of a call (calls/media, docs/encryption.md).
+
+    The id is the object id bound into every segment; `wrapped_key` is emptied first when the
+    object is shredded, which makes the stored file unreadable before it is even deleted.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="+", db_index=False)
+    size_bytes = models.BigIntegerField()
+    content_type = models.CharField(max_length=32)
+    sha256 = models.CharField(max_length=64)
+    key_id = models.CharField(max_length=64)
+    wrapped_key = models.BinaryField(max_length=64)
+    storage_name = models.CharField(max_length=255)
+    stored_size = models.BigIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = models.Manager.from_queryset(TenantQuerySet["MediaObject"])()
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return f"{type(self).__name__} {self.pk}"
+
+    @property
+    def extension(self) -> str:
+        return AUDIO_CONTENT_TYPES.get(self.content_type, "bin")
+
+
+# PROTECT: a call with media can only go once its media are shredded (calls.services.media_shred);
+# a cascade would delete rows and leave the encrypted files behind.
+class Recording(MediaObject):
+    call = models.OneToOneField(Call, on_delete=models.PROTECT, related_name="recording")
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["client", "created_at"], name="recording_client_created_idx")
+        ]
+
+
+class VoiceMessage(MediaObject):
+    call = models.OneToOneField(Call, on_delete=models.PROTECT, related_name="voicemail")
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["client", "created_at"], name="voicemail_client_created_idx")
+        ]
+
+
+MEDIA_MODELS: dict[str, type[MediaObject]] = {
+    MediaKind.RECORDING: Recording,
+    MediaKind.VOICEMAIL: VoiceMessage,
+}
+MEDIA_FLAGS = {MediaKind.RECORDING: "has_recording", MediaKind.VOICEMAIL: "has_voicemail"}

@@ -12,7 +12,8 @@ from django.db.models.functions import TruncDate
 from accounts.models import Client
 from accounts.tenancy import get_for_client_or_404
 from calls.filters import CallFilters
-from calls.models import Call, CallStatus, TrackingNumber
+from calls.media.objects import OpenedObject, object_open
+from calls.models import MEDIA_MODELS, Call, CallStatus, MediaObject, TrackingNumber
 
 CALL_SORTS = {
     "newest": ("-started_at", "-id"),
@@ -147,3 +148,19 @@ def dashboard_summary(*, client: Client, period: Period) -> dict[str, Any]:
         "by_source": _grouped(calls, client=client, period=period, group_by=StatsGroup.SOURCE),
         "by_status": _grouped(calls, client=client, period=period, group_by=StatsGroup.STATUS),
     }
+
+
+def call_media(*, call: Call, kind: str) -> MediaObject:
+    """The call's recording or voice message (404 when it has none)."""
+    return get_for_client_or_404(MEDIA_MODELS[kind].objects.all(), client=call.client, call=call)
+
+
+def media_open(*, media: MediaObject) -> OpenedObject:
+    """Ready to decrypt; raises IntegrityError for a tampered, truncated or unkeyed object."""
+    return object_open(
+        storage_name=media.storage_name,
+        object_id=media.pk,
+        key_id=media.key_id,
+        wrapped_key=media.wrapped_key,
+        size_bytes=media.size_bytes,
+    )

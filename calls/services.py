@@ -3,16 +3,34 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
+import uuid
+from collections.abc import Iterable
+from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import Client
 from accounts.phones import normalize_e164
-from calls.models import Call, CallStatus, Direction, TrackingNumber
+from calls.media import keys
+from calls.media.objects import object_delete, object_write
+from calls.models import (
+    AUDIO_CONTENT_TYPES,
+    MEDIA_FLAGS,
+    MEDIA_MODELS,
+    Call,
+    CallStatus,
+    Direction,
+    MediaKind,
+    MediaObject,
+    TrackingNumber,
+)
 from calls.upserts import call_upsert, ingest_lookup
+from privacy.audit import AuditAction, AuditEvent, actor_of, audit_record
 
 logger = logging.getLogger(__name__)
 
@@ -89,3 +107,149 @@ def call_ingest(
             updated_at=now,
         )
     )
+
+
+# --- Encrypted media (calls/media, docs/encryption.md) --------------------------------------------
+
+
+class UnsupportedAudio(ValueError):
+    pass
+
+
+def media_store(
+    *, call: Call, kind: str, content_type: str, chunks: Iterable[bytes], actor: Any = None
+) -> MediaObject:
+    """Encrypt an upload into storage and attach it to `call`, shredding what it replaces.
+
+    The body streams through the encryptor: memory holds a segment, never the file. Raises
+    UnsupportedAudio, or TooLarge past RECORDING_MAX_BYTES (nothing is kept then)."""
+    if content_type not in AUDIO_CONTENT_TYPES:
+        raise UnsupportedAudio(f"Send {', '.join(AUDIO_CONTENT_TYPES)}.")
+    model = MEDIA_MODELS[kind]
+    object_id = uuid.uuid4()
+    stored = object_write(
+        storage_name=f"{call.client_id}/{kind}/{object_id}.dxm",
+        object_id=object_id,
+        chunks=chunks,
+        max_bytes=settings.RECORDING_MAX_BYTES,
+    )
+    try:
+        with transaction.atomic():
+            locked = Call.objects.select_for_update().get(pk=call.pk)
+            replaced = model.objects.filter(call=locked).first()
+            if replaced is not None:
+                # The old row and its wrapped key go in this transaction; its file after commit.
+                replaced.delete()
+                transaction.on_commit(functools.partial(object_delete, replaced.storage_name))
+            media = model.objects.create(
+                id=object_id,
+                client_id=call.client_id,
+                call=locked,
+                size_bytes=stored.size_bytes,
+                content_type=content_type,
+                sha256=stored.sha256,
+                key_id=stored.key_id,
+                wrapped_key=stored.wrapped_key,
+                storage_name=stored.storage_name,
+                stored_size=stored.stored_size,
+            )
+            Call.objects.filter(pk=call.pk).update(**{MEDIA_FLAGS[kind]: True})
+            audit_record(
+                action=AuditAction.MEDIA_UPLOADED,
+                actor=actor,
+                client_id=call.client_id,
+                object_type=kind,
+                object_id=object_id,
+                metadata={"size_bytes": stored.size_bytes, "replaced": replaced is not None},
+            )
+    except BaseException:
+        object_delete(stored.storage_name)
+        raise
+    setattr(call, MEDIA_FLAGS[kind], True)
+    return media
+
+
+def media_shred(*, media: MediaObject, actor: Any = None, reason: str = "") -> None:
+    """Crypto-shred: destroy the wrapped data key (committed), then the file, then the row.
+
+    Each step is idempotent, so a run interrupted anywhere finishes when it is run again."""
+    model, kind = type(media), _media_kind(media)
+    model.objects.filter(pk=media.pk).update(wrapped_key=b"", key_id="")
+    object_delete(media.storage_name)
+    with transaction.atomic():
+        deleted, _ = model.objects.filter(pk=media.pk).delete()
+        Call.objects.filter(pk=media.call_id).update(**{MEDIA_FLAGS[kind]: False})
+        if deleted:
+            audit_record(
+                action=AuditAction.MEDIA_SHREDDED,
+                actor=actor,
+                client_id=media.client_id,
+                object_type=kind,
+                object_id=media.pk,
+                metadata={"reason": reason} if reason else {},
+            )
+
+
+def _media_kind(media: MediaObject) -> str:
+    return next(kind for kind, model in MEDIA_MODELS.items() if isinstance(media, model))
+
+
+ROTATE_BATCH = 500
+
+
+def media_keys_rotate_across_clients(*, actor: Any = None) -> dict[str, int]:
+    """Re-wrap every data key not under the active key (no audio is re-encrypted)."""
+    active = keys.active_key_id()
+    counts: dict[str, int] = {}
+    for kind, model in MEDIA_MODELS.items():
+        counts[kind] = 0
+        while True:
+            with transaction.atomic():
+                batch = list(
+                    model.objects.across_clients()
+                    .select_for_update(skip_locked=True)
+                    .exclude(key_id=active)
+                    .exclude(key_id="")
+                    .order_by("pk")[:ROTATE_BATCH]
+                )
+                if not batch:
+                    break
+                for media in batch:
+                    data_key = keys.unwrap(
+                        keys.WrappedKey(media.key_id, bytes(media.wrapped_key)), media.pk
+                    )
+                    rewrapped = keys.wrap(data_key, media.pk)
+                    media.key_id, media.wrapped_key = rewrapped.key_id, rewrapped.wrapped
+                model.objects.bulk_update(batch, ["key_id", "wrapped_key"])
+                counts[kind] += len(batch)
+    audit_record(
+        action=AuditAction.KEYS_ROTATED, actor=actor, metadata={"active_key_id": active, **counts}
+    )
+    return counts
+
+
+PLAY_WINDOW = dt.timedelta(minutes=1)
+
+
+def media_play_record(*, media: MediaObject, kind: str, actor: Any) -> None:
+    """Audit a play; a player's successive Range requests within a minute count as one."""
+    action = (
+        AuditAction.RECORDING_PLAYED
+        if kind == MediaKind.RECORDING
+        else AuditAction.VOICEMAIL_PLAYED
+    )
+    _, actor_hash = actor_of(actor)
+    recent = AuditEvent.objects.filter(
+        action=action,
+        object_id=media.pk,
+        actor_hash=actor_hash,
+        occurred_at__gte=timezone.now() - PLAY_WINDOW,
+    )
+    if not recent.exists():
+        audit_record(
+            action=action,
+            actor=actor,
+            client_id=media.client_id,
+            object_type=kind,
+            object_id=media.pk,
+        )

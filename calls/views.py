@@ -98,7 +98,11 @@ def call_list(request: HttpRequest) -> HttpResponse:
 @capability_required(Capability.VIEW_CALLS)
 def call_detail(request: HttpRequest, call_id: str) -> HttpResponse:
     call = selectors.call_get(client=request.client, call_id=call_id)
-    return render(request, "calls/call_detail.html", {"call": call})
+    media = [
+        ("Recording", "recording", call.has_recording),
+        ("Voice message", "voicemail", call.has_voicemail),
+    ]
+    return render(request, "calls/call_detail.html", {"call": call, "media": media})
 
 
 # --- /settings/: tracking numbers and API keys (admins) ------------------------------------------

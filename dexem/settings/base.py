@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "axes",
     "accounts",
     "calls",
+    "privacy",
 ]
 
 MIDDLEWARE = [

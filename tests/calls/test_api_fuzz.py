@@ -12,6 +12,10 @@ from hypothesis import HealthCheck, settings
 
 from dexem.wsgi import application
 
+# Audio bodies are raw bytes, sent as schemathesis sends application/octet-stream.
+schemathesis.serializer.alias(
+    ["audio/wav", "audio/mpeg", "audio/ogg", "audio/webm"], "application/octet-stream"
+)
 schema = schemathesis.openapi.from_wsgi("/api/schema/", application)
 
 

@@ -8,7 +8,7 @@ from django.db import transaction
 from accounts.models import Client, User
 from accounts.roles import Role
 from accounts.services import client_create, staff_create, user_create
-from calls.demo import demo_calls_create
+from calls.demo import demo_calls_create, demo_media_attach
 
 DEMO_PASSWORD = "demo-password-2026"  # noqa: S105 (published demo login, development only)
 DEMO_PEOPLE = [
@@ -72,3 +72,9 @@ class Command(BaseCommand):
                 continue
             added = demo_calls_create(client=client, count=calls - existing, seed=existing)
             self.stdout.write(f"{client.slug}: added {added} demo calls over 24 months.")
+        for client in Client.objects.filter(slug__startswith="demo").order_by("slug")[:clients]:
+            attached = demo_media_attach(client=client)
+            if attached:
+                self.stdout.write(
+                    f"{client.slug}: attached {attached} encrypted demo recordings and voice messages."
+                )

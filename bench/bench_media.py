@@ -1,0 +1,195 @@
+"""Encrypted media: throughput of a 256 MB object through the storage layer against
+`openssl speed -evp aes-256-gcm` on one core (goal: at least 0.7), the upload's memory at 16 MB
+and 256 MB (goal: flat, under 64 MB above the idle worker), and a Range for the last 64 KiB of
+256 MB (goal: at most 2 segments decrypted)."""
+
+from __future__ import annotations
+
+import http.client
+import os
+import re
+import signal
+import subprocess
+import time
+from collections.abc import Iterator
+
+from bench.bench_ingestion import _free_port, _start_gunicorn
+from bench.harness import Result
+
+MIB = 1024 * 1024
+BIG = 256 * MIB
+BLOCK = os.urandom(MIB)
+
+
+def _chunks(total: int, size: int = MIB) -> Iterator[bytes]:
+    sent = 0
+    while sent < total:
+        piece = BLOCK[: min(size, total - sent)]
+        sent += len(piece)
+        yield piece
+
+
+def _openssl_bytes_per_second() -> float:
+    output = subprocess.run(
+        ["openssl", "speed", "-seconds", "3", "-evp", "aes-256-gcm"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    line = next(line for line in output.splitlines() if line.upper().startswith("AES-256-GCM"))
+    return float(re.findall(r"([\d.]+)k", line)[-1]) * 1000  # the 16384-byte column
+
+
+def _worker_hwm_mib(server: subprocess.Popen[bytes]) -> float:
+    from bench.bench_ingestion import _server_peak_rss_mib
+
+    return _server_peak_rss_mib(server)
+
+
+def _upload(port: int, path: str, key: str, size: int) -> int:
+    class Body:
+        def __init__(self) -> None:
+            self._chunks = _chunks(size, 256 * 1024)
+
+        def read(self, _: int = -1) -> bytes:
+            return next(self._chunks, b"")
+
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=600)
+    connection.request(
+        "PUT",
+        path,
+        body=Body(),
+        headers={
+            "Authorization": f"Api-Key {key}",
+            "Content-Type": "audio/wav",
+            "Content-Length": str(size),
+        },
+        encode_chunked=False,
+    )
+    response = connection.getresponse()
+    response.read()
+    connection.close()
+    return response.status
+
+
+def run() -> list[Result]:
+    from django.test import override_settings
+
+    from accounts.models import Client
+    from accounts.services import api_key_create, client_create
+    from calls.models import Call, Recording, TrackingNumber
+    from calls.selectors import media_open
+    from calls.services import media_shred, media_store
+
+    client = Client.objects.filter(slug="bench-media").first() or client_create(
+        name="Media", slug="bench-media"
+    )
+    number, _ = TrackingNumber.objects.get_or_create(
+        client=client, number="+33184899998", defaults={"source": "Bench"}
+    )
+    call, _ = Call.objects.get_or_create(
+        client=client,
+        external_id="bench-media",
+        defaults={
+            "tracking_number": number,
+            "status": "answered",
+            "started_at": "2026-01-01T00:00:00Z",
+        },
+    )
+    for media in Recording.objects.for_client(client):
+        media_shred(media=media)
+
+    limit = _openssl_bytes_per_second()
+    from calls.media.format import Header, encrypt_stream
+
+    started = time.perf_counter()
+    for _ in encrypt_stream(os.urandom(32), Header.new(call.pk), _chunks(BIG)):
+        pass
+    format_seconds = time.perf_counter() - started
+    with override_settings(RECORDING_MAX_BYTES=BIG):
+        started = time.perf_counter()
+        media = media_store(
+            call=call, kind="recording", content_type="audio/wav", chunks=_chunks(BIG)
+        )
+        encrypt_seconds = time.perf_counter() - started
+    opened = media_open(media=media)
+    started = time.perf_counter()
+    for _ in opened.iter_range(0, BIG - 1):
+        pass
+    decrypt_seconds = time.perf_counter() - started
+    tail = media_open(media=media)
+    for _ in tail.iter_range(BIG - 64 * 1024, BIG - 1):
+        pass
+    tail_segments = tail.decryptor.segments_decrypted
+    media_shred(media=media)
+
+    _, key = api_key_create(client=client, name="bench-media")
+    port = _free_port()
+    os.environ["RECORDING_MAX_BYTES"] = str(BIG + MIB)
+    server = _start_gunicorn(port)
+    try:
+        path = f"/api/v1/calls/{call.pk}/recording/"
+        _upload(port, path, key, 64 * 1024)
+        idle = _worker_hwm_mib(server)
+        status_16 = _upload(port, path, key, 16 * MIB)
+        after_16 = _worker_hwm_mib(server)
+        status_256 = _upload(port, path, key, BIG)
+        after_256 = _worker_hwm_mib(server)
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=30)
+        os.environ.pop("RECORDING_MAX_BYTES", None)
+    for media in Recording.objects.for_client(client):
+        media_shred(media=media)
+
+    mb = 1e6
+    return [
+        Result(
+            "encrypt 256 MiB into storage",
+            BIG / encrypt_seconds / mb,
+            limit / mb,
+            "MB/s",
+            "≥ 0.7",
+            True,
+            ["openssl speed 16 KiB blocks, one core"],
+        ),
+        Result(
+            "the format alone: segment encryption of 256 MiB, no hashing, no storage",
+            BIG / format_seconds / mb,
+            limit / mb,
+            "MB/s",
+            "(where the time goes)",
+            True,
+            ["the upload also hashes the plaintext (SHA-256, SPEC §5) and writes the file"],
+        ),
+        Result(
+            "decrypt 256 MiB from storage",
+            BIG / decrypt_seconds / mb,
+            limit / mb,
+            "MB/s",
+            "≥ 0.7",
+            True,
+            [],
+        ),
+        Result(
+            "upload through gunicorn: worker peak RSS above idle, 16 MiB then 256 MiB",
+            after_256 - idle,
+            64,
+            "MiB",
+            "flat, < 64 MiB",
+            False,
+            [
+                f"idle {idle:.0f} MiB, after 16 MiB {after_16:.0f} MiB, after 256 MiB {after_256:.0f} MiB",
+                f"HTTP {status_16}, {status_256}",
+            ],
+        ),
+        Result(
+            "Range for the last 64 KiB of 256 MiB: segments decrypted",
+            tail_segments,
+            2,
+            "segments",
+            "≤ 2",
+            False,
+            [],
+        ),
+    ]

@@ -1,0 +1,231 @@
+"""Upload and playback of recordings and voice messages (SPEC §5, §7)."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpResponse, StreamingHttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    inline_serializer,
+)
+from rest_framework import serializers, status
+from rest_framework.negotiation import BaseContentNegotiation
+from rest_framework.parsers import BaseParser
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from accounts.api_base import ClientAPIView
+from accounts.models import ApiKeyScope
+from accounts.permissions import capability_or_scope
+from accounts.roles import Capability
+from calls import selectors, services
+from calls.api import INGEST
+from calls.media.format import IntegrityError
+from calls.media.objects import TooLarge
+from calls.models import AUDIO_CONTENT_TYPES, MediaKind
+
+logger = logging.getLogger(__name__)
+
+PLAY = capability_or_scope(Capability.PLAY_RECORDINGS, ApiKeyScope.READ)
+UPLOAD_CHUNK = 256 * 1024
+_RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
+
+
+class AudioParser(BaseParser):
+    """Declares the accepted types for the schema; the body itself is streamed, never parsed."""
+
+    media_type = "audio/*"
+
+
+class AnyAccept(BaseContentNegotiation):
+    """Audio players send Accept headers of their own; the answer is audio or a JSON error."""
+
+    def select_parser(self, request: Request, parsers: list[Any]) -> Any:
+        return parsers[0] if parsers else None
+
+    def select_renderer(
+        self, request: Request, renderers: list[Any], format_suffix: str | None = None
+    ) -> tuple[Any, str]:
+        return renderers[0], renderers[0].media_type
+
+
+def _error(status_code: int, message: str) -> Response:
+    return Response({"detail": message}, status=status_code)
+
+
+def _body_chunks(request: Request) -> Iterator[bytes]:
+    while True:
+        chunk = request._request.read(UPLOAD_CHUNK)
+        if not chunk:
+            return
+        yield chunk
+
+
+def parse_range(header: str, size: int) -> tuple[int, int] | str | None:
+    """(start, end) inclusive; None for no (or an ignorable) Range; "unsatisfiable" otherwise."""
+    match = _RANGE.match(header.strip())
+    if not match or (not match.group(1) and not match.group(2)):
+        return None  # malformed or multi-range: RFC 9110 lets us answer with the whole object
+    first, last = match.group(1), match.group(2)
+    if not first:
+        length = int(last)
+        if length == 0 or size == 0:
+            return "unsatisfiable"
+        return max(size - length, 0), size - 1
+    start = int(first)
+    end = min(int(last), size - 1) if last else size - 1
+    if start >= size or (last and int(last) < start):
+        return "unsatisfiable"
+    return start, end
+
+
+UPLOAD_RESPONSE = inline_serializer(
+    "MediaStored",
+    {
+        "size_bytes": serializers.IntegerField(),
+        "content_type": serializers.CharField(),
+        "sha256": serializers.CharField(),
+    },
+)
+
+
+class CallMediaAPI(ClientAPIView):
+    kind: str = MediaKind.RECORDING
+    parser_classes = [AudioParser]
+    content_negotiation_class = AnyAccept
+
+    def get_permissions(self) -> list[Any]:
+        return [INGEST() if self.request.method == "PUT" else PLAY()]
+
+    @extend_schema(
+        request={content_type: OpenApiTypes.BINARY for content_type in AUDIO_CONTENT_TYPES},
+        responses={
+            201: UPLOAD_RESPONSE,
+            413: OpenApiResponse(description="Too large"),
+            415: OpenApiResponse(description="Unsupported type"),
+        },
+    )
+    def put(self, request: Request, call_id: str) -> Response:
+        call = selectors.call_get(client=self.client, call_id=call_id)
+        content_type = (request.content_type or "").split(";")[0].strip().lower()
+        if content_type not in AUDIO_CONTENT_TYPES:
+            return _error(
+                status.HTTP_415_UNSUPPORTED_MEDIA_TYPE,
+                f"Send the audio as one of {', '.join(AUDIO_CONTENT_TYPES)}.",
+            )
+        declared = request.META.get("CONTENT_LENGTH") or "0"
+        if declared.isdigit() and int(declared) > settings.RECORDING_MAX_BYTES:
+            return _error(
+                status.HTTP_413_REQUEST_ENTITY_TOO_LARGE, "The audio is larger than the limit."
+            )
+        try:
+            media = services.media_store(
+                call=call,
+                kind=self.kind,
+                content_type=content_type,
+                chunks=_body_chunks(request),
+                actor=request.user,
+            )
+        except TooLarge:
+            return _error(
+                status.HTTP_413_REQUEST_ENTITY_TOO_LARGE, "The audio is larger than the limit."
+            )
+        return Response(
+            {
+                "size_bytes": media.size_bytes,
+                "content_type": media.content_type,
+                "sha256": media.sha256,
+            },
+            status=status.HTTP_201_CREATED,
+        )
+
+    @extend_schema(
+        parameters=[OpenApiParameter("Range", OpenApiTypes.STR, OpenApiParameter.HEADER)],
+        responses={
+            (200, "audio/*"): OpenApiTypes.BINARY,
+            (206, "audio/*"): OpenApiTypes.BINARY,
+            416: OpenApiResponse(description="Range not satisfiable"),
+        },
+    )
+    def get(self, request: Request, call_id: str) -> HttpResponse | Response:
+        call = selectors.call_get(client=self.client, call_id=call_id)
+        media = selectors.call_media(call=call, kind=self.kind)
+        try:
+            opened = selectors.media_open(media=media)
+        except IntegrityError:
+            logger.error(
+                "stored media failed its integrity check", extra={"media_id": str(media.pk)}
+            )
+            return _error(
+                status.HTTP_409_CONFLICT,
+                "The stored audio failed its integrity check and cannot be played.",
+            )
+        size = opened.size
+        wanted = (
+            parse_range(request.META.get("HTTP_RANGE", ""), size)
+            if "HTTP_RANGE" in request.META
+            else None
+        )
+        if wanted == "unsatisfiable":
+            response = HttpResponse(status=status.HTTP_416_REQUESTED_RANGE_NOT_SATISFIABLE)
+            response["Content-Range"] = f"bytes */{size}"
+            return response
+        start, end = wanted if isinstance(wanted, tuple) else (0, size - 1)
+        # The first segment is opened before the response starts: a tampered object is refused
+        # with a clear status instead of a broken stream.
+        chunks = opened.iter_range(start, end) if size else iter(())
+        try:
+            first = next(chunks, b"")
+        except IntegrityError:
+            logger.error(
+                "stored media failed its integrity check", extra={"media_id": str(media.pk)}
+            )
+            return _error(
+                status.HTTP_409_CONFLICT,
+                "The stored audio failed its integrity check and cannot be played.",
+            )
+        response = StreamingHttpResponse(
+            _guarded(first, chunks, media_id=str(media.pk)),
+            status=206 if isinstance(wanted, tuple) else 200,
+            content_type=media.content_type,
+        )
+        response["Content-Length"] = str(end - start + 1 if size else 0)
+        response["Accept-Ranges"] = "bytes"
+        response["Cache-Control"] = "private, no-store"
+        response["Content-Disposition"] = (
+            f'inline; filename="{self.kind}-{call.pk}.{media.extension}"'
+        )
+        if isinstance(wanted, tuple):
+            response["Content-Range"] = f"bytes {start}-{end}/{size}"
+        services.media_play_record(media=media, kind=self.kind, actor=request.user)
+        return response
+
+
+def _guarded(first: bytes, rest: Iterator[bytes], *, media_id: str) -> Iterator[bytes]:
+    if first:
+        yield first
+    try:
+        yield from rest
+    except IntegrityError:
+        # Headers are gone already: stop the stream short (the client sees a broken transfer)
+        # rather than send a byte of an unauthenticated segment.
+        logger.error(
+            "stored media failed its integrity check mid-stream", extra={"media_id": media_id}
+        )
+        raise
+
+
+class CallRecordingAPI(CallMediaAPI):
+    kind = MediaKind.RECORDING
+
+
+class CallVoicemailAPI(CallMediaAPI):
+    kind = MediaKind.VOICEMAIL

@@ -1,0 +1,117 @@
+"""The audit log: append-only, and free of personal data in clear (SPEC §8).
+
+People and phone numbers appear only as keyed hashes (HMAC-SHA256 with PRIVACY_HMAC_KEY), so the
+log proves who did what without becoming one more copy of the data it protects.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import uuid
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+
+from accounts.models import Client
+
+
+def identifier_hash(value: str) -> str:
+    return hmac.new(settings.PRIVACY_HMAC_KEY, value.encode(), hashlib.sha256).hexdigest()
+
+
+class AuditAction(models.TextChoices):
+    RECORDING_PLAYED = "recording.played", "Recording played"
+    VOICEMAIL_PLAYED = "voicemail.played", "Voice message played"
+    MEDIA_UPLOADED = "media.uploaded", "Recording or voice message uploaded"
+    MEDIA_SHREDDED = "media.shredded", "Recording or voice message shredded"
+    KEYS_ROTATED = "keys.rotated", "Recording keys rotated"
+    CALLS_EXPORTED = "calls.exported", "Calls exported"
+    CONTACT_EXPORTED = "contact.exported", "Contact's data exported"
+    USER_CHANGED = "user.changed", "User changed"
+    USER_DELETED = "user.deleted", "User deleted"
+    REQUEST_EXECUTED = "request.executed", "Data-subject request executed"
+    RETENTION_RUN = "retention.run", "Retention job run"
+
+
+class AppendOnlyQuerySet(models.QuerySet["AuditEvent"]):
+    def update(self, **kwargs: Any) -> int:
+        raise PermissionError("Audit events are append-only.")
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise PermissionError("Audit events are append-only.")
+
+    def for_client(self, client: Client | None) -> AppendOnlyQuerySet:
+        if client is None or client.pk is None:
+            return self.none()
+        return self.filter(client_id=client.pk)
+
+
+class AuditEvent(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    occurred_at = models.DateTimeField(auto_now_add=True)
+    # A plain id, not a foreign key: the record outlives whatever it speaks of.
+    client_id = models.UUIDField(null=True, blank=True)
+    actor_kind = models.CharField(max_length=16)
+    actor_hash = models.CharField(max_length=64, blank=True)
+    action = models.CharField(max_length=32, choices=AuditAction.choices)
+    object_type = models.CharField(max_length=32, blank=True)
+    object_id = models.UUIDField(null=True, blank=True)
+    metadata = models.JSONField(default=dict, blank=True)
+
+    objects = models.Manager.from_queryset(AppendOnlyQuerySet)()
+
+    class Meta:
+        ordering = ["-occurred_at"]
+        indexes = [
+            models.Index(fields=["client_id", "-occurred_at"], name="audit_client_time_idx"),
+            models.Index(
+                fields=["action", "object_id", "actor_hash", "-occurred_at"],
+                name="audit_object_idx",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} at {self.occurred_at:%Y-%m-%d %H:%M}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise PermissionError("Audit events are append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise PermissionError("Audit events are append-only.")
+
+
+def actor_of(actor: Any) -> tuple[str, str]:
+    """(kind, keyed hash) of whoever acts: a User, staff, an API key, or the system (None)."""
+    if actor is None:
+        return "system", ""
+    api_key = getattr(actor, "api_key", None)
+    if api_key is not None:
+        return "api_key", identifier_hash(f"api_key:{api_key.pk}")
+    kind = "staff" if getattr(actor, "is_staff", False) else "user"
+    return kind, identifier_hash(f"user:{actor.pk}")
+
+
+def audit_record(
+    *,
+    action: AuditAction,
+    actor: Any,
+    client_id: uuid.UUID | None = None,
+    object_type: str = "",
+    object_id: uuid.UUID | None = None,
+    metadata: dict[str, Any] | None = None,
+) -> AuditEvent:
+    """Append an event. `metadata` must already be free of personal data (hash it first)."""
+    kind, actor_hash = actor_of(actor)
+    return AuditEvent.objects.create(
+        client_id=client_id,
+        actor_kind=kind,
+        actor_hash=actor_hash,
+        action=action,
+        object_type=object_type,
+        object_id=object_id,
+        metadata=metadata or {},
+    )
