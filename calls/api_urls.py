@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from calls import api, media_api
+from calls import api, export_api, media_api
 
 urlpatterns = [
     path("calls/", api.CallCollectionAPI.as_view(), name="api-calls"),
@@ -18,6 +18,15 @@ urlpatterns = [
         name="api-call-voicemail",
     ),
     path("stats/", api.StatsAPI.as_view(), name="api-stats"),
+    path("exports/calls.csv", export_api.CallsCsvExportAPI.as_view(), name="api-export-csv"),
+    path("exports/calls.xlsx", export_api.CallsXlsxExportAPI.as_view(), name="api-export-xlsx"),
+    path("exports/jobs/<str:job_id>/", export_api.ExportJobAPI.as_view(), name="api-export-job"),
+    path(
+        "exports/jobs/<str:job_id>/download",
+        export_api.ExportJobDownloadAPI.as_view(),
+        name="api-export-job-download",
+    ),
+    path("contacts/export/", export_api.ContactExportAPI.as_view(), name="api-contact-export"),
     path(
         "tracking-numbers/", api.TrackingNumberCollectionAPI.as_view(), name="api-tracking-numbers"
     ),

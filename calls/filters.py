@@ -41,11 +41,13 @@ class CallFilters:
         }
 
     def for_audit(self) -> dict[str, object]:
-        """What an audit record may hold: which filters were used, never a phone number."""
+        """The filters for an audit record: phone numbers only as keyed hashes."""
+        from privacy.audit import identifier_hash
+
         query = self.as_query()
         for name in ("tracking_number", "caller_number"):
             if name in query:
-                query[name] = "(set)"
+                query[name] = identifier_hash(query[name])
         return query
 
 

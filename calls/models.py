@@ -197,3 +197,55 @@ MEDIA_MODELS: dict[str, type[MediaObject]] = {
     MediaKind.VOICEMAIL: VoiceMessage,
 }
 MEDIA_FLAGS = {MediaKind.RECORDING: "has_recording", MediaKind.VOICEMAIL: "has_voicemail"}
+
+
+class ExportJobStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    DONE = "done", "Ready"
+    FAILED = "failed", "Failed"
+
+
+class ExportJob(models.Model):
+    """A large Excel export made in the background; the file is encrypted like a recording and
+    shredded 24 hours after it is ready."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="+", db_index=False)
+    requested_by = models.ForeignKey(
+        "accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # The list's query parameters as given; kept only as long as the job (24 hours).
+    query = models.JSONField(default=dict)
+    status = models.CharField(
+        max_length=8, choices=ExportJobStatus.choices, default=ExportJobStatus.QUEUED
+    )
+    total_rows = models.PositiveIntegerField(default=0)
+    progress_rows = models.PositiveIntegerField(default=0)
+    error = models.CharField(max_length=200, blank=True)
+    size_bytes = models.BigIntegerField(default=0)
+    stored_size = models.BigIntegerField(default=0)
+    storage_name = models.CharField(max_length=255, blank=True)
+    key_id = models.CharField(max_length=64, blank=True)
+    wrapped_key = models.BinaryField(max_length=64, default=b"")
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+
+    objects = models.Manager.from_queryset(TenantQuerySet["ExportJob"])()
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["client", "-created_at"], name="exportjob_client_created_idx"),
+            models.Index(fields=["expires_at"], name="exportjob_expires_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Export {self.pk}"
+
+    @property
+    def percent(self) -> int:
+        if self.status == ExportJobStatus.DONE:
+            return 100
+        return min(99, int(100 * self.progress_rows / self.total_rows)) if self.total_rows else 0

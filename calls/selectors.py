@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Avg, Count, Q, QuerySet
+from django.db.models import Avg, Count, Max, Min, Q, QuerySet
 from django.db.models.functions import TruncDate
 
 from accounts.models import Client
 from accounts.tenancy import get_for_client_or_404
 from calls.filters import CallFilters
 from calls.media.objects import OpenedObject, object_open
-from calls.models import MEDIA_MODELS, Call, CallStatus, MediaObject, TrackingNumber
+from calls.models import MEDIA_MODELS, Call, CallStatus, Contact, MediaObject, TrackingNumber
 
 CALL_SORTS = {
     "newest": ("-started_at", "-id"),
@@ -164,3 +165,64 @@ def media_open(*, media: MediaObject) -> OpenedObject:
         wrapped_key=media.wrapped_key,
         size_bytes=media.size_bytes,
     )
+
+
+def contact_find(*, client: Client, phone_number: str) -> Contact | None:
+    return Contact.objects.for_client(client).filter(phone_number=phone_number).first()
+
+
+@dataclass
+class ContactBundle:
+    """What the access export of one Contact holds; `members()` streams it, file by file."""
+
+    client: Client
+    contact: Contact
+    opened: list[tuple[str, Any]]
+    calls: int
+    recordings: int
+    voicemails: int
+
+    def members(self) -> Iterator[tuple[str, Iterator[bytes]]]:
+        from calls.exports import csv_rows_python
+
+        calls = (
+            Call.objects.for_client(self.client).filter(contact=self.contact).order_by("started_at")
+        )
+        yield "calls.csv", csv_rows_python(calls, client=self.client)
+        for name, opened in self.opened:
+            yield name, opened.iter_range(0, opened.size - 1) if opened.size else iter(())
+
+
+def contact_bundle(*, client: Client, contact: Contact) -> ContactBundle:
+    """Opens (and so checks) every recording and voice message before anything is sent."""
+    calls = Call.objects.for_client(client).filter(contact=contact)
+    opened: list[tuple[str, Any]] = []
+    counts = {}
+    for kind, folder in (("recording", "recordings"), ("voicemail", "voicemails")):
+        media = (
+            MEDIA_MODELS[kind]
+            .objects.for_client(client)
+            .filter(call__in=calls)
+            .order_by("call__started_at")
+        )
+        counts[kind] = 0
+        for item in media:
+            opened.append((f"{folder}/{item.call_id}.{item.extension}", media_open(media=item)))
+            counts[kind] += 1
+    return ContactBundle(
+        client=client,
+        contact=contact,
+        opened=opened,
+        calls=calls.count(),
+        recordings=counts["recording"],
+        voicemails=counts["voicemail"],
+    )
+
+
+def contact_summary(*, client: Client, contact: Contact) -> dict[str, Any]:
+    calls = Call.objects.for_client(client).filter(contact=contact)
+    return {
+        **calls.aggregate(calls=Count("id"), first=Min("started_at"), last=Max("started_at")),
+        "recordings": calls.filter(has_recording=True).count(),
+        "voicemails": calls.filter(has_voicemail=True).count(),
+    }

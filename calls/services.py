@@ -25,6 +25,8 @@ from calls.models import (
     Call,
     CallStatus,
     Direction,
+    ExportJob,
+    ExportJobStatus,
     MediaKind,
     MediaObject,
     TrackingNumber,
@@ -253,3 +255,107 @@ def media_play_record(*, media: MediaObject, kind: str, actor: Any) -> None:
             object_type=kind,
             object_id=media.pk,
         )
+
+
+def export_record(
+    *, client: Any, actor: Any, action: AuditAction, metadata: dict[str, Any]
+) -> None:
+    """Audit an export: who, when, which filters (phone numbers hashed), how many rows."""
+    audit_record(action=action, actor=actor, client_id=client.pk, metadata=metadata)
+
+
+# --- Background Excel exports --------------------------------------------------------------------
+
+EXPORT_LIFETIME = dt.timedelta(hours=24)
+PROGRESS_EVERY = 10_000
+
+
+def export_job_create(
+    *, client: Any, requested_by: Any, query: dict[str, str], total_rows: int
+) -> ExportJob:
+    from calls.tasks import export_job_run_task
+
+    job = ExportJob.objects.create(
+        client=client, requested_by=requested_by, query=query, total_rows=total_rows
+    )
+    transaction.on_commit(lambda: export_job_run_task.delay(str(job.pk)))
+    return job
+
+
+def export_job_run(*, job: ExportJob) -> ExportJob:
+    """Write the job's Excel file, encrypt it into storage, mark it ready. Safe to run twice:
+    a finished job is left alone, an interrupted one starts over."""
+    import os
+    import tempfile
+
+    from calls.exports import export_rows, write_xlsx
+    from calls.filters import call_filters_parse
+    from calls.selectors import call_list
+
+    if job.status in (ExportJobStatus.DONE, ExportJobStatus.FAILED):
+        return job
+    ExportJob.objects.filter(pk=job.pk).update(status=ExportJobStatus.RUNNING, progress_rows=0)
+    filters = call_filters_parse(job.query, client=job.client)
+    calls = call_list(client=job.client, filters=filters)
+
+    def progress(rows: int) -> None:
+        ExportJob.objects.filter(pk=job.pk).update(progress_rows=rows)
+
+    handle = tempfile.NamedTemporaryFile(suffix=".xlsx", delete=False)  # noqa: SIM115
+    handle.close()
+    try:
+        rows = write_xlsx(export_rows(calls, client=job.client), handle.name, progress=progress)
+        with open(handle.name, "rb") as written:
+            stored = object_write(
+                storage_name=f"{job.client_id}/exports/{job.pk}.dxm",
+                object_id=job.pk,
+                chunks=iter(lambda: written.read(1024 * 1024), b""),
+                max_bytes=2**40,
+            )
+    finally:
+        os.unlink(handle.name)
+    now = timezone.now()
+    ExportJob.objects.filter(pk=job.pk).update(
+        status=ExportJobStatus.DONE,
+        progress_rows=rows,
+        total_rows=rows,
+        finished_at=now,
+        expires_at=now + EXPORT_LIFETIME,
+        storage_name=stored.storage_name,
+        stored_size=stored.stored_size,
+        size_bytes=stored.size_bytes,
+        key_id=stored.key_id,
+        wrapped_key=stored.wrapped_key,
+    )
+    job.refresh_from_db()
+    export_record(
+        client=job.client,
+        actor=job.requested_by,
+        action=AuditAction.CALLS_EXPORTED,
+        metadata={
+            "format": "xlsx",
+            "background": True,
+            "filters": filters.for_audit(),
+            "rows": rows,
+        },
+    )
+    return job
+
+
+def export_job_fail(*, job_id: Any, error: str) -> None:
+    ExportJob.objects.filter(pk=job_id).exclude(status=ExportJobStatus.DONE).update(
+        status=ExportJobStatus.FAILED, error=error[:200]
+    )
+
+
+def export_jobs_purge_expired_across_clients(*, now: dt.datetime | None = None) -> int:
+    """Shred finished exports past their 24 hours (key first, then file), then forget the job."""
+    now = now or timezone.now()
+    purged = 0
+    for job in ExportJob.objects.across_clients().filter(expires_at__lte=now).order_by("pk")[:1000]:
+        ExportJob.objects.filter(pk=job.pk).update(wrapped_key=b"", key_id="")
+        if job.storage_name:
+            object_delete(job.storage_name)
+        ExportJob.objects.filter(pk=job.pk).delete()
+        purged += 1
+    return purged

@@ -8,6 +8,8 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("calls/", views.call_list, name="call-list"),
     path("calls/<str:call_id>/", views.call_detail, name="call-detail"),
+    path("contacts/", views.contact_lookup, name="contact-lookup"),
+    path("exports/<str:job_id>/", views.export_job_page, name="export-job"),
     path("settings/", views.settings_page, name="settings"),
     path(
         "settings/tracking-numbers/new/",

@@ -14,12 +14,13 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import services as account_services
 from accounts.models import ApiKey
+from accounts.phones import normalize_e164
 from accounts.roles import Capability
 from accounts.tenancy import capability_required, get_for_client_or_404
 from calls import selectors, services
 from calls.filters import CallFilters, call_filters_parse
 from calls.forms import ApiKeyForm, CallFilterForm, PeriodForm, TrackingNumberForm
-from calls.models import TrackingNumber
+from calls.models import ExportJob, TrackingNumber
 
 CALLS_PER_PAGE = 50
 
@@ -178,3 +179,31 @@ def api_key_revoke(request: HttpRequest, key_id: str) -> HttpResponse:
         )
         return redirect("settings")
     return render(request, "calls/api_key_revoke.html", {"api_key": api_key})
+
+
+@capability_required(Capability.MANAGE_CONTACT_PRIVACY)
+def contact_lookup(request: HttpRequest) -> HttpResponse:
+    raw = request.GET.get("phone", "").strip()
+    context: dict[str, Any] = {"phone": raw}
+    status = 200
+    if raw:
+        try:
+            phone = normalize_e164(raw)
+        except ValidationError as error:
+            context["error"], status = " ".join(error.messages), 400
+        else:
+            contact = selectors.contact_find(client=request.client, phone_number=phone)
+            context["normalised"] = phone
+            if contact is None:
+                context["error"], status = "No Contact with this number in your account.", 404
+            else:
+                context["summary"] = selectors.contact_summary(
+                    client=request.client, contact=contact
+                )
+    return render(request, "calls/contact_lookup.html", context, status=status)
+
+
+@capability_required(Capability.EXPORT_CALLS)
+def export_job_page(request: HttpRequest, job_id: str) -> HttpResponse:
+    job = get_for_client_or_404(ExportJob.objects.all(), client=request.client, pk=job_id)
+    return render(request, "calls/export_job.html", {"job": job})

@@ -1,0 +1,288 @@
+"""Exports (SPEC §6): calls as CSV or Excel with the list's filters, a Contact's access bundle."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import zipfile
+from collections.abc import Iterator
+from typing import Any
+
+from django.conf import settings
+from django.http import FileResponse, HttpResponseRedirect, StreamingHttpResponse
+from django.urls import reverse
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import serializers
+from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from accounts.api_base import ClientAPIView
+from accounts.models import ApiKeyScope, User
+from accounts.permissions import capability_or_scope
+from accounts.phones import normalize_e164
+from accounts.roles import Capability
+from accounts.tenancy import get_for_client_or_404
+from calls import selectors, services
+from calls.api import FILTER_PARAMETERS, parse_filters_or_400
+from calls.exports import csv_stream, export_rows, write_xlsx
+from calls.media.format import IntegrityError
+from calls.media.objects import object_open
+from calls.media_api import AnyAccept
+from calls.models import ExportJob, ExportJobStatus
+from privacy.audit import AuditAction, identifier_hash
+
+EXPORT = capability_or_scope(Capability.EXPORT_CALLS, ApiKeyScope.READ)
+CONTACT_EXPORT = capability_or_scope(Capability.MANAGE_CONTACT_PRIVACY, None)
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _stamp() -> str:
+    return timezone.now().strftime("%Y%m%d-%H%M%S")
+
+
+class CallsCsvExportAPI(ClientAPIView):
+    permission_classes = [EXPORT]
+    content_negotiation_class = AnyAccept
+
+    @extend_schema(
+        operation_id="calls_export_csv",
+        parameters=FILTER_PARAMETERS,
+        responses={(200, "text/csv"): OpenApiTypes.BINARY},
+    )
+    def get(self, request: Request) -> StreamingHttpResponse:
+        filters = parse_filters_or_400(request, self.client)
+        calls = selectors.call_list(client=self.client, filters=filters)
+        client, actor = self.client, request.user
+
+        def body() -> Iterator[bytes]:
+            rows = -1  # the header line
+            for chunk in csv_stream(calls, client=client):
+                rows += chunk.count(b"\n")
+                yield chunk
+            services.export_record(
+                client=client,
+                actor=actor,
+                action=AuditAction.CALLS_EXPORTED,
+                metadata={"format": "csv", "filters": filters.for_audit(), "rows": rows},
+            )
+
+        response = StreamingHttpResponse(body(), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="calls-{_stamp()}.csv"'
+        response["Cache-Control"] = "no-store"
+        return response
+
+
+EXPORT_JOB = inline_serializer(
+    "ExportJob",
+    {
+        "id": serializers.UUIDField(),
+        "status": serializers.CharField(),
+        "progress_rows": serializers.IntegerField(),
+        "total_rows": serializers.IntegerField(),
+        "percent": serializers.IntegerField(),
+        "download_url": serializers.CharField(allow_null=True),
+        "expires_at": serializers.DateTimeField(allow_null=True),
+    },
+)
+
+
+def export_job_data(job: ExportJob) -> dict[str, Any]:
+    ready = job.status == ExportJobStatus.DONE
+    return {
+        "id": str(job.pk),
+        "status": job.status,
+        "progress_rows": job.progress_rows,
+        "total_rows": job.total_rows,
+        "percent": job.percent,
+        "download_url": reverse("api-export-job-download", args=[job.pk]) if ready else None,
+        "expires_at": job.expires_at.isoformat() if job.expires_at else None,
+    }
+
+
+class CallsXlsxExportAPI(ClientAPIView):
+    permission_classes = [EXPORT]
+    content_negotiation_class = AnyAccept
+
+    @extend_schema(
+        operation_id="calls_export_xlsx",
+        parameters=FILTER_PARAMETERS,
+        responses={(200, XLSX_TYPE): OpenApiTypes.BINARY, 202: EXPORT_JOB},
+    )
+    def get(self, request: Request) -> FileResponse | Response | HttpResponseRedirect:
+        filters = parse_filters_or_400(request, self.client)
+        calls = selectors.call_list(client=self.client, filters=filters)
+        total = calls.count()
+        if total > settings.XLSX_SYNC_MAX_ROWS:
+            # Too long for one request: a background job, with progress and a download link.
+            is_person = isinstance(request.user, User)
+            job = services.export_job_create(
+                client=self.client,
+                requested_by=request.user if is_person else None,
+                query=dict(request.query_params.items()),
+                total_rows=total,
+            )
+            if is_person:
+                return HttpResponseRedirect(reverse("export-job", args=[job.pk]))
+            response = Response(export_job_data(job), status=202)
+            response["Location"] = reverse("api-export-job", args=[job.pk])
+            return response
+        # Written to an anonymous temporary file (gone when closed), then streamed from disk.
+        handle = tempfile.NamedTemporaryFile(suffix=".xlsx", delete=False)  # noqa: SIM115
+        handle.close()
+        try:
+            rows = write_xlsx(export_rows(calls, client=self.client), handle.name)
+            stream = open(handle.name, "rb")  # noqa: SIM115 (closed by FileResponse)
+        finally:
+            os.unlink(handle.name)
+        services.export_record(
+            client=self.client,
+            actor=request.user,
+            action=AuditAction.CALLS_EXPORTED,
+            metadata={"format": "xlsx", "filters": filters.for_audit(), "rows": rows},
+        )
+        response = FileResponse(
+            stream, content_type=XLSX_TYPE, as_attachment=True, filename=f"calls-{_stamp()}.xlsx"
+        )
+        response["Cache-Control"] = "no-store"
+        return response
+
+
+class ExportJobAPI(ClientAPIView):
+    permission_classes = [EXPORT]
+
+    @extend_schema(operation_id="export_job", responses=EXPORT_JOB)
+    def get(self, request: Request, job_id: str) -> Response:
+        job = get_for_client_or_404(ExportJob.objects.all(), client=self.client, pk=job_id)
+        return Response(export_job_data(job))
+
+
+class ExportJobDownloadAPI(ClientAPIView):
+    permission_classes = [EXPORT]
+    content_negotiation_class = AnyAccept
+
+    @extend_schema(
+        operation_id="export_job_download", responses={(200, XLSX_TYPE): OpenApiTypes.BINARY}
+    )
+    def get(self, request: Request, job_id: str) -> StreamingHttpResponse | Response:
+        job = get_for_client_or_404(
+            ExportJob.objects.all(), client=self.client, pk=job_id, status=ExportJobStatus.DONE
+        )
+        try:
+            opened = object_open(
+                storage_name=job.storage_name,
+                object_id=job.pk,
+                key_id=job.key_id,
+                wrapped_key=job.wrapped_key,
+                size_bytes=job.size_bytes,
+            )
+        except IntegrityError:
+            return Response(
+                {"detail": "The export file failed its integrity check; export again."}, status=409
+            )
+        response = StreamingHttpResponse(
+            opened.iter_range(0, opened.size - 1), content_type=XLSX_TYPE
+        )
+        response["Content-Length"] = str(opened.size)
+        response["Content-Disposition"] = (
+            f'attachment; filename="calls-{job.created_at:%Y%m%d-%H%M%S}.xlsx"'
+        )
+        response["Cache-Control"] = "no-store"
+        return response
+
+
+class ContactExportAPI(ClientAPIView):
+    """A Contact's data in this Client's account, as one ZIP (right of access)."""
+
+    permission_classes = [CONTACT_EXPORT]
+    content_negotiation_class = AnyAccept
+
+    @extend_schema(
+        operation_id="contact_export",
+        parameters=[
+            OpenApiParameter("phone", OpenApiTypes.STR, required=True, description="E.164")
+        ],
+        responses={(200, "application/zip"): OpenApiTypes.BINARY},
+    )
+    def get(self, request: Request) -> StreamingHttpResponse | Response:
+        raw = request.query_params.get("phone", "")
+        if not raw.strip():
+            raise ValidationError(
+                {"phone": ["This parameter is required (E.164, e.g. +33612345678)."]}
+            )
+        try:
+            phone = normalize_e164(raw)
+        except Exception as error:  # django ValidationError
+            raise ValidationError(
+                {"phone": list(getattr(error, "messages", [str(error)]))}
+            ) from None
+        contact = selectors.contact_find(client=self.client, phone_number=phone)
+        if contact is None:
+            raise NotFound("No Contact with this number in your account.")
+        try:
+            bundle = selectors.contact_bundle(client=self.client, contact=contact)
+        except IntegrityError:
+            return Response(
+                {
+                    "detail": "A stored recording failed its integrity check; the incident was logged."
+                },
+                status=409,
+            )
+        client, actor = self.client, request.user
+
+        def body() -> Iterator[bytes]:
+            yield from _zip_stream(bundle.members())
+            services.export_record(
+                client=client,
+                actor=actor,
+                action=AuditAction.CONTACT_EXPORTED,
+                metadata={
+                    "phone": identifier_hash(phone),
+                    "rows": bundle.calls,
+                    "recordings": bundle.recordings,
+                    "voicemails": bundle.voicemails,
+                },
+            )
+
+        response = StreamingHttpResponse(body(), content_type="application/zip")
+        response["Content-Disposition"] = f'attachment; filename="contact-{_stamp()}.zip"'
+        response["Cache-Control"] = "no-store"
+        return response
+
+
+class _Sink:
+    """What zipfile writes into; the bytes are handed on as they come."""
+
+    def __init__(self) -> None:
+        self.parts: list[bytes] = []
+        self.offset = 0
+
+    def write(self, data: bytes) -> int:
+        self.parts.append(bytes(data))
+        self.offset += len(data)
+        return len(data)
+
+    def tell(self) -> int:
+        return self.offset
+
+    def flush(self) -> None:
+        pass
+
+    def take(self) -> bytes:
+        data, self.parts = b"".join(self.parts), []
+        return data
+
+
+def _zip_stream(members: Iterator[tuple[str, Iterator[bytes]]]) -> Iterator[bytes]:
+    sink = _Sink()
+    with zipfile.ZipFile(sink, mode="w", compression=zipfile.ZIP_STORED) as archive:  # type: ignore[arg-type]
+        for name, chunks in members:
+            with archive.open(name, mode="w", force_zip64=True) as member:
+                for chunk in chunks:
+                    member.write(chunk)
+                    if sink.offset and len(sink.parts) > 16:
+                        yield sink.take()
+            yield sink.take()
+    yield sink.take()

@@ -1,0 +1,274 @@
+"""Calls exported to CSV and Excel (SPEC §6), from the call list's own selector and filters.
+
+CSV streams row by row: on PostgreSQL straight out of `COPY (SELECT ...) TO STDOUT`, with the
+time zone and the formula neutralisation done in SQL (the Python path is several times slower,
+bench/bench_exports.py); elsewhere (SQLite in development) through a server-side iterator.
+Excel is written by XlsxWriter in constant-memory mode, row by row, into a temporary file.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import queue
+import re
+import tempfile
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+from django.db import connection
+from django.db.models import QuerySet
+
+from accounts.models import Client
+from calls.models import Call
+
+COLUMNS = (
+    "call_id",
+    "external_id",
+    "started_at",
+    "tracking_number",
+    "source",
+    "caller_number",
+    "direction",
+    "status",
+    "duration_seconds",
+    "has_recording",
+    "has_voicemail",
+)
+# Formula injection (OWASP "CSV injection"): a cell starting with one of these is prefixed with '.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\0")
+E164 = re.compile(r"^\+[1-9][0-9]{1,14}$")
+XLSX_MAX_ROWS = 1_048_576
+ITERATOR_CHUNK = 2000
+
+
+def neutralise(value: str) -> str:
+    return "'" + value if value.startswith(FORMULA_STARTS) else value
+
+
+def phone_cell(value: str | None) -> str:
+    if not value:
+        return ""
+    return value if E164.match(value) else neutralise(value)
+
+
+_VALUES = (
+    "id",
+    "external_id",
+    "started_at",
+    "tracking_number__number",
+    "tracking_number__source",
+    "contact__phone_number",
+    "direction",
+    "status",
+    "duration_seconds",
+    "has_recording",
+    "has_voicemail",
+)
+
+
+def export_rows(calls: QuerySet[Call], *, client: Client) -> Iterator[tuple[Any, ...]]:
+    """Typed rows in COLUMNS order: times as aware datetimes in the Client's zone."""
+    tz = client.tzinfo
+    for row in calls.values_list(*_VALUES).iterator(chunk_size=ITERATOR_CHUNK):
+        (
+            call_id,
+            external_id,
+            started_at,
+            number,
+            source,
+            caller,
+            direction,
+            status,
+            duration,
+            recording,
+            voicemail,
+        ) = row
+        yield (
+            str(call_id),
+            neutralise(external_id),
+            started_at.astimezone(tz),
+            phone_cell(number),
+            neutralise(source),
+            phone_cell(caller),
+            direction,
+            status,
+            duration,
+            recording,
+            voicemail,
+        )
+
+
+class _Line:
+    def write(self, value: str) -> str:
+        return value
+
+
+def csv_rows_python(calls: QuerySet[Call], *, client: Client) -> Iterator[bytes]:
+    writer = csv.writer(_Line())
+    yield writer.writerow(COLUMNS).encode()
+    batch: list[str] = []
+    for row in export_rows(calls, client=client):
+        cells = list(row)
+        cells[2] = row[2].isoformat()
+        cells[9], cells[10] = ("true" if row[9] else "false"), ("true" if row[10] else "false")
+        batch.append(writer.writerow(cells))
+        if len(batch) >= 500:
+            yield "".join(batch).encode()
+            batch = []
+    if batch:
+        yield "".join(batch).encode()
+
+
+def _sql_neutralised(column: str) -> str:
+    return (
+        f"CASE WHEN left({column}, 1) IN ('=', '+', '-', '@', E'\\t', E'\\r') "
+        f"THEN '''' || {column} ELSE {column} END"
+    )
+
+
+def _sql_phone(column: str) -> str:
+    return f"CASE WHEN {column} ~ '^\\+[1-9][0-9]{{1,14}}$' THEN {column} ELSE {_sql_neutralised(column)} END"
+
+
+def _sql_local_time(column: str) -> str:
+    """ISO 8601 in the Client's zone with its offset, whatever the session's time zone."""
+    local = f"({column} AT TIME ZONE %(tz)s)"
+    offset = f"({local} - ({column} AT TIME ZONE 'UTC'))"
+    return (
+        f"to_char({local}, 'YYYY-MM-DD\"T\"HH24:MI:SS') || CASE WHEN {offset} >= interval '0' "
+        f"THEN '+' || to_char({offset}, 'HH24:MI') ELSE '-' || to_char(-{offset}, 'HH24:MI') END"
+    )
+
+
+def copy_sql(calls: QuerySet[Call], *, client: Client) -> str:
+    """The COPY statement for `calls`: the selector's own query, formatted by PostgreSQL."""
+    inner, params = calls.values_list(*_VALUES).query.sql_with_params()
+    select = ", ".join(
+        [
+            "e.c0::text",
+            _sql_neutralised("e.c1"),
+            _sql_local_time("e.c2"),
+            _sql_phone("e.c3"),
+            _sql_neutralised("e.c4"),
+            f"COALESCE({_sql_phone('e.c5')}, '')",
+            "e.c6",
+            "e.c7",
+            "e.c8",
+            "CASE WHEN e.c9 THEN 'true' ELSE 'false' END",
+            "CASE WHEN e.c10 THEN 'true' ELSE 'false' END",
+        ]
+    )
+    names = ", ".join(f"c{index}" for index in range(len(_VALUES)))
+    with connection.cursor() as cursor:
+        # Bind the selector's parameters first (its SQL holds %s), then the time zone.
+        inner_sql = cursor.mogrify(inner, params).decode().replace("%", "%%")
+        outer = f"SELECT {select} FROM ({inner_sql}) AS e ({names})"
+        query = cursor.mogrify(outer, {"tz": client.time_zone}).decode()
+    return f"COPY ({query}) TO STDOUT WITH (FORMAT csv, HEADER false)"
+
+
+class _QueueWriter:
+    """What COPY writes into: a bounded queue, so the producer waits for a slow client."""
+
+    def __init__(self, target: queue.Queue[bytes | BaseException | None]) -> None:
+        self._target = target
+        self._buffer: list[bytes] = []
+        self._size = 0
+
+    def write(self, data: bytes | str) -> None:
+        chunk = data.encode() if isinstance(data, str) else data
+        self._buffer.append(chunk)
+        self._size += len(chunk)
+        if self._size >= 64 * 1024:
+            self.flush()
+
+    def flush(self) -> None:
+        if self._buffer:
+            self._target.put(b"".join(self._buffer))
+            self._buffer, self._size = [], 0
+
+
+def _csv_copy(calls: QuerySet[Call], *, client: Client) -> Iterator[bytes]:
+    sql = copy_sql(calls, client=client)
+    chunks: queue.Queue[bytes | BaseException | None] = queue.Queue(maxsize=16)
+    connection.ensure_connection()
+    raw = connection.connection  # psycopg2 connections may be used from another thread
+
+    def produce() -> None:
+        # COPY writes into a file-like object until done: a thread feeds the response through a
+        # bounded queue, on the request's own connection (and transaction), which the request
+        # thread leaves alone until the stream ends.
+        try:
+            with raw.cursor() as cursor:
+                writer = _QueueWriter(chunks)
+                cursor.copy_expert(sql, writer)
+                writer.flush()
+            chunks.put(None)
+        except BaseException as error:  # handed to the consumer, which re-raises it
+            chunks.put(error)
+
+    yield (",".join(COLUMNS) + "\r\n").encode()
+    thread = threading.Thread(target=produce, daemon=True)
+    thread.start()
+    try:
+        while (item := chunks.get()) is not None:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        if thread.is_alive():
+            # The client went away: cancel the COPY so the thread and connection are freed.
+            raw.cancel()
+            while thread.is_alive():
+                with contextlib.suppress(queue.Empty):
+                    chunks.get(timeout=0.1)
+        thread.join()
+
+
+def csv_stream(calls: QuerySet[Call], *, client: Client) -> Iterator[bytes]:
+    if connection.vendor == "postgresql":
+        return _csv_copy(calls, client=client)
+    return csv_rows_python(calls, client=client)
+
+
+def write_xlsx(rows: Iterator[tuple[Any, ...]], path: str, *, progress: Any = None) -> int:
+    """Write rows into an .xlsx at `path`; past the sheet limit, onto continuation sheets."""
+    import xlsxwriter
+
+    workbook = xlsxwriter.Workbook(path, {"constant_memory": True, "tmpdir": tempfile.gettempdir()})
+    bold = workbook.add_format({"bold": True})
+    when = workbook.add_format({"num_format": "yyyy-mm-dd hh:mm:ss"})
+    widths = (38, 24, 20, 16, 18, 16, 10, 10, 16, 14, 14)
+    count, sheets, sheet, sheet_row = 0, 0, None, XLSX_MAX_ROWS
+    for row in rows:
+        if sheet_row >= XLSX_MAX_ROWS:
+            sheets += 1
+            sheet = workbook.add_worksheet("Calls" if sheets == 1 else f"Calls ({sheets})")
+            sheet.write_row(0, 0, COLUMNS, bold)
+            sheet.freeze_panes(1, 0)
+            for column, width in enumerate(widths):
+                sheet.set_column(column, column, width, when if column == 2 else None)
+            sheet_row = 1
+        cells = list(row)
+        # Excel has no time zones: the Client's wall-clock time, as a real date.
+        cells[2] = row[2].replace(tzinfo=None)
+        sheet.write_string(sheet_row, 0, cells[0])
+        sheet.write_string(sheet_row, 1, cells[1])
+        sheet.write_datetime(sheet_row, 2, cells[2], when)
+        for column in (3, 4, 5, 6, 7):
+            sheet.write_string(sheet_row, column, cells[column])
+        sheet.write_number(sheet_row, 8, cells[8])
+        sheet.write_boolean(sheet_row, 9, cells[9])
+        sheet.write_boolean(sheet_row, 10, cells[10])
+        sheet_row += 1
+        count += 1
+        if progress is not None and count % 10_000 == 0:
+            progress(count)
+    if sheet is None:
+        sheet = workbook.add_worksheet("Calls")
+        sheet.write_row(0, 0, COLUMNS, bold)
+        sheet.freeze_panes(1, 0)
+    workbook.close()
+    return count
