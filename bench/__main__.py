@@ -12,6 +12,7 @@ BENCHMARKS = {
     "dashboard": "Dashboard queries vs hand-written SQL",
     "ingestion": "Call ingestion throughput vs a no-op endpoint",
     "media": "Encrypted recordings: throughput, memory, Range cost",
+    "exports": "Exports: CSV vs COPY, memory, Excel vs the raw writer",
 }
 
 

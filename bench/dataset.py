@@ -115,3 +115,73 @@ def focus_client():
     from accounts.models import Client
 
     return Client.objects.get(slug=FOCUS_SLUG)
+
+
+EXPORT_SLUG = "bench-export"
+
+
+def ensure_export_client(total: int) -> None:
+    """One Client holding `total` calls, for the export benchmark (rebuilt when the size differs)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM calls_call c JOIN accounts_client a ON a.id = c.client_id WHERE a.slug = %s",
+            [EXPORT_SLUG],
+        )
+        if cursor.fetchone()[0] == total:
+            return
+    print(f"   building the export data set: {total:,} calls in one Client …", flush=True)
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            "DELETE FROM calls_call WHERE client_id IN (SELECT id FROM accounts_client WHERE slug = %s)",
+            [EXPORT_SLUG],
+        )
+        cursor.execute(
+            "DELETE FROM calls_contact WHERE client_id IN (SELECT id FROM accounts_client WHERE slug = %s)",
+            [EXPORT_SLUG],
+        )
+        cursor.execute(
+            "DELETE FROM calls_trackingnumber WHERE client_id IN (SELECT id FROM accounts_client WHERE slug = %s)",
+            [EXPORT_SLUG],
+        )
+        cursor.execute("DELETE FROM accounts_client WHERE slug = %s", [EXPORT_SLUG])
+        cursor.execute(
+            "INSERT INTO accounts_client (id, name, slug, time_zone, contract_start, is_active, created_at) "
+            "VALUES (gen_random_uuid(), 'Export', %s, 'Europe/Paris', DATE '2024-01-01', true, now())",
+            [EXPORT_SLUG],
+        )
+        cursor.execute(
+            """
+            INSERT INTO calls_trackingnumber (id, client_id, number, source, campaign, active, created_at)
+            SELECT gen_random_uuid(), c.id, '+331849' || lpad(t::text, 5, '0'),
+                   (ARRAY['Google Ads', '=Website', 'Print', 'Facebook'])[t + 1], 'Bench', true, now()
+            FROM accounts_client c, generate_series(0, 3) t WHERE c.slug = %s
+            """,
+            [EXPORT_SLUG],
+        )
+        cursor.execute(
+            """
+            INSERT INTO calls_contact (id, client_id, phone_number, created_at)
+            SELECT gen_random_uuid(), c.id, '+336' || lpad(g::text, 8, '0'), now()
+            FROM accounts_client c, generate_series(1, 50000) g WHERE c.slug = %s
+            """,
+            [EXPORT_SLUG],
+        )
+        cursor.execute(
+            """
+            WITH client AS (SELECT id FROM accounts_client WHERE slug = %s),
+                 numbers AS (SELECT array_agg(id ORDER BY number) AS ids FROM calls_trackingnumber WHERE client_id = (SELECT id FROM client)),
+                 contacts AS (SELECT array_agg(id) AS ids FROM calls_contact WHERE client_id = (SELECT id FROM client))
+            INSERT INTO calls_call (id, client_id, external_id, tracking_number_id, contact_id, direction,
+                                    status, started_at, duration_seconds, has_recording, has_voicemail,
+                                    created_at, updated_at)
+            SELECT gen_random_uuid(), (SELECT id FROM client), 'export-' || g, numbers.ids[1 + (g %% 4)],
+                   CASE WHEN g %% 5 = 0 THEN NULL ELSE contacts.ids[1 + (g %% 50000)] END,
+                   'inbound', (ARRAY['answered', 'missed', 'voicemail', 'busy'])[1 + (g %% 4)],
+                   now() - ((g * 104729) %% (730 * 86400)) * interval '1 second', g %% 600,
+                   g %% 7 = 0, g %% 11 = 0, now(), now()
+            FROM generate_series(1::bigint, %s::bigint) g, numbers, contacts
+            """,
+            [EXPORT_SLUG, total],
+        )
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE calls_call, calls_contact, calls_trackingnumber", [])

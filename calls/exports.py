@@ -14,10 +14,11 @@ import queue
 import re
 import tempfile
 import threading
+import uuid
 from collections.abc import Iterator
 from typing import Any
 
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import QuerySet
 
 from accounts.models import Client
@@ -69,7 +70,17 @@ _VALUES = (
 
 
 def export_rows(calls: QuerySet[Call], *, client: Client) -> Iterator[tuple[Any, ...]]:
-    """Typed rows in COLUMNS order: times as aware datetimes in the Client's zone."""
+    """Typed rows in COLUMNS order, times as the Client's wall-clock time (naive datetimes)."""
+    if connection.vendor == "postgresql":
+        return _rows_postgresql(calls, client=client)
+    return (
+        (*row[:2], row[2].replace(tzinfo=None), *row[3:])
+        for row in _rows_django(calls, client=client)
+    )
+
+
+def _rows_django(calls: QuerySet[Call], *, client: Client) -> Iterator[tuple[Any, ...]]:
+    """Typed rows in COLUMNS order, times aware in the Client's zone."""
     tz = client.tzinfo
     for row in calls.values_list(*_VALUES).iterator(chunk_size=ITERATOR_CHUNK):
         (
@@ -109,7 +120,7 @@ def csv_rows_python(calls: QuerySet[Call], *, client: Client) -> Iterator[bytes]
     writer = csv.writer(_Line())
     yield writer.writerow(COLUMNS).encode()
     batch: list[str] = []
-    for row in export_rows(calls, client=client):
+    for row in _rows_django(calls, client=client):
         cells = list(row)
         cells[2] = row[2].isoformat()
         cells[9], cells[10] = ("true" if row[9] else "false"), ("true" if row[10] else "false")
@@ -142,22 +153,22 @@ def _sql_local_time(column: str) -> str:
     )
 
 
-def copy_sql(calls: QuerySet[Call], *, client: Client) -> str:
-    """The COPY statement for `calls`: the selector's own query, formatted by PostgreSQL."""
+def _export_select(calls: QuerySet[Call], *, client: Client, for_csv: bool) -> str:
+    """The selector's own query, its columns formatted by PostgreSQL for an export."""
     inner, params = calls.values_list(*_VALUES).query.sql_with_params()
     select = ", ".join(
         [
             "e.c0::text",
             _sql_neutralised("e.c1"),
-            _sql_local_time("e.c2"),
+            _sql_local_time("e.c2") if for_csv else "(e.c2 AT TIME ZONE %(tz)s)",
             _sql_phone("e.c3"),
             _sql_neutralised("e.c4"),
             f"COALESCE({_sql_phone('e.c5')}, '')",
             "e.c6",
             "e.c7",
             "e.c8",
-            "CASE WHEN e.c9 THEN 'true' ELSE 'false' END",
-            "CASE WHEN e.c10 THEN 'true' ELSE 'false' END",
+            "CASE WHEN e.c9 THEN 'true' ELSE 'false' END" if for_csv else "e.c9",
+            "CASE WHEN e.c10 THEN 'true' ELSE 'false' END" if for_csv else "e.c10",
         ]
     )
     names = ", ".join(f"c{index}" for index in range(len(_VALUES)))
@@ -165,8 +176,26 @@ def copy_sql(calls: QuerySet[Call], *, client: Client) -> str:
         # Bind the selector's parameters first (its SQL holds %s), then the time zone.
         inner_sql = cursor.mogrify(inner, params).decode().replace("%", "%%")
         outer = f"SELECT {select} FROM ({inner_sql}) AS e ({names})"
-        query = cursor.mogrify(outer, {"tz": client.time_zone}).decode()
+        return cursor.mogrify(outer, {"tz": client.time_zone}).decode()
+
+
+def copy_sql(calls: QuerySet[Call], *, client: Client) -> str:
+    """The COPY statement of the CSV export: times as ISO 8601 with the Client's offset."""
+    query = _export_select(calls, client=client, for_csv=True)
     return f"COPY ({query}) TO STDOUT WITH (FORMAT csv, HEADER false)"
+
+
+def _rows_postgresql(calls: QuerySet[Call], *, client: Client) -> Iterator[tuple[Any, ...]]:
+    # Formatted by the database and read through a server-side cursor: Python only writes.
+    query = _export_select(calls, client=client, for_csv=False)
+    connection.ensure_connection()
+    with (
+        transaction.atomic(),
+        connection.connection.cursor(name=f"export_{uuid.uuid4().hex}") as cursor,
+    ):
+        cursor.itersize = ITERATOR_CHUNK
+        cursor.execute(query)
+        yield from cursor
 
 
 class _QueueWriter:
@@ -251,17 +280,15 @@ def write_xlsx(rows: Iterator[tuple[Any, ...]], path: str, *, progress: Any = No
             for column, width in enumerate(widths):
                 sheet.set_column(column, column, width, when if column == 2 else None)
             sheet_row = 1
-        cells = list(row)
         # Excel has no time zones: the Client's wall-clock time, as a real date.
-        cells[2] = row[2].replace(tzinfo=None)
-        sheet.write_string(sheet_row, 0, cells[0])
-        sheet.write_string(sheet_row, 1, cells[1])
-        sheet.write_datetime(sheet_row, 2, cells[2], when)
+        sheet.write_string(sheet_row, 0, row[0])
+        sheet.write_string(sheet_row, 1, row[1])
+        sheet.write_datetime(sheet_row, 2, row[2], when)
         for column in (3, 4, 5, 6, 7):
-            sheet.write_string(sheet_row, column, cells[column])
-        sheet.write_number(sheet_row, 8, cells[8])
-        sheet.write_boolean(sheet_row, 9, cells[9])
-        sheet.write_boolean(sheet_row, 10, cells[10])
+            sheet.write_string(sheet_row, column, row[column])
+        sheet.write_number(sheet_row, 8, row[8])
+        sheet.write_boolean(sheet_row, 9, row[9])
+        sheet.write_boolean(sheet_row, 10, row[10])
         sheet_row += 1
         count += 1
         if progress is not None and count % 10_000 == 0:

@@ -133,7 +133,7 @@ def test_the_xlsx_has_typed_cells_a_bold_frozen_header_and_wall_clock_dates(acme
 
 def test_the_xlsx_continues_on_a_new_sheet_past_the_row_limit(tmp_path, monkeypatch):
     monkeypatch.setattr("calls.exports.XLSX_MAX_ROWS", 4)
-    when = dt.datetime(2026, 1, 1, tzinfo=PARIS)
+    when = dt.datetime(2026, 1, 1, 9, 0)  # rows carry the Client's wall-clock time
     rows = [
         (f"id{i}", "e", when, "+33184800001", "s", "", "inbound", "answered", i, False, False)
         for i in range(7)
