@@ -9,6 +9,7 @@ from accounts.models import Client, User
 @admin.register(Client)
 class ClientAdmin(admin.ModelAdmin):
     list_display = ["name", "slug", "time_zone", "contract_start", "contract_end", "is_active"]
+    ordering = ["name"]
     list_filter = ["is_active"]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}

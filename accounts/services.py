@@ -169,9 +169,11 @@ def _ensure_another_admin(user: User, *, field: str) -> None:
 
 
 @transaction.atomic
-def user_delete(*, user: User) -> None:
-    """Erase a User: their sessions, login-attempt records, picture and row (SPEC §8)."""
-    if user.role == Role.ADMIN and user.is_active:
+def user_delete(*, user: User, enforce_last_admin: bool = True) -> None:
+    """Erase a User: their sessions, login-attempt records, picture and row (SPEC §8).
+
+    `enforce_last_admin=False` is for retention, which erases every User of an ended contract."""
+    if enforce_last_admin and user.role == Role.ADMIN and user.is_active:
         _ensure_another_admin(user, field="user")
     user_id, client_id = str(user.pk), str(user.client_id)
     user_sessions_end(user=user)

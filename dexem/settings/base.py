@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "accounts",
     "calls",
     "privacy",
+    "retention",
 ]
 
 MIDDLEWARE = [

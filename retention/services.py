@@ -1,0 +1,263 @@
+"""The four retention jobs (SPEC §9): batched, idempotent, resumable, one run at a time.
+
+Each job deletes in batches, each its own transaction, so locks stay short and a crash loses at
+most the batch under way; rerunning simply continues, since what is left is exactly what is still
+expired. Two runs of a job never overlap: a PostgreSQL advisory lock (chosen over a Redis lock: it
+dies with the database session of a crashed worker, so there is no expiry to tune against the
+longest run, and it lives beside the rows it protects) makes the second one skip.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import hashlib
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from accounts.models import Client, User
+from accounts.services import user_delete
+from calls.models import MEDIA_MODELS, Call, Contact
+from calls.services import media_shred
+from privacy.audit import AuditAction, audit_record
+from retention.models import RetentionJob, RetentionRun, RunStatus
+from retention.policy import months_before, policy_for
+
+logger = logging.getLogger(__name__)
+
+# ids fetched once, then DELETE ... WHERE id = ANY(ids): ~0.08 s a batch on 1M calls
+# (bench/bench_retention.py); a subquery per batch makes the planner rescan the table each time.
+CALL_BATCH = 10_000
+MEDIA_BATCH = 200
+LOGIN_BATCH = 10_000
+LOGIN_RECORD_DAYS = 90
+
+_local_locks: dict[str, threading.Lock] = {}
+
+
+@contextlib.contextmanager
+def _job_lock(job: str) -> Iterator[bool]:
+    """True when this run holds the job's lock; False when another run does."""
+    if connection.vendor != "postgresql":
+        # SQLite (development) runs tasks in-process: a lock per process is enough there.
+        lock = _local_locks.setdefault(job, threading.Lock())
+        acquired = lock.acquire(blocking=False)
+        try:
+            yield acquired
+        finally:
+            if acquired:
+                lock.release()
+        return
+    key = int.from_bytes(
+        hashlib.sha256(f"dexem-retention-{job}".encode()).digest()[:8], "big", signed=True
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s)", [key])
+        acquired = cursor.fetchone()[0]
+    try:
+        yield acquired
+    finally:
+        if acquired:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_unlock(%s)", [key])
+
+
+class _Run:
+    def __init__(self, run: RetentionRun) -> None:
+        self.run = run
+        self.counts: dict[str, int] = {}
+
+    def add(self, name: str, count: int) -> None:
+        self.counts[name] = self.counts.get(name, 0) + count
+
+    @contextlib.contextmanager
+    def batch(self) -> Iterator[None]:
+        started = time.perf_counter()
+        with transaction.atomic():
+            yield
+        self.run.batches += 1
+        self.run.longest_batch_ms = max(
+            self.run.longest_batch_ms, int((time.perf_counter() - started) * 1000)
+        )
+
+
+def run_job(
+    job: str,
+    *,
+    dry_run: bool = False,
+    now: dt.datetime | None = None,
+    between_batches: Callable[[], None] | None = None,
+) -> RetentionRun:
+    """Run one retention job under its lock and record a RetentionRun (skipped if locked)."""
+    now = now or timezone.now()
+    run = RetentionRun.objects.create(job=job, dry_run=dry_run)
+    with _job_lock(job) as acquired:
+        if not acquired:
+            run.status, run.finished_at = RunStatus.SKIPPED, timezone.now()
+            run.save(update_fields=["status", "finished_at"])
+            return run
+        state = _Run(run)
+        try:
+            JOBS[job](
+                state, now=now, dry_run=dry_run, between_batches=between_batches or (lambda: None)
+            )
+        except Exception as error:
+            run.status, run.error = RunStatus.FAILED, type(error).__name__
+            logger.exception("retention job failed", extra={"job": job})
+            raise
+        else:
+            run.status = RunStatus.DONE
+        finally:
+            run.counts, run.finished_at = state.counts, timezone.now()
+            run.save(
+                update_fields=[
+                    "status",
+                    "error",
+                    "counts",
+                    "finished_at",
+                    "batches",
+                    "longest_batch_ms",
+                ]
+            )
+            if not dry_run:
+                audit_record(
+                    action=AuditAction.RETENTION_RUN,
+                    actor=None,
+                    metadata={"job": job, "status": run.status, **state.counts},
+                )
+    return run
+
+
+def _clients() -> Iterator[Client]:
+    yield from Client.objects.select_related("retention").order_by("pk").iterator(chunk_size=500)
+
+
+def _local_cutoff(client: Client, now: dt.datetime, months: int) -> dt.datetime:
+    return months_before(now.astimezone(client.tzinfo), months)
+
+
+def _delete_ids(model: type[Any], ids: list[Any]) -> int:
+    table = connection.ops.quote_name(model._meta.db_table)
+    pk = connection.ops.quote_name(model._meta.pk.column)
+    prepared = [model._meta.pk.get_db_prep_value(value, connection) for value in ids]
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(f"DELETE FROM {table} WHERE {pk} = ANY(%s)", [prepared])
+        else:
+            cursor.execute(
+                f"DELETE FROM {table} WHERE {pk} IN ({', '.join(['%s'] * len(prepared))})", prepared
+            )
+        return cursor.rowcount
+
+
+def purge_calls(
+    state: _Run, *, now: dt.datetime, dry_run: bool, between_batches: Callable[[], None]
+) -> None:
+    """Calls older than the Client's call period go, their media shredded first, then the
+    Contacts left with no call."""
+    for client in _clients():
+        cutoff = _local_cutoff(client, now, policy_for(client).call_months)
+        expired = Call.objects.for_client(client).filter(started_at__lt=cutoff)
+        if dry_run:
+            state.add("calls", expired.count())
+            for kind, model in MEDIA_MODELS.items():
+                state.add(
+                    f"{kind}s", model.objects.for_client(client).filter(call__in=expired).count()
+                )
+            continue
+        while ids := list(expired.order_by("started_at").values_list("pk", flat=True)[:CALL_BATCH]):
+            for kind, model in MEDIA_MODELS.items():
+                for media in model.objects.for_client(client).filter(call_id__in=ids):
+                    media_shred(media=media, reason="retention")
+                    state.add(f"{kind}s", 1)
+            with state.batch():
+                contacts = list(
+                    Call.objects.filter(pk__in=ids, contact__isnull=False)
+                    .values_list("contact_id", flat=True)
+                    .distinct()
+                )
+                state.add("calls", _delete_ids(Call, ids))
+                orphans = list(
+                    Contact.objects.for_client(client)
+                    .filter(pk__in=contacts, calls__isnull=True)
+                    .values_list("pk", flat=True)
+                )
+                if orphans:
+                    state.add("contacts", _delete_ids(Contact, orphans))
+            between_batches()
+
+
+def purge_recordings(
+    state: _Run, *, now: dt.datetime, dry_run: bool, between_batches: Callable[[], None]
+) -> None:
+    """Recordings and voice messages older than their period are shredded; the calls stay."""
+    for client in _clients():
+        cutoff = _local_cutoff(client, now, policy_for(client).recording_months)
+        for kind, model in MEDIA_MODELS.items():
+            expired = model.objects.for_client(client).filter(call__started_at__lt=cutoff)
+            if dry_run:
+                state.add(f"{kind}s", expired.count())
+                continue
+            while batch := list(expired.order_by("pk")[:MEDIA_BATCH]):
+                for media in batch:
+                    media_shred(media=media, reason="retention")
+                state.add(f"{kind}s", len(batch))
+                state.run.batches += 1
+                between_batches()
+
+
+def purge_users(
+    state: _Run, *, now: dt.datetime, dry_run: bool, between_batches: Callable[[], None]
+) -> None:
+    """The Users of Clients whose contract ended more than the user period ago are erased."""
+    today = now.date()
+    for client in _clients():
+        if client.contract_end is None:
+            continue
+        if (
+            client.contract_end + dt.timedelta(days=policy_for(client).user_days_after_contract)
+            >= today
+        ):
+            continue
+        users = User.objects.for_client(client)
+        if dry_run:
+            state.add("users", users.count())
+            continue
+        for user in list(users.order_by("pk")):
+            with state.batch():
+                user_delete(user=user, enforce_last_admin=False)
+            state.add("users", 1)
+            between_batches()
+
+
+def purge_logins(
+    state: _Run, *, now: dt.datetime, dry_run: bool, between_batches: Callable[[], None]
+) -> None:
+    """django-axes records (attempts, failures, successful logins) older than 90 days."""
+    from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+
+    cutoff = now - dt.timedelta(days=LOGIN_RECORD_DAYS)
+    for model in (AccessAttempt, AccessFailureLog, AccessLog):
+        expired = model.objects.filter(attempt_time__lt=cutoff)
+        name = model._meta.model_name
+        if dry_run:
+            state.add(name, expired.count())
+            continue
+        while ids := list(expired.order_by("pk").values_list("pk", flat=True)[:LOGIN_BATCH]):
+            with state.batch():
+                state.add(name, _delete_ids(model, ids))
+            between_batches()
+
+
+JOBS: dict[str, Callable[..., None]] = {
+    RetentionJob.CALLS: purge_calls,
+    RetentionJob.RECORDINGS: purge_recordings,
+    RetentionJob.USERS: purge_users,
+    RetentionJob.LOGINS: purge_logins,
+}
