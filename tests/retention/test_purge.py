@@ -17,7 +17,7 @@ from privacy.audit import AuditAction, AuditEvent
 from retention.models import ClientRetention, RetentionJob, RetentionRun, RunStatus
 from retention.policy import months_before, policy_for
 from retention.services import run_job
-from tests.factories import CallFactory, ContactFactory, UserFactory
+from tests.factories import CallFactory, ContactFactory
 
 PARIS = ZoneInfo("Europe/Paris")
 NOW = dt.datetime(2026, 11, 29, 12, 0, tzinfo=PARIS)
