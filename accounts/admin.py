@@ -13,6 +13,20 @@ class ClientAdmin(admin.ModelAdmin):
     list_filter = ["is_active"]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
+    fieldsets = [
+        (None, {"fields": ["name", "slug", "time_zone", "is_active"]}),
+        ("Contract", {"fields": ["contract_start", "contract_end"]}),
+        (
+            "Shorter retention (empty: the platform's periods)",
+            {
+                "fields": [
+                    "call_retention_months",
+                    "recording_retention_months",
+                    "user_retention_days_after_contract",
+                ]
+            },
+        ),
+    ]
 
 
 @admin.register(User)

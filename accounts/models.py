@@ -31,6 +31,11 @@ class Client(models.Model):
     contract_end = models.DateField(null=True, blank=True)
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Shorter retention agreed with this Client, set by staff; empty means the platform default.
+    # Validated never to exceed the defaults (accounts.retention_policy).
+    call_retention_months = models.PositiveSmallIntegerField(null=True, blank=True)
+    recording_retention_months = models.PositiveSmallIntegerField(null=True, blank=True)
+    user_retention_days_after_contract = models.PositiveSmallIntegerField(null=True, blank=True)
 
     class Meta:
         ordering = ["name"]
@@ -48,6 +53,11 @@ class Client(models.Model):
     @property
     def tzinfo(self) -> zoneinfo.ZoneInfo:
         return zoneinfo.ZoneInfo(self.time_zone)
+
+    def clean(self) -> None:
+        from accounts.retention_policy import validate_overrides
+
+        validate_overrides(self)
 
 
 class UserQuerySet(TenantQuerySet["User"]):

@@ -13,6 +13,7 @@ BENCHMARKS = {
     "ingestion": "Call ingestion throughput vs a no-op endpoint",
     "media": "Encrypted recordings: throughput, memory, Range cost",
     "exports": "Exports: CSV vs COPY, memory, Excel vs the raw writer",
+    "retention": "Retention: the calls purge vs one DELETE",
 }
 
 

@@ -120,34 +120,38 @@ def focus_client():
 EXPORT_SLUG = "bench-export"
 
 
-def ensure_export_client(total: int) -> None:
-    """One Client holding `total` calls, for the export benchmark (rebuilt when the size differs)."""
+def ensure_export_client(total: int, slug: str = EXPORT_SLUG, *, rebuild: bool = False) -> None:
+    """One Client holding `total` calls over 24 months (rebuilt when the size differs, or asked)."""
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT count(*) FROM calls_call c JOIN accounts_client a ON a.id = c.client_id WHERE a.slug = %s",
-            [EXPORT_SLUG],
+            [slug],
         )
-        if cursor.fetchone()[0] == total:
+        if cursor.fetchone()[0] == total and not rebuild:
             return
-    print(f"   building the export data set: {total:,} calls in one Client …", flush=True)
+    print(f"   building {slug}: {total:,} calls in one Client …", flush=True)
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(
             "DELETE FROM calls_call WHERE client_id IN (SELECT id FROM accounts_client WHERE slug = %s)",
-            [EXPORT_SLUG],
+            [slug],
         )
         cursor.execute(
             "DELETE FROM calls_contact WHERE client_id IN (SELECT id FROM accounts_client WHERE slug = %s)",
-            [EXPORT_SLUG],
+            [slug],
         )
         cursor.execute(
             "DELETE FROM calls_trackingnumber WHERE client_id IN (SELECT id FROM accounts_client WHERE slug = %s)",
-            [EXPORT_SLUG],
+            [slug],
         )
-        cursor.execute("DELETE FROM accounts_client WHERE slug = %s", [EXPORT_SLUG])
+        cursor.execute(
+            "DELETE FROM retention_clientretention WHERE client_id IN (SELECT id FROM accounts_client WHERE slug = %s)",
+            [slug],
+        )
+        cursor.execute("DELETE FROM accounts_client WHERE slug = %s", [slug])
         cursor.execute(
             "INSERT INTO accounts_client (id, name, slug, time_zone, contract_start, is_active, created_at) "
             "VALUES (gen_random_uuid(), 'Export', %s, 'Europe/Paris', DATE '2024-01-01', true, now())",
-            [EXPORT_SLUG],
+            [slug],
         )
         cursor.execute(
             """
@@ -156,7 +160,7 @@ def ensure_export_client(total: int) -> None:
                    (ARRAY['Google Ads', '=Website', 'Print', 'Facebook'])[t + 1], 'Bench', true, now()
             FROM accounts_client c, generate_series(0, 3) t WHERE c.slug = %s
             """,
-            [EXPORT_SLUG],
+            [slug],
         )
         cursor.execute(
             """
@@ -164,7 +168,7 @@ def ensure_export_client(total: int) -> None:
             SELECT gen_random_uuid(), c.id, '+336' || lpad(g::text, 8, '0'), now()
             FROM accounts_client c, generate_series(1, 50000) g WHERE c.slug = %s
             """,
-            [EXPORT_SLUG],
+            [slug],
         )
         cursor.execute(
             """
@@ -181,7 +185,7 @@ def ensure_export_client(total: int) -> None:
                    g %% 7 = 0, g %% 11 = 0, now(), now()
             FROM generate_series(1::bigint, %s::bigint) g, numbers, contacts
             """,
-            [EXPORT_SLUG, total],
+            [slug, total],
         )
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE calls_call, calls_contact, calls_trackingnumber", [])

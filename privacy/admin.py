@@ -2,10 +2,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import admin
-from django.http import HttpRequest
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
+from django.utils import timezone
 
+from accounts.phones import normalize_e164
 from privacy.audit import AuditEvent
+from privacy.erasure import contact_preview_across_clients, request_execute, request_reject
+from privacy.models import DataSubjectRequest, RequestKind, RequestScope, RequestStatus, SubjectType
 
 
 @admin.register(AuditEvent)
@@ -25,3 +33,166 @@ class AuditEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+class OverdueFilter(admin.SimpleListFilter):
+    title = "deadline"
+    parameter_name = "overdue"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [("yes", "Overdue"), ("no", "On time")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        open_requests = queryset.filter(
+            status__in=[RequestStatus.RECEIVED, RequestStatus.IN_PROGRESS]
+        )
+        if self.value() == "yes":
+            return open_requests.filter(due_on__lt=timezone.localdate())
+        if self.value() == "no":
+            return queryset.exclude(pk__in=open_requests.filter(due_on__lt=timezone.localdate()))
+        return queryset
+
+
+class RequestForm(forms.ModelForm):
+    class Meta:
+        model = DataSubjectRequest
+        fields = [
+            "kind",
+            "subject_type",
+            "subject",
+            "scope",
+            "client",
+            "source",
+            "verified",
+            "received_on",
+            "due_on",
+            "notes",
+        ]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if data.get("subject_type") == SubjectType.CONTACT and data.get("subject"):
+            try:
+                data["subject"] = normalize_e164(data["subject"])
+            except ValidationError as error:
+                self.add_error("subject", error)
+        if data.get("scope") == RequestScope.ONE_CLIENT and not data.get("client"):
+            self.add_error("client", "A request for one account names the Client.")
+        return data
+
+
+class RejectForm(forms.Form):
+    reason = forms.CharField(max_length=500, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+@admin.register(DataSubjectRequest)
+class DataSubjectRequestAdmin(admin.ModelAdmin):
+    form = RequestForm
+    list_display = [
+        "received_on",
+        "due_on",
+        "kind",
+        "subject_type",
+        "scope",
+        "client",
+        "source",
+        "verified",
+        "status",
+        "overdue",
+    ]
+    list_filter = ["status", "kind", OverdueFilter, "source", "scope"]
+    list_select_related = ["client"]
+    readonly_fields = [
+        "preview",
+        "result",
+        "subject_hash",
+        "executed_at",
+        "executed_by",
+        "rejection_reason",
+        "status",
+    ]
+    actions = ["execute_requests", "reject_requests"]
+
+    @admin.display(boolean=True)
+    def overdue(self, obj: DataSubjectRequest) -> bool:
+        return obj.is_overdue
+
+    @admin.display(description="What it matches")
+    def preview(self, obj: DataSubjectRequest) -> str:
+        if not obj.pk or not obj.subject or obj.subject_type != SubjectType.CONTACT:
+            return "—"
+        client = obj.client if obj.scope == RequestScope.ONE_CLIENT else None
+        preview = contact_preview_across_clients(phone=obj.subject, client=client)
+        if not preview.matches:
+            return "No account holds this number."
+        lines = [
+            f"{match.client.name}: {match.calls} calls, {match.recordings} recordings, {match.voicemails} voice messages"
+            for match in preview.matches
+        ]
+        return "; ".join(lines)
+
+    @admin.action(description="Execute the selected erasure requests…")
+    def execute_requests(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
+        chosen = list(
+            queryset.filter(
+                kind=RequestKind.ERASURE,
+                status__in=[RequestStatus.RECEIVED, RequestStatus.IN_PROGRESS],
+            )
+        )
+        if not chosen:
+            self.message_user(
+                request,
+                "None of the selected requests is an open erasure request.",
+                messages.WARNING,
+            )
+            return None
+        if request.POST.get("confirmed") != "yes":
+            previews = [
+                (
+                    item,
+                    contact_preview_across_clients(
+                        phone=item.subject,
+                        client=item.client if item.scope == RequestScope.ONE_CLIENT else None,
+                    ),
+                )
+                for item in chosen
+                if item.subject_type == SubjectType.CONTACT
+            ]
+            return TemplateResponse(
+                request,
+                "admin/privacy/confirm_execute.html",
+                {
+                    **self.admin_site.each_context(request),
+                    "requests": chosen,
+                    "previews": previews,
+                    "opts": self.model._meta,
+                    "title": "Execute erasure requests?",
+                },
+            )
+        for item in chosen:
+            request_execute(request=item, actor=request.user)
+        self.message_user(request, f"{len(chosen)} erasure request(s) executed.", messages.SUCCESS)
+        return None
+
+    @admin.action(description="Reject the selected requests…")
+    def reject_requests(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
+        chosen = list(
+            queryset.filter(status__in=[RequestStatus.RECEIVED, RequestStatus.IN_PROGRESS])
+        )
+        form = RejectForm(request.POST if request.POST.get("confirmed") == "yes" else None)
+        if form.is_bound and form.is_valid():
+            for item in chosen:
+                request_reject(request=item, reason=form.cleaned_data["reason"], actor=request.user)
+            self.message_user(request, f"{len(chosen)} request(s) rejected.", messages.SUCCESS)
+            return None
+        return TemplateResponse(
+            request,
+            "admin/privacy/confirm_reject.html",
+            {
+                **self.admin_site.each_context(request),
+                "requests": chosen,
+                "form": form,
+                "opts": self.model._meta,
+                "title": "Reject requests?",
+            },
+        )

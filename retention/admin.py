@@ -5,14 +5,7 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
-from retention.models import ClientRetention, RetentionRun
-
-
-@admin.register(ClientRetention)
-class ClientRetentionAdmin(admin.ModelAdmin):
-    list_display = ["client", "call_months", "recording_months", "user_days_after_contract"]
-    search_fields = ["client__name", "client__slug"]
-    autocomplete_fields = ["client"]
+from retention.models import RetentionRun
 
 
 @admin.register(RetentionRun)

@@ -19,21 +19,22 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import Client, User
+from accounts.retention_policy import months_before, policy_for
 from accounts.services import user_delete
 from calls.models import MEDIA_MODELS, Call, Contact
 from calls.services import media_shred
 from privacy.audit import AuditAction, audit_record
 from retention.models import RetentionJob, RetentionRun, RunStatus
-from retention.policy import months_before, policy_for
 
 logger = logging.getLogger(__name__)
 
-# ids fetched once, then DELETE ... WHERE id = ANY(ids): ~0.08 s a batch on 1M calls
-# (bench/bench_retention.py); a subquery per batch makes the planner rescan the table each time.
-CALL_BATCH = 10_000
+# Ids fetched by a keyset walk, then DELETE ... WHERE id = ANY(ids) (bench/bench_retention.py
+# measures the cost of a batch); a subquery per batch would make the planner rescan the table.
+CALL_BATCH = 5_000
 MEDIA_BATCH = 200
 LOGIN_BATCH = 10_000
 LOGIN_RECORD_DAYS = 90
@@ -135,7 +136,7 @@ def run_job(
 
 
 def _clients() -> Iterator[Client]:
-    yield from Client.objects.select_related("retention").order_by("pk").iterator(chunk_size=500)
+    yield from Client.objects.order_by("pk").iterator(chunk_size=500)
 
 
 def _local_cutoff(client: Client, now: dt.datetime, months: int) -> dt.datetime:
@@ -171,21 +172,35 @@ def purge_calls(
                     f"{kind}s", model.objects.for_client(client).filter(call__in=expired).count()
                 )
             continue
-        while ids := list(expired.order_by("started_at").values_list("pk", flat=True)[:CALL_BATCH]):
+        # Keyset walk down the (client, started_at, id) index: each batch starts where the last
+        # one ended, never rescanning the index entries of rows already deleted.
+        after: tuple[Any, Any] | None = None
+        while True:
+            page = expired.order_by("-started_at", "-pk")
+            if after is not None:
+                page = page.filter(
+                    Q(started_at__lt=after[0]) | Q(started_at=after[0], pk__lt=after[1])
+                )
+            rows = list(page.values_list("pk", "started_at", "contact_id")[:CALL_BATCH])
+            if not rows:
+                break
+            after = (rows[-1][1], rows[-1][0])
+            ids = [row[0] for row in rows]
             for kind, model in MEDIA_MODELS.items():
                 for media in model.objects.for_client(client).filter(call_id__in=ids):
                     media_shred(media=media, reason="retention")
                     state.add(f"{kind}s", 1)
             with state.batch():
-                contacts = list(
-                    Call.objects.filter(pk__in=ids, contact__isnull=False)
-                    .values_list("contact_id", flat=True)
-                    .distinct()
-                )
                 state.add("calls", _delete_ids(Call, ids))
+                contacts = {row[2] for row in rows if row[2] is not None}
                 orphans = list(
                     Contact.objects.for_client(client)
-                    .filter(pk__in=contacts, calls__isnull=True)
+                    .filter(pk__in=contacts)
+                    .exclude(
+                        pk__in=Call.objects.for_client(client)
+                        .filter(contact_id__in=contacts)
+                        .values("contact_id")
+                    )
                     .values_list("pk", flat=True)
                 )
                 if orphans:

@@ -1,0 +1,55 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.http import HttpRequest
+
+from calls.models import Call, Contact, TrackingNumber
+
+
+@admin.register(TrackingNumber)
+class TrackingNumberAdmin(admin.ModelAdmin):
+    list_display = ["number", "client", "source", "campaign", "active"]
+    list_filter = ["active", "client"]
+    search_fields = ["number", "source"]
+    list_select_related = ["client"]
+
+
+@admin.register(Contact)
+class ContactAdmin(admin.ModelAdmin):
+    """The DPO rectifies a Contact's number here; erasure goes through a request instead."""
+
+    list_display = ["id", "client", "created_at"]
+    list_filter = ["client"]
+    search_fields = ["=phone_number"]
+    list_select_related = ["client"]
+    fields = ["client", "phone_number", "created_at"]
+    readonly_fields = ["client", "created_at"]
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Call)
+class CallAdmin(admin.ModelAdmin):
+    list_display = [
+        "started_at",
+        "client",
+        "tracking_number",
+        "status",
+        "duration_seconds",
+        "has_recording",
+        "has_voicemail",
+    ]
+    list_filter = ["status", "direction", "client"]
+    search_fields = ["=external_id"]
+    list_select_related = ["client", "tracking_number"]
+    date_hierarchy = "started_at"
+    readonly_fields = [field.name for field in Call._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

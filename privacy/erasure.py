@@ -1,0 +1,194 @@
+"""Erasure of a Contact in one Client's account or in every account holding the number (SPEC §8).
+
+The one erasure service: the DPO's admin action, `erase_contact` and the privacy centre's requests
+all come here. Batched and rerunnable: a crash halfway leaves a state from which a rerun (which
+finds what is left by the number) finishes the job. The call facts (time, duration, status,
+tracking number) stay for statistics; the number, the Contact and its audio go.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.mail import send_mail
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import Client, User
+from calls.models import MEDIA_MODELS, Call, Contact, ExportJob
+from calls.services import media_shred
+from privacy.audit import AuditAction, audit_record, identifier_hash
+from privacy.models import (
+    DataSubjectRequest,
+    RequestKind,
+    RequestScope,
+    RequestSource,
+    RequestStatus,
+    SubjectType,
+)
+
+logger = logging.getLogger(__name__)
+
+# Calls detached from their Contact per transaction: short locks on a busy table.
+DETACH_BATCH = 5_000
+
+
+@dataclass
+class Match:
+    client: Client
+    contacts: int = 0
+    calls: int = 0
+    recordings: int = 0
+    voicemails: int = 0
+    users: int = 0
+
+    def counts(self) -> dict[str, int]:
+        return {
+            name: getattr(self, name)
+            for name in ("contacts", "calls", "recordings", "voicemails", "users")
+        }
+
+
+@dataclass
+class Preview:
+    matches: list[Match] = field(default_factory=list)
+
+    @property
+    def total(self) -> dict[str, int]:
+        totals: dict[str, int] = {}
+        for match in self.matches:
+            for name, count in match.counts().items():
+                totals[name] = totals.get(name, 0) + count
+        return totals
+
+
+def _contacts_in_scope(phone: str, client: Client | None) -> Any:
+    contacts = Contact.objects.across_clients().filter(phone_number=phone).select_related("client")
+    return contacts.filter(client=client) if client is not None else contacts
+
+
+def contact_preview_across_clients(*, phone: str, client: Client | None = None) -> Preview:
+    """What an erasure of `phone` would touch, per Client (in `client` only, when given)."""
+    preview = Preview()
+    for contact in _contacts_in_scope(phone, client).order_by("client__name"):
+        calls = Call.objects.for_client(contact.client).filter(contact=contact)
+        preview.matches.append(
+            Match(
+                client=contact.client,
+                contacts=1,
+                calls=calls.count(),
+                recordings=calls.filter(has_recording=True).count(),
+                voicemails=calls.filter(has_voicemail=True).count(),
+            )
+        )
+    return preview
+
+
+def contact_erase_across_clients(
+    *, phone: str, client: Client | None = None, actor: Any = None
+) -> Preview:
+    """Erase `phone` in scope; returns what was erased, per Client."""
+    done = Preview()
+    for contact in list(_contacts_in_scope(phone, client)):
+        match = Match(client=contact.client, contacts=1)
+        for kind, model in MEDIA_MODELS.items():
+            for media in model.objects.for_client(contact.client).filter(call__contact=contact):
+                media_shred(media=media, actor=actor, reason="erasure")
+                setattr(match, f"{kind}s", getattr(match, f"{kind}s") + 1)
+        calls = Call.objects.for_client(contact.client).filter(contact=contact)
+        while ids := list(calls.values_list("pk", flat=True)[:DETACH_BATCH]):
+            with transaction.atomic():
+                match.calls += Call.objects.filter(pk__in=ids).update(contact=None)
+        # Background exports filtered on the number hold it in their query: they go too.
+        for job in ExportJob.objects.for_client(contact.client).filter(
+            query__caller_number__isnull=False
+        ):
+            if job.query.get("caller_number", "").replace(" ", "") in (phone, phone.lstrip("+")):
+                ExportJob.objects.filter(pk=job.pk).delete()
+        Contact.objects.filter(pk=contact.pk).delete()
+        audit_record(
+            action=AuditAction.REQUEST_EXECUTED,
+            actor=actor,
+            client_id=contact.client_id,
+            object_type="contact",
+            metadata={"subject": identifier_hash(phone), **match.counts()},
+        )
+        done.matches.append(match)
+    return done
+
+
+def request_execute(*, request: DataSubjectRequest, actor: Any) -> DataSubjectRequest:
+    """Carry out an erasure request, notify the Clients if it came from the Contact, minimise it."""
+    if request.status in (RequestStatus.DONE, RequestStatus.REJECTED):
+        return request
+    if request.kind != RequestKind.ERASURE:
+        raise ValueError(
+            "Only erasure requests are executed here; access and rectification are worked by hand."
+        )
+    DataSubjectRequest.objects.filter(pk=request.pk).update(status=RequestStatus.IN_PROGRESS)
+    scope_client = request.client if request.scope == RequestScope.ONE_CLIENT else None
+    if request.subject_type == SubjectType.CONTACT:
+        done = contact_erase_across_clients(phone=request.subject, client=scope_client, actor=actor)
+    else:
+        done = _user_erase(email=request.subject, client=scope_client)
+    if request.source == RequestSource.CONTACT:
+        for match in done.matches:
+            _notify_client(match)
+    request.result = {
+        "per_client": {
+            str(match.client.pk): {"client": match.client.slug, **match.counts()}
+            for match in done.matches
+        },
+        "total": done.total,
+    }
+    request.subject_hash = identifier_hash(request.subject)
+    request.subject = ""
+    request.status, request.executed_at = RequestStatus.DONE, timezone.now()
+    request.executed_by = actor if isinstance(actor, User) else None
+    request.save(
+        update_fields=["result", "subject_hash", "subject", "status", "executed_at", "executed_by"]
+    )
+    return request
+
+
+def request_reject(*, request: DataSubjectRequest, reason: str, actor: Any) -> DataSubjectRequest:
+    request.status, request.rejection_reason = RequestStatus.REJECTED, reason[:500]
+    request.executed_at = timezone.now()
+    request.executed_by = actor if isinstance(actor, User) else None
+    request.save(update_fields=["status", "rejection_reason", "executed_at", "executed_by"])
+    return request
+
+
+def _user_erase(*, email: str, client: Client | None) -> Preview:
+    from accounts.services import user_delete
+
+    done = Preview()
+    users = User.objects.filter(email=email.strip().lower(), client__isnull=False).select_related(
+        "client"
+    )
+    if client is not None:
+        users = users.filter(client=client)
+    for user in users:
+        match = Match(client=user.client, users=1)
+        user_delete(user=user, enforce_last_admin=False)
+        done.matches.append(match)
+    return done
+
+
+def _notify_client(match: Match) -> None:
+    admins = list(User.objects.for_client(match.client).admins().values_list("email", flat=True))
+    if not admins:
+        return
+    send_mail(
+        subject="Dexem: a caller's erasure request was carried out in your account",
+        message=(
+            f"Hello,\n\nA caller asked us directly to erase their personal data. As your processor we "
+            f"have carried it out in your account ({match.client.name}): {match.calls} call(s) no longer "
+            f"hold their number, {match.recordings} recording(s) and {match.voicemails} voice message(s) "
+            "were destroyed. The calls' facts remain in your statistics.\n\nThe Dexem DPO"
+        ),
+        from_email=None,
+        recipient_list=admins,
+    )
