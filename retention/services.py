@@ -157,6 +157,27 @@ def _delete_ids(model: type[Any], ids: list[Any]) -> int:
         return cursor.rowcount
 
 
+def _delete_orphan_contacts(contact_ids: list[Any]) -> int:
+    """Delete those of these Contacts that no call references any more."""
+    contact, call = Contact._meta, Call._meta
+    quote = connection.ops.quote_name
+    table, pk = quote(contact.db_table), quote(contact.pk.column)
+    prepared = [contact.pk.get_db_prep_value(value, connection) for value in contact_ids]
+    no_call = (
+        f"NOT EXISTS (SELECT 1 FROM {quote(call.db_table)} AS c "
+        f"WHERE c.{quote(call.get_field('contact').column)} = {table}.{pk})"
+    )
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(f"DELETE FROM {table} WHERE {pk} = ANY(%s) AND {no_call}", [prepared])
+        else:
+            placeholders = ", ".join(["%s"] * len(prepared))
+            cursor.execute(
+                f"DELETE FROM {table} WHERE {pk} IN ({placeholders}) AND {no_call}", prepared
+            )
+        return cursor.rowcount
+
+
 def purge_calls(
     state: _Run, *, now: dt.datetime, dry_run: bool, between_batches: Callable[[], None]
 ) -> None:
@@ -181,30 +202,30 @@ def purge_calls(
                 page = page.filter(
                     Q(started_at__lt=after[0]) | Q(started_at=after[0], pk__lt=after[1])
                 )
-            rows = list(page.values_list("pk", "started_at", "contact_id")[:CALL_BATCH])
+            rows = list(
+                page.values_list(
+                    "pk", "started_at", "contact_id", "has_recording", "has_voicemail"
+                )[:CALL_BATCH]
+            )
             if not rows:
                 break
             after = (rows[-1][1], rows[-1][0])
             ids = [row[0] for row in rows]
+            # Only calls flagged with media are looked up: most batches have none to shred.
+            with_media = [row[0] for row in rows if row[3] or row[4]]
             for kind, model in MEDIA_MODELS.items():
-                for media in model.objects.for_client(client).filter(call_id__in=ids):
+                for media in (
+                    model.objects.for_client(client).filter(call_id__in=with_media)
+                    if with_media
+                    else ()
+                ):
                     media_shred(media=media, reason="retention")
                     state.add(f"{kind}s", 1)
             with state.batch():
                 state.add("calls", _delete_ids(Call, ids))
-                contacts = {row[2] for row in rows if row[2] is not None}
-                orphans = list(
-                    Contact.objects.for_client(client)
-                    .filter(pk__in=contacts)
-                    .exclude(
-                        pk__in=Call.objects.for_client(client)
-                        .filter(contact_id__in=contacts)
-                        .values("contact_id")
-                    )
-                    .values_list("pk", flat=True)
-                )
-                if orphans:
-                    state.add("contacts", _delete_ids(Contact, orphans))
+                contacts = list({row[2] for row in rows if row[2] is not None})
+                if contacts:
+                    state.add("contacts", _delete_orphan_contacts(contacts))
             between_batches()
 
 

@@ -11,7 +11,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 PRODUCTION_ENV = {
     "DJANGO_ENV": "production",
-    "SECRET_KEY": "x" * 60,
+    "SECRET_KEY": "test-production-key-4f9a1c7e2b8d6f3a0e5c9b7d1a2f4e6c8b0d3f5a7c9e1b3d",
     "ALLOWED_HOSTS": "dexem.example",
     "RECORDING_KEYS": "k1:" + base64.b64encode(b"r" * 32).decode(),
     "PRIVACY_HMAC_KEY": base64.b64encode(b"p" * 32).decode(),
