@@ -35,7 +35,9 @@ def test_pages_carry_a_strict_content_security_policy_and_a_request_id(as_user, 
 
 
 def test_a_request_id_from_the_proxy_is_kept(client, db):
-    assert client.get("/healthz", HTTP_X_REQUEST_ID="abcdef12-3456")["X-Request-ID"] == "abcdef12-3456"
+    assert (
+        client.get("/healthz", HTTP_X_REQUEST_ID="abcdef12-3456")["X-Request-ID"] == "abcdef12-3456"
+    )
 
 
 def test_json_logs_hold_the_request_id_and_no_phone_number_or_email(client, acme_api, acme_number):
@@ -47,7 +49,13 @@ def test_json_logs_hold_the_request_id_and_no_phone_number_or_email(client, acme
     try:
         acme_api.post(
             "/api/v1/calls/",
-            {"external_id": "x", "tracking_number": "+33184800099", "caller_number": "+33612345678", "status": "answered", "started_at": "2026-11-02T10:00:00+01:00"},
+            {
+                "external_id": "x",
+                "tracking_number": "+33184800099",
+                "caller_number": "+33612345678",
+                "status": "answered",
+                "started_at": "2026-11-02T10:00:00+01:00",
+            },
             format="json",
             HTTP_X_REQUEST_ID="req-12345678",
         )
@@ -55,10 +63,16 @@ def test_json_logs_hold_the_request_id_and_no_phone_number_or_email(client, acme
     finally:
         root.removeHandler(handler)
     lines = [json.loads(line) for line in stream.getvalue().splitlines()]
-    assert lines and all({"time", "level", "logger", "message", "request_id"} <= set(line) for line in lines)
+    assert lines and all(
+        {"time", "level", "logger", "message", "request_id"} <= set(line) for line in lines
+    )
     assert any(line["request_id"] == "req-12345678" for line in lines)
     text = stream.getvalue()
-    assert "+33612345678" not in text and "33 6 12 34 56 78" not in text and "bob@example.com" not in text
+    assert (
+        "+33612345678" not in text
+        and "33 6 12 34 56 78" not in text
+        and "bob@example.com" not in text
+    )
 
 
 @pytest.mark.parametrize("flag", ["--deploy"])
