@@ -18,13 +18,14 @@ KEEP_MONTHS = 12  # of 24 months of calls: about half expire
 
 def run() -> list[Result]:
     from accounts.models import Client
-    from retention.models import ClientRetention, RetentionJob
-    from retention.policy import months_before
+    from accounts.retention_policy import months_before
+    from retention.models import RetentionJob
     from retention.services import run_job
 
     ensure_export_client(TOTAL, SLUG, rebuild=True)
     client = Client.objects.get(slug=SLUG)
-    ClientRetention.objects.update_or_create(client=client, defaults={"call_months": KEEP_MONTHS})
+    Client.objects.filter(pk=client.pk).update(call_retention_months=KEEP_MONTHS)
+    client.refresh_from_db()
     from django.utils import timezone
 
     now = timezone.now()
@@ -42,8 +43,7 @@ def run() -> list[Result]:
         limit_seconds = time.perf_counter() - started
 
     ensure_export_client(TOTAL, SLUG, rebuild=True)
-    client = Client.objects.get(slug=SLUG)
-    ClientRetention.objects.update_or_create(client=client, defaults={"call_months": KEEP_MONTHS})
+    Client.objects.filter(slug=SLUG).update(call_retention_months=KEEP_MONTHS)
     rss_before = current_rss_mib()
     started = time.perf_counter()
     run = run_job(RetentionJob.CALLS, now=now)

@@ -143,10 +143,6 @@ def ensure_export_client(total: int, slug: str = EXPORT_SLUG, *, rebuild: bool =
             "DELETE FROM calls_trackingnumber WHERE client_id IN (SELECT id FROM accounts_client WHERE slug = %s)",
             [slug],
         )
-        cursor.execute(
-            "DELETE FROM retention_clientretention WHERE client_id IN (SELECT id FROM accounts_client WHERE slug = %s)",
-            [slug],
-        )
         cursor.execute("DELETE FROM accounts_client WHERE slug = %s", [slug])
         cursor.execute(
             "INSERT INTO accounts_client (id, name, slug, time_zone, contract_start, is_active, created_at) "

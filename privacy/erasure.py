@@ -192,3 +192,40 @@ def _notify_client(match: Match) -> None:
         from_email=None,
         recipient_list=admins,
     )
+
+
+def erasures_replay_across_clients(*, actor: Any = None) -> dict[str, int]:
+    """Re-apply every done Contact erasure after a database restore, matching numbers by their
+    keyed hash (the requests keep no number in clear). Contacts are read in batches."""
+    done = DataSubjectRequest.objects.filter(
+        status=RequestStatus.DONE, kind=RequestKind.ERASURE, subject_type=SubjectType.CONTACT
+    ).exclude(subject_hash="")
+    wanted: dict[str, list[DataSubjectRequest]] = {}
+    for request in done:
+        wanted.setdefault(request.subject_hash, []).append(request)
+    counts = {"requests": done.count(), "contacts": 0}
+    if not wanted:
+        return counts
+    last_pk = None
+    while True:
+        page = Contact.objects.across_clients().order_by("pk")
+        if last_pk is not None:
+            page = page.filter(pk__gt=last_pk)
+        batch = list(page.values_list("pk", "client_id", "phone_number")[:REPLAY_BATCH])
+        if not batch:
+            break
+        last_pk = batch[-1][0]
+        for _, client_id, phone in batch:
+            for request in wanted.get(identifier_hash(phone), []):
+                in_scope = (
+                    request.scope == RequestScope.ALL_CLIENTS or request.client_id == client_id
+                )
+                if in_scope:
+                    client = Client.objects.get(pk=client_id)
+                    erased = contact_erase_across_clients(phone=phone, client=client, actor=actor)
+                    counts["contacts"] += len(erased.matches)
+                    break
+    return counts
+
+
+REPLAY_BATCH = 5_000

@@ -103,4 +103,28 @@ class DataSubjectRequest(models.Model):
         )
 
 
-__all__ = ["AuditEvent", "DataSubjectRequest"]
+class ContactVerification(models.Model):
+    """A one-time code sent to a number, proving a public request comes from whoever holds it.
+    Only keyed hashes are kept: of the number, of the requester's address and of the code."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    phone_hash = models.CharField(max_length=64)
+    ip_hash = models.CharField(max_length=64)
+    code_hash = models.CharField(max_length=64)
+    kind = models.CharField(max_length=16, choices=RequestKind.choices)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    verified_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["phone_hash", "created_at"], name="verification_phone_idx"),
+            models.Index(fields=["ip_hash", "created_at"], name="verification_ip_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Verification {self.pk}"
+
+
+__all__ = ["AuditEvent", "ContactVerification", "DataSubjectRequest"]

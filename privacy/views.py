@@ -8,11 +8,13 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
+from accounts.phones import normalize_e164
 from accounts.retention_policy import policy_for
 from accounts.roles import Capability
 from accounts.tenancy import capability_required
 from privacy.audit import AuditEvent
 from privacy.models import DataSubjectRequest, RequestSource
+from privacy.public import RateLimited, verification_check, verification_start
 from privacy.services import erasure_request_file
 
 EVENTS_PER_PAGE = 25
@@ -76,4 +78,86 @@ def privacy_centre(request: HttpRequest) -> HttpResponse:
             "page": events,
         },
         status=status,
+    )
+
+
+# --- The public form: requests straight from a Contact ---------------------------------------------
+
+SESSION_KEY = "privacy_request"
+
+
+class PublicRequestForm(forms.Form):
+    phone = forms.CharField(
+        max_length=32,
+        label="Your phone number",
+        widget=forms.TextInput(
+            attrs={"type": "tel", "placeholder": "+33612345678", "autocomplete": "tel"}
+        ),
+    )
+    kind = forms.ChoiceField(
+        choices=[("erasure", "Erase my data"), ("access", "Send me my data")],
+        widget=forms.RadioSelect,
+        initial="erasure",
+    )
+
+    def clean_phone(self) -> str:
+        return normalize_e164(self.cleaned_data["phone"])
+
+
+class CodeForm(forms.Form):
+    code = forms.CharField(
+        max_length=6,
+        min_length=6,
+        label="The 6-digit code we sent you",
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code"}),
+    )
+
+
+def _too_many(request: HttpRequest) -> HttpResponse:
+    return render(request, "privacy/public_request.html", {"too_many": True}, status=429)
+
+
+def public_request(request: HttpRequest) -> HttpResponse:
+    form = PublicRequestForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        from axes.helpers import get_client_ip_address
+
+        try:
+            verification = verification_start(
+                phone=form.cleaned_data["phone"],
+                kind=form.cleaned_data["kind"],
+                ip_address=get_client_ip_address(request) or "unknown",
+            )
+        except RateLimited:
+            return _too_many(request)
+        request.session[SESSION_KEY] = {
+            "id": str(verification.pk),
+            "phone": form.cleaned_data["phone"],
+        }
+        return redirect("privacy-request-verify")
+    return render(
+        request, "privacy/public_request.html", {"form": form}, status=400 if form.errors else 200
+    )
+
+
+def public_request_verify(request: HttpRequest) -> HttpResponse:
+    pending = request.session.get(SESSION_KEY)
+    if not pending:
+        return redirect("privacy-request")
+    form = CodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        filed = verification_check(
+            verification_id=pending["id"], phone=pending["phone"], code=form.cleaned_data["code"]
+        )
+        if filed is not None:
+            del request.session[SESSION_KEY]
+            return render(request, "privacy/public_request_done.html", {"filed": filed})
+        form.add_error(
+            "code", "This code is not right, or has expired. Check it, or ask for a new one."
+        )
+    return render(
+        request,
+        "privacy/public_request_verify.html",
+        {"form": form},
+        status=400 if form.errors else 200,
     )

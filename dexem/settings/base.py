@@ -187,6 +187,8 @@ PRIVACY_HMAC_KEY = decode_key(
     "PRIVACY_HMAC_KEY", env_secret("PRIVACY_HMAC_KEY", VAR_DIR / "privacy_hmac_key"), min_bytes=32
 )
 DPO_EMAIL = env_str("DPO_EMAIL", "dpo@dexem.example")
+# Sends the one-time codes of the public privacy form; a provider's backend takes its place.
+SMS_BACKEND = env_str("SMS_BACKEND", "privacy.sms.LoggingSmsBackend")
 
 # --- Retention (SPEC §9) ----------------------------------------------------------------------
 CALL_RETENTION_MONTHS = env_int("CALL_RETENTION_MONTHS", 24, minimum=1)

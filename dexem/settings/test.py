@@ -18,6 +18,7 @@ from dexem.settings.base import *  # noqa: E402, F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+SMS_BACKEND = "privacy.sms.MemorySmsBackend"
 # Tests run tasks in-process unless a `services` test starts a real worker.
 CELERY_TASK_ALWAYS_EAGER = os.environ.get("DEXEM_CELERY_EAGER", "1") == "1"
 STATIC_ROOT = _scratch / "static"

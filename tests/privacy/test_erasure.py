@@ -210,3 +210,30 @@ def test_after_an_all_clients_erasure_no_trace_of_the_number_remains_in_a_dump_o
             data = path.read_bytes()
             assert PHONE.encode() not in data and PHONE.lstrip("+").encode() not in data
     assert DataSubjectRequest.objects.get().status == RequestStatus.DONE
+
+
+def test_replay_erasures_erases_again_what_a_restore_brought_back(holders, acme, capsys):
+    request = erasure_request_file(
+        client=None, phone=PHONE, source=RequestSource.DPO, scope=RequestScope.ALL_CLIENTS
+    )
+    request_execute(request=request, actor=None)
+    # A restore of a backup taken before the erasure brings the Contact and its calls back.
+    restored = ContactFactory(client=acme, phone_number=PHONE)
+    call = CallFactory(client=acme, contact=restored)
+    untouched = ContactFactory(client=acme, phone_number="+33677777777")
+    call_command("replay_erasures")
+    assert "erased 1 Contact(s) again" in capsys.readouterr().out
+    assert not Contact.objects.filter(phone_number=PHONE).exists()
+    call.refresh_from_db()
+    assert call.contact_id is None
+    assert Contact.objects.filter(pk=untouched.pk).exists()
+
+
+def test_replay_respects_a_one_account_scope(holders, acme, globex):
+    request = erasure_request_file(client=acme, phone=PHONE, source=RequestSource.CLIENT)
+    request_execute(request=request, actor=None)
+    ContactFactory(client=acme, phone_number=PHONE)
+    call_command("replay_erasures")
+    assert list(
+        Contact.objects.filter(phone_number=PHONE).values_list("client__slug", flat=True)
+    ) == ["globex"]
