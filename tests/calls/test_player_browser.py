@@ -27,13 +27,13 @@ def test_a_manager_plays_and_seeks_a_recording_in_chromium(
     page.goto(f"/calls/{call.pk}/")
     player = page.locator("#recording-player")
     player.wait_for()
-    page.wait_for_function("document.getElementById('recording-player').readyState >= 1")
+    page.wait_for_function("() => document.getElementById('recording-player').readyState >= 1")
     duration = page.evaluate("document.getElementById('recording-player').duration")
     assert 11.5 < duration < 12.5
     page.evaluate(
         """() => { const a = document.getElementById('recording-player'); a.muted = true; return a.play(); }"""
     )
-    page.wait_for_function("document.getElementById('recording-player').currentTime > 0.2")
+    page.wait_for_function("() => document.getElementById('recording-player').currentTime > 0.2")
     page.evaluate(
         """() => new Promise((resolve) => {
             const a = document.getElementById('recording-player');
@@ -41,7 +41,7 @@ def test_a_manager_plays_and_seeks_a_recording_in_chromium(
             a.currentTime = 9;
         })"""
     )
-    page.wait_for_function("document.getElementById('recording-player').currentTime >= 9")
+    page.wait_for_function("() => document.getElementById('recording-player').currentTime >= 9")
     state = page.evaluate(
         "(() => { const a = document.getElementById('recording-player'); return {error: a.error, ready: a.readyState}; })()"
     )
