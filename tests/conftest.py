@@ -180,6 +180,23 @@ def as_user(client):
 
 
 @pytest.fixture
+def as_verified_staff(client):
+    """Log a staff User in with a confirmed TOTP device, as after the second factor."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    def login(user: User):
+        device = TOTPDevice.objects.create(user=user, name="test", confirmed=True)
+        client.force_login(user)
+        session = client.session
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        session.save()
+        return client
+
+    return login
+
+
+@pytest.fixture
 def chromium_page(live_server) -> Iterator[object]:
     """A Playwright page in the system Chromium, headless, pointed at the live server."""
     from playwright.sync_api import sync_playwright

@@ -75,9 +75,7 @@ def test_the_privacy_centre_needs_a_login(client):
     assert client.get(URL).status_code == 302
 
 
-def test_the_dpo_executes_a_request_after_a_confirmation_page(
-    client, acme, acme_number, django_user_model
-):
+def test_the_dpo_executes_a_request_after_a_confirmation_page(as_verified_staff, acme, acme_number):
     from tests.factories import CallFactory, ContactFactory, StaffFactory
 
     CallFactory(
@@ -88,8 +86,7 @@ def test_the_dpo_executes_a_request_after_a_confirmation_page(
     request = DataSubjectRequest.objects.create(
         client=acme, subject="+33612345678", source=RequestSource.CLIENT
     )
-    dpo = StaffFactory(is_superuser=True)
-    client.force_login(dpo)
+    client = as_verified_staff(StaffFactory(is_superuser=True))
     changelist = reverse("admin:privacy_datasubjectrequest_changelist")
     confirm = client.post(
         changelist, {"action": "execute_requests", "_selected_action": [request.pk]}
@@ -107,13 +104,13 @@ def test_the_dpo_executes_a_request_after_a_confirmation_page(
     assert request.status == RequestStatus.DONE and request.subject == ""
 
 
-def test_the_dpo_rejects_a_request_with_a_reason(client, acme):
+def test_the_dpo_rejects_a_request_with_a_reason(as_verified_staff, acme):
     from tests.factories import StaffFactory
 
     request = DataSubjectRequest.objects.create(
         client=acme, subject="+33612345678", source=RequestSource.CLIENT
     )
-    client.force_login(StaffFactory(is_superuser=True))
+    client = as_verified_staff(StaffFactory(is_superuser=True))
     changelist = reverse("admin:privacy_datasubjectrequest_changelist")
     client.post(
         changelist,
