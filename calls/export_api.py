@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import tempfile
-import zipfile
 from collections.abc import Iterator
 from typing import Any
 
@@ -27,7 +26,7 @@ from accounts.roles import Capability
 from accounts.tenancy import get_for_client_or_404
 from calls import selectors, services
 from calls.api import FILTER_PARAMETERS, parse_filters_or_400
-from calls.exports import csv_stream, export_rows, write_xlsx
+from calls.exports import csv_stream, export_rows, write_xlsx, zip_stream
 from calls.media.format import IntegrityError
 from calls.media.objects import object_open
 from calls.media_api import AnyAccept
@@ -233,7 +232,7 @@ class ContactExportAPI(ClientAPIView):
         client, actor = self.client, request.user
 
         def body() -> Iterator[bytes]:
-            yield from _zip_stream(bundle.members())
+            yield from zip_stream(bundle.members())
             services.export_record(
                 client=client,
                 actor=actor,
@@ -250,39 +249,3 @@ class ContactExportAPI(ClientAPIView):
         response["Content-Disposition"] = f'attachment; filename="contact-{_stamp()}.zip"'
         response["Cache-Control"] = "no-store"
         return response
-
-
-class _Sink:
-    """What zipfile writes into; the bytes are handed on as they come."""
-
-    def __init__(self) -> None:
-        self.parts: list[bytes] = []
-        self.offset = 0
-
-    def write(self, data: bytes) -> int:
-        self.parts.append(bytes(data))
-        self.offset += len(data)
-        return len(data)
-
-    def tell(self) -> int:
-        return self.offset
-
-    def flush(self) -> None:
-        pass
-
-    def take(self) -> bytes:
-        data, self.parts = b"".join(self.parts), []
-        return data
-
-
-def _zip_stream(members: Iterator[tuple[str, Iterator[bytes]]]) -> Iterator[bytes]:
-    sink = _Sink()
-    with zipfile.ZipFile(sink, mode="w", compression=zipfile.ZIP_STORED) as archive:  # type: ignore[arg-type]
-        for name, chunks in members:
-            with archive.open(name, mode="w", force_zip64=True) as member:
-                for chunk in chunks:
-                    member.write(chunk)
-                    if sink.offset and len(sink.parts) > 16:
-                        yield sink.take()
-            yield sink.take()
-    yield sink.take()

@@ -15,6 +15,7 @@ import re
 import tempfile
 import threading
 import uuid
+import zipfile
 from collections.abc import Iterator
 from typing import Any
 
@@ -299,3 +300,39 @@ def write_xlsx(rows: Iterator[tuple[Any, ...]], path: str, *, progress: Any = No
         sheet.freeze_panes(1, 0)
     workbook.close()
     return count
+
+
+class _Sink:
+    """What zipfile writes into; the bytes are handed on as they come."""
+
+    def __init__(self) -> None:
+        self.parts: list[bytes] = []
+        self.offset = 0
+
+    def write(self, data: bytes) -> int:
+        self.parts.append(bytes(data))
+        self.offset += len(data)
+        return len(data)
+
+    def tell(self) -> int:
+        return self.offset
+
+    def flush(self) -> None:
+        pass
+
+    def take(self) -> bytes:
+        data, self.parts = b"".join(self.parts), []
+        return data
+
+
+def zip_stream(members: Iterator[tuple[str, Iterator[bytes]]]) -> Iterator[bytes]:
+    sink = _Sink()
+    with zipfile.ZipFile(sink, mode="w", compression=zipfile.ZIP_STORED) as archive:  # type: ignore[arg-type]
+        for name, chunks in members:
+            with archive.open(name, mode="w", force_zip64=True) as member:
+                for chunk in chunks:
+                    member.write(chunk)
+                    if sink.offset and len(sink.parts) > 16:
+                        yield sink.take()
+            yield sink.take()
+    yield sink.take()

@@ -6,13 +6,20 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.template.response import TemplateResponse
 from django.utils import timezone
 
 from accounts.phones import normalize_e164
-from privacy.audit import AuditEvent
-from privacy.erasure import contact_preview_across_clients, request_execute, request_reject
+from calls.exports import zip_stream
+from calls.media.format import IntegrityError
+from privacy.audit import AuditAction, AuditEvent, audit_record, identifier_hash
+from privacy.erasure import (
+    access_bundle_members_across_clients,
+    contact_preview_across_clients,
+    request_execute,
+    request_reject,
+)
 from privacy.models import DataSubjectRequest, RequestKind, RequestScope, RequestStatus, SubjectType
 
 
@@ -111,7 +118,50 @@ class DataSubjectRequestAdmin(admin.ModelAdmin):
         "rejection_reason",
         "status",
     ]
-    actions = ["execute_requests", "reject_requests"]
+    actions = ["execute_requests", "reject_requests", "download_access_bundle"]
+
+    @admin.action(description="Download the access bundle (ZIP) of the selected access request")
+    def download_access_bundle(
+        self, request: HttpRequest, queryset: QuerySet
+    ) -> HttpResponse | None:
+        chosen = [
+            item
+            for item in queryset
+            if item.kind == RequestKind.ACCESS
+            and item.subject_type == SubjectType.CONTACT
+            and item.subject
+        ]
+        if len(chosen) != 1:
+            self.message_user(
+                request,
+                "Select exactly one open access request for a phone number.",
+                messages.WARNING,
+            )
+            return None
+        item = chosen[0]
+        scope_client = item.client if item.scope == RequestScope.ONE_CLIENT else None
+        try:
+            members = list(
+                access_bundle_members_across_clients(phone=item.subject, client=scope_client)
+            )
+        except IntegrityError:
+            self.message_user(
+                request,
+                "A stored recording failed its integrity check; the incident was logged.",
+                messages.ERROR,
+            )
+            return None
+        audit_record(
+            action=AuditAction.CONTACT_EXPORTED,
+            actor=request.user,
+            object_type="request",
+            object_id=item.pk,
+            metadata={"subject": identifier_hash(item.subject), "files": len(members)},
+        )
+        response = StreamingHttpResponse(zip_stream(iter(members)), content_type="application/zip")
+        response["Content-Disposition"] = f'attachment; filename="access-request-{item.pk}.zip"'
+        response["Cache-Control"] = "no-store"
+        return response
 
     @admin.display(boolean=True)
     def overdue(self, obj: DataSubjectRequest) -> bool:

@@ -31,6 +31,7 @@ class AuditAction(models.TextChoices):
     CONTACT_EXPORTED = "contact.exported", "Contact's data exported"
     USER_CHANGED = "user.changed", "User changed"
     USER_DELETED = "user.deleted", "User deleted"
+    RECORD_RECTIFIED = "record.rectified", "Personal data rectified in the admin"
     REQUEST_EXECUTED = "request.executed", "Data-subject request executed"
     RETENTION_RUN = "retention.run", "Retention job run"
 

@@ -9,6 +9,7 @@ tracking number) stay for statistics; the number, the Contact and its audio go.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -229,3 +230,15 @@ def erasures_replay_across_clients(*, actor: Any = None) -> dict[str, int]:
 
 
 REPLAY_BATCH = 5_000
+
+
+def access_bundle_members_across_clients(
+    *, phone: str, client: Client | None = None
+) -> Iterator[tuple[str, Iterator[bytes]]]:
+    """The access export of every account holding `phone` (or `client`'s), one folder a Client."""
+    from calls.selectors import contact_bundle
+
+    for contact in _contacts_in_scope(phone, client).order_by("client__slug"):
+        bundle = contact_bundle(client=contact.client, contact=contact)
+        for name, chunks in bundle.members():
+            yield f"{contact.client.slug}/{name}", chunks

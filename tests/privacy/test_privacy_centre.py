@@ -140,3 +140,74 @@ def test_the_audit_log_cannot_be_changed_or_deleted(acme_admin, acme):
         AuditEvent.objects.all().delete()
     with pytest.raises(PermissionError):
         AuditEvent.objects.update(action="x")
+
+
+def test_the_dpo_downloads_an_access_bundle_across_accounts(
+    as_verified_staff, acme, globex, acme_number, globex_number
+):
+    import io
+    import zipfile
+
+    from calls.services import media_store
+    from privacy.audit import AuditEvent
+    from privacy.models import RequestKind, RequestScope
+    from tests.factories import CallFactory, ContactFactory, StaffFactory
+
+    for client, number in ((acme, acme_number), (globex, globex_number)):
+        call = CallFactory(
+            client=client,
+            tracking_number=number,
+            contact=ContactFactory(client=client, phone_number="+33612345678"),
+        )
+    media_store(call=call, kind="recording", content_type="audio/wav", chunks=[b"voice"])
+    request = DataSubjectRequest.objects.create(
+        kind=RequestKind.ACCESS,
+        subject="+33612345678",
+        scope=RequestScope.ALL_CLIENTS,
+        source=RequestSource.CONTACT,
+        verified=True,
+    )
+    client = as_verified_staff(StaffFactory(is_superuser=True))
+    response = client.post(
+        reverse("admin:privacy_datasubjectrequest_changelist"),
+        {"action": "download_access_bundle", "_selected_action": [request.pk]},
+    )
+    assert response.status_code == 200 and response["Content-Type"] == "application/zip"
+    archive = zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
+    assert sorted(archive.namelist()) == sorted(
+        ["acme/calls.csv", "globex/calls.csv", f"globex/recordings/{call.pk}.wav"]
+    )
+    assert AuditEvent.objects.filter(action="contact.exported").count() == 1
+
+
+def test_rectification_in_the_admin_is_audited_without_the_values(
+    as_verified_staff, acme, acme_analyst
+):
+    from privacy.audit import AuditEvent
+    from tests.factories import StaffFactory
+
+    client = as_verified_staff(StaffFactory(is_superuser=True))
+    url = reverse("admin:accounts_user_change", args=[acme_analyst.pk])
+    page = client.get(url)
+    assert page.status_code == 200
+    form = page.context["adminform"].form
+    data = {name: value for name, value in form.initial.items() if value is not None}
+    data.update(
+        {
+            "first_name": "Charlotte",
+            "phone_numbers": "[]",
+            "groups": [],
+            "client": acme.pk,
+            "last_login_0": "",
+            "last_login_1": "",
+            "date_joined_0": "2026-01-01",
+            "date_joined_1": "00:00:00",
+        }
+    )
+    data.pop("profile_picture", None)
+    data.pop("password", None)
+    response = client.post(url, data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    event = AuditEvent.objects.get(action="record.rectified")
+    assert "First name" in event.metadata["fields"]
+    assert "Charlotte" not in str(event.metadata)
