@@ -1,6 +1,7 @@
-"""TOTP two-factor for staff on /admin/ (SPEC §4), with django-otp: enrolment on the first visit
-(the otpauth:// URI and its QR code, confirmed with a code, then ten recovery codes shown once),
-and a code at every new session afterwards."""
+"""TOTP two-factor (SPEC §4), with django-otp: required of staff on /admin/ (enrolment on their
+first visit), and opt-in for client Users from their profile. Enrolment shows the otpauth:// URI
+and its QR code, is confirmed with a code, then shows ten recovery codes once; afterwards every new
+session asks for a code."""
 
 from __future__ import annotations
 
@@ -21,11 +22,13 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 RECOVERY_CODES = 10
-EXEMPT = ("/admin/login/", "/admin/logout/")
+EXEMPT = ("/admin/login/", "/admin/logout/", "/accounts/logout/", "/two-factor/", "/static/")
+SESSION_FLAG = "two_factor_required"
 
 
 class StaffTwoFactorMiddleware:
-    """Staff reach /admin/ only once verified by a second factor in this session."""
+    """Staff reach /admin/ only once verified by a second factor in this session; a User who
+    enrolled (opt-in) reaches nothing before it."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -33,12 +36,14 @@ class StaffTwoFactorMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = getattr(request, "user", None)
         if (
-            request.path.startswith("/admin/")
-            and not request.path.startswith(EXEMPT)
-            and user is not None
+            user is not None
             and user.is_authenticated
-            and user.is_staff
+            and not request.path.startswith(EXEMPT)
             and not user.is_verified()
+            and (
+                (user.is_staff and request.path.startswith("/admin/"))
+                or request.session.get(SESSION_FLAG, False)
+            )
         ):
             target = "two-factor-verify" if user_has_device(user) else "two-factor-setup"
             return redirect(f"{reverse(target)}?next={request.path}")
@@ -82,6 +87,7 @@ def setup(request: HttpRequest) -> HttpResponse:
             device.confirmed = True
             device.save(update_fields=["confirmed"])
             otp_login(request, device)
+            request.session[SESSION_FLAG] = True
             codes = _new_recovery_codes(user)
             return render(
                 request,

@@ -124,7 +124,17 @@ def profile(request: HttpRequest) -> HttpResponse:
             services.user_update(user=request.user, **form.cleaned_data)
             messages.success(request, "Your profile was saved.")
             return redirect("profile")
-    return render(request, "accounts/profile.html", {"form": form, "picture_form": picture_form})
+    from django_otp import user_has_device
+
+    return render(
+        request,
+        "accounts/profile.html",
+        {
+            "form": form,
+            "picture_form": picture_form,
+            "has_two_factor": user_has_device(request.user),
+        },
+    )
 
 
 @login_required

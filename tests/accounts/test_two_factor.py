@@ -83,3 +83,29 @@ def test_an_unsafe_next_is_ignored(db):
     device = TOTPDevice.objects.get(user=staff)
     done = browser.post("/two-factor/setup/", {"code": _code(device), "next": "//evil.example/"})
     assert 'href="/admin/"' in done.content.decode()
+
+
+def test_a_client_user_opts_in_from_the_profile_and_is_asked_for_a_code_at_next_login(acme_analyst):
+    first = Browser()
+    first.post("/accounts/login/", {"username": acme_analyst.email, "password": PASSWORD})
+    assert "Turn on two-factor authentication" in first.get("/profile/").content.decode()
+    first.get("/two-factor/setup/?next=/profile/")
+    device = TOTPDevice.objects.get(user=acme_analyst)
+    done = first.post("/two-factor/setup/", {"code": _code(device), "next": "/profile/"})
+    codes = re.findall(r"<code>([0-9a-f]{10})</code>", done.content.decode())
+    assert "Two-factor authentication is on." in first.get("/profile/").content.decode()
+
+    second = Browser()
+    second.post("/accounts/login/", {"username": acme_analyst.email, "password": PASSWORD})
+    response = second.get("/calls/")
+    assert response.status_code == 302 and response.url.startswith("/two-factor/verify/")
+    assert (
+        second.post("/two-factor/verify/", {"code": codes[0], "next": "/calls/"}).status_code == 302
+    )
+    assert second.get("/calls/").status_code == 200
+
+
+def test_users_without_a_device_are_never_asked_for_a_code(acme_analyst):
+    browser = Browser()
+    browser.post("/accounts/login/", {"username": acme_analyst.email, "password": PASSWORD})
+    assert browser.get("/calls/").status_code == 200
