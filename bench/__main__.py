@@ -14,6 +14,7 @@ BENCHMARKS = {
     "media": "Encrypted recordings: throughput, memory, Range cost",
     "exports": "Exports: CSV vs COPY, memory, Excel vs the raw writer",
     "retention": "Retention: the calls purge vs one DELETE",
+    "erasure": "Erasure of one number across 1,000 Clients",
 }
 
 

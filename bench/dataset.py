@@ -17,7 +17,7 @@ def calls_count() -> int:
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT count(*) FROM calls_call c JOIN accounts_client a ON a.id = c.client_id "
-            "WHERE a.slug LIKE 'bench-%%'",
+            "WHERE a.slug ~ '^bench-[0-9]+$'",
             [],
         )
         return cursor.fetchone()[0]
@@ -30,18 +30,18 @@ def ensure_calls(total: int) -> None:
     print(f"   building the data set: {total:,} calls across {CLIENTS:,} Clients …", flush=True)
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(
-            "DELETE FROM calls_call WHERE client_id IN (SELECT id FROM accounts_client WHERE slug LIKE 'bench-%%')",
+            "DELETE FROM calls_call WHERE client_id IN (SELECT id FROM accounts_client WHERE slug ~ '^bench-[0-9]+$')",
             [],
         )
         cursor.execute(
-            "DELETE FROM calls_contact WHERE client_id IN (SELECT id FROM accounts_client WHERE slug LIKE 'bench-%%')",
+            "DELETE FROM calls_contact WHERE client_id IN (SELECT id FROM accounts_client WHERE slug ~ '^bench-[0-9]+$')",
             [],
         )
         cursor.execute(
-            "DELETE FROM calls_trackingnumber WHERE client_id IN (SELECT id FROM accounts_client WHERE slug LIKE 'bench-%%')",
+            "DELETE FROM calls_trackingnumber WHERE client_id IN (SELECT id FROM accounts_client WHERE slug ~ '^bench-[0-9]+$')",
             [],
         )
-        cursor.execute("DELETE FROM accounts_client WHERE slug LIKE 'bench-%%'")
+        cursor.execute("DELETE FROM accounts_client WHERE slug ~ '^bench-[0-9]+$'")
         cursor.execute(
             """
             INSERT INTO accounts_client (id, name, slug, time_zone, contract_start, is_active, created_at)
@@ -56,7 +56,7 @@ def ensure_calls(total: int) -> None:
             SELECT gen_random_uuid(), c.id, '+3318' || lpad((substr(c.slug, 7)::int * 4 + t)::text, 8, '0'),
                    (ARRAY['Google Ads', 'Website', 'Print', 'Facebook'])[t + 1], 'Bench', true, now()
             FROM accounts_client c, generate_series(0, 3) t
-            WHERE c.slug LIKE 'bench-%%'
+            WHERE c.slug ~ '^bench-[0-9]+$'
             """,
             [],
         )
@@ -65,7 +65,7 @@ def ensure_calls(total: int) -> None:
             CREATE TEMP TABLE bench_clients ON COMMIT DROP AS
             SELECT c.id, substr(c.slug, 7)::int AS idx, array_agg(t.id ORDER BY t.number) AS numbers
             FROM accounts_client c JOIN calls_trackingnumber t ON t.client_id = c.id
-            WHERE c.slug LIKE 'bench-%%' GROUP BY c.id, c.slug
+            WHERE c.slug ~ '^bench-[0-9]+$' GROUP BY c.id, c.slug
             """,
             [],
         )
