@@ -109,24 +109,46 @@ def best_of(repeats: int, action: Callable[[], object]) -> float:
     return best
 
 
+def _existing_sections() -> dict[str, list[str]]:
+    """The sections of the current results file, so a partial run keeps the others."""
+    if not RESULTS.exists():
+        return {}
+    sections: dict[str, list[str]] = {}
+    current = None
+    for line in RESULTS.read_text().splitlines():
+        if line.startswith("## "):
+            current = line[3:].strip()
+            sections[current] = []
+        elif (
+            current is not None
+            and line.startswith("| ")
+            and not line.startswith(("| measure", "| ---"))
+        ):
+            sections[current].append(line)
+    return sections
+
+
 def write_results(sections: dict[str, list[Result]], extra: list[str]) -> None:
+    merged = _existing_sections()
+    for title, results in sections.items():
+        merged[title] = [result.line() for result in results]
     lines = [
         "# Benchmark results",
         "",
-        f"Written by `make bench` on {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, "
+        f"Written by `make bench` (last run {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}), "
         f"{os.cpu_count()} cores. Each line compares the project with the limit measured on the "
         "same machine in the same run. For throughput the ratio is ours/limit (higher is "
-        "better); for times it is ours/limit (lower is better).",
+        "better); for times and sizes it is ours/limit (lower is better).",
         "",
     ]
-    for title, results in sections.items():
+    for title, rows in merged.items():
         lines += [
             f"## {title}",
             "",
             "| measure | ours | limit | ratio | goal | notes |",
             "| --- | --- | --- | --- | --- | --- |",
         ]
-        lines += [result.line() for result in results]
+        lines += rows
         lines.append("")
     lines += extra
     RESULTS.write_text("\n".join(lines) + "\n")
