@@ -25,7 +25,8 @@ def calls_count() -> int:
 
 def ensure_calls(total: int) -> None:
     """Make the data set hold exactly `total` bench calls (rebuilt when the size differs)."""
-    if calls_count() == total:
+    # Within 1 %: other benchmarks may have purged a few calls at the 24-month edge since.
+    if abs(calls_count() - total) <= total // 100:
         return
     print(f"   building the data set: {total:,} calls across {CLIENTS:,} Clients …", flush=True)
     with transaction.atomic(), connection.cursor() as cursor:
