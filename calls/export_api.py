@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import FileResponse, HttpResponseRedirect, StreamingHttpResponse
 from django.urls import reverse
 from django.utils import timezone
@@ -213,10 +214,8 @@ class ContactExportAPI(ClientAPIView):
             )
         try:
             phone = normalize_e164(raw)
-        except Exception as error:  # django ValidationError
-            raise ValidationError(
-                {"phone": list(getattr(error, "messages", [str(error)]))}
-            ) from None
+        except DjangoValidationError as error:
+            raise ValidationError({"phone": error.messages}) from None
         contact = selectors.contact_find(client=self.client, phone_number=phone)
         if contact is None:
             raise NotFound("No Contact with this number in your account.")
