@@ -176,8 +176,7 @@ def media_shred(*, media: MediaObject, actor: Any = None, reason: str = "") -> N
 
     Each step is idempotent, so a run interrupted anywhere finishes when it is run again."""
     model, kind = type(media), _media_kind(media)
-    model.objects.filter(pk=media.pk).update(wrapped_key=b"", key_id="")
-    object_delete(media.storage_name)
+    _key_then_file_destroy(model, media.pk, media.storage_name)
     with transaction.atomic():
         deleted, _ = model.objects.filter(pk=media.pk).delete()
         Call.objects.filter(pk=media.call_id).update(**{MEDIA_FLAGS[kind]: False})
@@ -190,6 +189,14 @@ def media_shred(*, media: MediaObject, actor: Any = None, reason: str = "") -> N
                 object_id=media.pk,
                 metadata={"reason": reason} if reason else {},
             )
+
+
+def _key_then_file_destroy(model: type[Any], pk: Any, storage_name: str) -> None:
+    """Crypto-shredding's first two steps: the wrapped data key is emptied (committed on its own),
+    which makes the stored file unreadable, then the file itself goes."""
+    model.objects.filter(pk=pk).update(wrapped_key=b"", key_id="")
+    if storage_name:
+        object_delete(storage_name)
 
 
 def _media_kind(media: MediaObject) -> str:
@@ -353,9 +360,7 @@ def export_jobs_purge_expired_across_clients(*, now: dt.datetime | None = None) 
     now = now or timezone.now()
     purged = 0
     for job in ExportJob.objects.across_clients().filter(expires_at__lte=now).order_by("pk")[:1000]:
-        ExportJob.objects.filter(pk=job.pk).update(wrapped_key=b"", key_id="")
-        if job.storage_name:
-            object_delete(job.storage_name)
+        _key_then_file_destroy(ExportJob, job.pk, job.storage_name)
         ExportJob.objects.filter(pk=job.pk).delete()
         purged += 1
     return purged
