@@ -75,6 +75,25 @@ def test_purging_calls_shreds_their_media_and_drops_contacts_left_without_calls(
     assert list(Contact.objects.values_list("phone_number", flat=True)) == ["+33622222222"]
 
 
+def test_a_contact_whose_calls_span_batches_goes_with_the_last_of_them(
+    acme, acme_number, monkeypatch
+):
+    monkeypatch.setattr("retention.services.CALL_BATCH", 2)
+    old_when = NOW - dt.timedelta(days=800)
+    caller = ContactFactory(client=acme, phone_number="+33633333333")
+    for days in (0, 0, 0, 1, 2):  # ties at a batch edge, then older calls in later batches
+        CallFactory(
+            client=acme,
+            tracking_number=acme_number,
+            contact=caller,
+            started_at=old_when - dt.timedelta(days=days),
+        )
+    run = run_job(RetentionJob.CALLS, now=NOW)
+    assert run.counts == {"calls": 5, "contacts": 1}
+    assert run.batches == 3
+    assert not Contact.objects.exists() and not Call.objects.exists()
+
+
 def test_recordings_go_after_six_months_and_the_call_stays(acme, acme_number):
     old = CallFactory(
         client=acme, tracking_number=acme_number, started_at=NOW - dt.timedelta(days=200)
