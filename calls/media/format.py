@@ -89,41 +89,57 @@ def segment_count(plaintext_size: int, segment_size: int) -> int:
 
 
 class Encryptor:
-    """Feed plaintext in any pieces; get header and sealed segments out, one segment held at most."""
+    """Feed plaintext in any pieces; get the header, then sealed segments in runs: whatever one
+    piece completes comes out as one buffer, so a 1 MiB piece is one write to the storage."""
 
     def __init__(self, key: bytes, header: Header) -> None:
         self._aead = AESGCM(key)
         self._header = header
         self._header_bytes = header.pack()
-        self._pending = b""
+        self._pending = bytearray()
         self._index = 0
         self.plaintext_size = 0
 
     def start(self) -> bytes:
         return self._header_bytes
 
-    def _seal(self, plaintext: bytes | memoryview, last: bool) -> bytes:
+    def _seal_into(self, plaintext: bytes | memoryview, last: bool, out: memoryview) -> None:
         nonce, aad = _nonce_and_aad(
             self._header_bytes, self._header.nonce_prefix, self._index, last
         )
         self._index += 1
-        return self._aead.encrypt(nonce, plaintext, aad)
+        self._aead.encrypt_into(nonce, plaintext, aad, out)
 
-    def update(self, data: bytes) -> Iterator[bytes]:
-        """Sealed segments that `data` completes. A full segment is kept back until more arrives,
-        because only then is it known not to be the last."""
+    def update(self, data: bytes | memoryview) -> Iterator[bytearray]:
+        """The sealed segments that `data` completes, as one buffer. A full segment is kept back
+        until more arrives, because only then is it known not to be the last."""
         self.plaintext_size += len(data)
-        if self._pending:
-            data = self._pending + data
-        view, start, size = memoryview(data), 0, self._header.segment_size
-        while len(view) - start > size:
-            yield self._seal(view[start : start + size], last=False)
-            start += size
-        self._pending = bytes(view[start:])
+        view, size = memoryview(data), self._header.segment_size
+        if len(self._pending) < size:
+            take = min(size - len(self._pending), len(view))
+            self._pending += view[:take]
+            view = view[take:]
+        if not view:
+            return
+        # The pending segment is full and more follows: it goes, with every whole segment of
+        # `view` but the one that might be the last.
+        whole = (len(view) - 1) // size
+        out = bytearray((1 + whole) * (size + TAG_SIZE))
+        target = memoryview(out)
+        self._seal_into(self._pending, False, target[: size + TAG_SIZE])
+        for n in range(whole):
+            at = (1 + n) * (size + TAG_SIZE)
+            self._seal_into(
+                view[n * size : (n + 1) * size], False, target[at : at + size + TAG_SIZE]
+            )
+        self._pending = bytearray(view[whole * size :])
+        yield out
 
     def finish(self) -> bytes:
         """The last segment (possibly holding no plaintext at all)."""
-        return self._seal(self._pending, last=True)
+        out = bytearray(len(self._pending) + TAG_SIZE)
+        self._seal_into(self._pending, True, memoryview(out))
+        return bytes(out)
 
 
 def encrypt_stream(key: bytes, header: Header, chunks: Iterable[bytes]) -> Iterator[bytes]:

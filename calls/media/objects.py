@@ -9,6 +9,7 @@ import threading
 import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from typing import TypeVar
 
 from calls.media import keys
 from calls.media.format import HEADER_SIZE, Decryptor, Header, IntegrityError, encrypt_stream
@@ -16,6 +17,7 @@ from calls.media.storage import StreamedFile, media_storage
 
 logger = logging.getLogger(__name__)
 READ_SEGMENTS = 16  # ~1 MiB read at a time
+T = TypeVar("T")
 
 
 class TooLarge(Exception):
@@ -57,6 +59,55 @@ class _ParallelSha256:
         return self._hash.hexdigest()
 
 
+class _Failed:
+    def __init__(self, error: BaseException) -> None:
+        self.error = error
+
+
+_END = object()
+
+
+def _produced_ahead(items: Iterator[T], depth: int = 4) -> Iterator[T]:
+    """`items`, produced on another thread up to `depth` ahead of the consumer: encrypting the
+    next megabyte overlaps writing this one, reading the next overlaps decrypting this one
+    (file I/O and the cipher both release the GIL). An error in `items` is raised here; a
+    consumer that stops early stops the producer too."""
+    channel: queue.Queue[object] = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def send(item: object) -> bool:
+        while not stop.is_set():
+            try:
+                channel.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def produce() -> None:
+        try:
+            for item in items:
+                if not send(item):
+                    return
+            send(_END)
+        except BaseException as error:  # handed to the consumer's thread, which raises it
+            send(_Failed(error))
+
+    thread = threading.Thread(target=produce, daemon=True)
+    thread.start()
+    try:
+        while (item := channel.get()) is not _END:
+            if isinstance(item, _Failed):
+                raise item.error
+            yield item  # type: ignore[misc]
+    finally:
+        stop.set()
+        thread.join()
+        close = getattr(items, "close", None)
+        if close is not None:
+            close()
+
+
 def _measured(
     chunks: Iterable[bytes], hasher: _ParallelSha256, counter: list[int], max_bytes: int
 ) -> Iterator[bytes]:
@@ -69,29 +120,42 @@ def _measured(
         yield chunk
 
 
-def object_write(
-    *, storage_name: str, object_id: uuid.UUID, chunks: Iterable[bytes], max_bytes: int
-) -> StoredObject:
-    """Encrypt `chunks` into the storage under a fresh data key; memory stays at one segment."""
-    data_key = keys.new_data_key()
-    wrapped = keys.wrap(data_key, object_id)
-    hasher, counter = _ParallelSha256(), [0]
-    sealed = encrypt_stream(
-        data_key, Header.new(object_id), _measured(chunks, hasher, counter, max_bytes)
-    )
+def object_encrypt_into_storage(
+    *, storage_name: str, object_id: uuid.UUID, data_key: bytes, chunks: Iterable[bytes]
+) -> str:
+    """Encrypt `chunks` under `data_key` into the storage, one input chunk in memory at a time;
+    returns the name the storage gave it. Nothing is left behind if `chunks` raises."""
     storage = media_storage()
+    sealed = _produced_ahead(encrypt_stream(data_key, Header.new(object_id), chunks))
     try:
-        name = storage.save(storage_name, StreamedFile(sealed, name=storage_name))
-        digest = hasher.hexdigest()
+        return storage.save(storage_name, StreamedFile(sealed, name=storage_name))
     except BaseException:
-        hasher.hexdigest()
         if storage.exists(storage_name):
             storage.delete(storage_name)
         raise
+
+
+def object_write(
+    *, storage_name: str, object_id: uuid.UUID, chunks: Iterable[bytes], max_bytes: int
+) -> StoredObject:
+    """Encrypt `chunks` into the storage under a fresh data key, hashing the plaintext on the
+    way (SPEC §5 returns its SHA-256) and refusing more than `max_bytes`."""
+    data_key = keys.new_data_key()
+    wrapped = keys.wrap(data_key, object_id)
+    hasher, counter = _ParallelSha256(), [0]
+    try:
+        name = object_encrypt_into_storage(
+            storage_name=storage_name,
+            object_id=object_id,
+            data_key=data_key,
+            chunks=_measured(chunks, hasher, counter, max_bytes),
+        )
+    finally:
+        digest = hasher.hexdigest()
     return StoredObject(
         object_id=object_id,
         storage_name=name,
-        stored_size=storage.size(name),
+        stored_size=media_storage().size(name),
         size_bytes=counter[0],
         sha256=digest,
         key_id=wrapped.key_id,
@@ -108,6 +172,19 @@ class OpenedObject:
     def size(self) -> int:
         return self.decryptor.plaintext_size
 
+    def _sealed_runs(self, first: int, last: int) -> Iterator[tuple[int, int, bytes]]:
+        """(first index, last index, stored bytes) of runs of up to READ_SEGMENTS segments."""
+        decryptor = self.decryptor
+        with media_storage().open(self.storage_name, "rb") as stored:
+            index = first
+            while index <= last:
+                run_end = min(last, index + READ_SEGMENTS - 1)
+                offset, _ = decryptor.segment_span(index)
+                end_offset, end_length = decryptor.segment_span(run_end)
+                stored.seek(offset)
+                yield index, run_end, stored.read(end_offset + end_length - offset)
+                index = run_end + 1
+
     def iter_range(self, start: int, end: int) -> Iterator[bytes]:
         """Plaintext bytes start..end (inclusive), decrypting only the segments they lie in.
 
@@ -116,25 +193,20 @@ class OpenedObject:
         decryptor = self.decryptor
         segment_size = decryptor.header.segment_size
         first, last = start // segment_size, end // segment_size
-        with media_storage().open(self.storage_name, "rb") as stored:
-            index = first
-            while index <= last:
-                # Read a run of segments at once: fewer, larger reads; decrypted one by one.
-                run_end = min(last, index + READ_SEGMENTS - 1)
-                offset, _ = decryptor.segment_span(index)
-                end_offset, end_length = decryptor.segment_span(run_end)
-                stored.seek(offset)
-                block = memoryview(stored.read(end_offset + end_length - offset))
-                for current in range(index, run_end + 1):
-                    at, length = decryptor.segment_span(current)
-                    sealed = block[at - offset : at - offset + length]
-                    if len(sealed) != length:
-                        raise IntegrityError(f"segment {current} truncated")
-                    plaintext = decryptor.open(current, sealed)
-                    base = current * segment_size
-                    low, high = max(start - base, 0), min(end - base, len(plaintext) - 1) + 1
-                    yield plaintext if (low, high) == (0, len(plaintext)) else plaintext[low:high]
-                index = run_end + 1
+        runs = self._sealed_runs(first, last)
+        if last - first >= READ_SEGMENTS:  # more than one read: read ahead on another thread
+            runs = _produced_ahead(runs)
+        for run_start, run_end, stored in runs:
+            block, offset = memoryview(stored), decryptor.segment_span(run_start)[0]
+            for current in range(run_start, run_end + 1):
+                at, length = decryptor.segment_span(current)
+                sealed = block[at - offset : at - offset + length]
+                if len(sealed) != length:
+                    raise IntegrityError(f"segment {current} truncated")
+                plaintext = decryptor.open(current, sealed)
+                base = current * segment_size
+                low, high = max(start - base, 0), min(end - base, len(plaintext) - 1) + 1
+                yield plaintext if (low, high) == (0, len(plaintext)) else plaintext[low:high]
 
 
 def object_open(

@@ -60,9 +60,10 @@ def oid() -> uuid.UUID:
         10 * SEGMENT + 3,
     ],
 )
-def test_round_trip_at_every_boundary(key, oid, size):
+@pytest.mark.parametrize("pieces", [7, SEGMENT, 3 * SEGMENT + 5, 100 * SEGMENT])
+def test_round_trip_at_every_boundary(key, oid, size, pieces):
     plaintext = os.urandom(size)
-    sealed = seal(plaintext, key=key, object_id=oid)
+    sealed = seal(plaintext, key=key, object_id=oid, pieces=pieces)
     assert len(sealed) == ciphertext_size(size, SEGMENT)
     assert open_all(sealed, key=key, object_id=oid, size=size) == plaintext
 
