@@ -31,7 +31,7 @@ from calls.models import (
     MediaObject,
     TrackingNumber,
 )
-from calls.upserts import call_upsert, ingest_lookup
+from calls.upserts import call_ingest_upsert
 from privacy.audit import AuditAction, AuditEvent, actor_of, audit_record
 
 logger = logging.getLogger(__name__)
@@ -69,7 +69,6 @@ def tracking_number_set_active(*, tracking_number: TrackingNumber, active: bool)
     return tracking_number
 
 
-@transaction.atomic
 def call_ingest(
     *,
     client: Client,
@@ -89,26 +88,19 @@ def call_ingest(
         raise ValidationError({"status": [f"Unknown status {status!r}."]})
     if direction not in Direction.values:
         raise ValidationError({"direction": [f"Unknown direction {direction!r}."]})
-    number, contact = ingest_lookup(
-        client=client, number=tracking_number, caller_number=caller_number
+    ingested = call_ingest_upsert(
+        client=client,
+        external_id=external_id,
+        tracking_number=tracking_number,
+        caller_number=caller_number,
+        direction=direction,
+        status=status,
+        started_at=started_at,
+        duration_seconds=duration_seconds,
     )
-    if number is None:
+    if ingested is None:
         raise ValidationError({"tracking_number": [UNKNOWN_TRACKING_NUMBER]})
-    now = timezone.now()
-    return call_upsert(
-        Call(
-            client=client,
-            external_id=external_id,
-            tracking_number=number,
-            contact=contact,
-            status=status,
-            direction=direction,
-            started_at=started_at,
-            duration_seconds=duration_seconds,
-            created_at=now,
-            updated_at=now,
-        )
-    )
+    return ingested
 
 
 # --- Encrypted media (calls/media, docs/encryption.md) --------------------------------------------
