@@ -88,15 +88,19 @@ def call_ingest(
         raise ValidationError({"status": [f"Unknown status {status!r}."]})
     if direction not in Direction.values:
         raise ValidationError({"direction": [f"Unknown direction {direction!r}."]})
-    ingested = call_ingest_upsert(
+    now = timezone.now()
+    call = Call(
         client=client,
         external_id=external_id,
-        tracking_number=tracking_number,
-        caller_number=caller_number,
         direction=direction,
         status=status,
         started_at=started_at,
         duration_seconds=duration_seconds,
+        created_at=now,
+        updated_at=now,
+    )
+    ingested = call_ingest_upsert(
+        call, tracking_number=tracking_number, caller_number=caller_number
     )
     if ingested is None:
         raise ValidationError({"tracking_number": [UNKNOWN_TRACKING_NUMBER]})

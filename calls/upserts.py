@@ -14,7 +14,6 @@ The id it returns tells which happened: ours when the row is new, the existing r
 
 from __future__ import annotations
 
-import datetime as dt
 import functools
 import uuid
 from typing import Any
@@ -166,34 +165,16 @@ def _upsert(call: Call) -> tuple[Call, bool]:
 
 
 def call_ingest_upsert(
-    *,
-    client: Client,
-    external_id: str,
-    tracking_number: str,
-    caller_number: str | None,
-    direction: str,
-    status: str,
-    started_at: dt.datetime,
-    duration_seconds: int,
+    call: Call, *, tracking_number: str, caller_number: str | None
 ) -> tuple[Call, bool] | None:
-    """Create or update the Client's call `external_id`, with its Contact found or created;
+    """Create or update the Client's call with `call.external_id`, its Contact found or created;
     (call, created), or None when the Client has no active tracking number `tracking_number`."""
-    now = timezone.now()
-    call = Call(
-        id=uuid.uuid4(),
-        client=client,
-        external_id=external_id,
-        direction=direction,
-        status=status,
-        started_at=started_at,
-        duration_seconds=duration_seconds,
-        created_at=now,
-        updated_at=now,
-    )
     if connection.vendor == "postgresql":
         return _ingest_postgresql(call, number=tracking_number, caller_number=caller_number)
     with transaction.atomic():
-        found, contact = _lookup(client=client, number=tracking_number, caller_number=caller_number)
+        found, contact = _lookup(
+            client=call.client, number=tracking_number, caller_number=caller_number
+        )
         if found is None:
             return None
         call.tracking_number, call.contact = found, contact
