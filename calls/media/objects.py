@@ -123,13 +123,16 @@ def _measured(
 def object_encrypt_into_storage(
     *, storage_name: str, object_id: uuid.UUID, data_key: bytes, chunks: Iterable[bytes]
 ) -> str:
-    """Encrypt `chunks` under `data_key` into the storage, one input chunk in memory at a time;
-    returns the name the storage gave it. Nothing is left behind if `chunks` raises."""
+    """Encrypt `chunks` under `data_key` into the storage, a few input chunks in memory at a
+    time; returns the name the storage gave it. Nothing is left behind if anything fails."""
     storage = media_storage()
     sealed = _produced_ahead(encrypt_stream(data_key, Header.new(object_id), chunks))
     try:
         return storage.save(storage_name, StreamedFile(sealed, name=storage_name))
     except BaseException:
+        # Stop the encrypting thread now, not whenever the traceback lets go of it: it may
+        # still be pulling `chunks`, and the caller's clean-up must not race it.
+        sealed.close()
         if storage.exists(storage_name):
             storage.delete(storage_name)
         raise
