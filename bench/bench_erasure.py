@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from django.db import connection
 
-from bench.dataset import ensure_calls
+from bench.dataset import calls_count, ensure_calls
 from bench.harness import Result, best_of
 
 PHONE = "+33655500010"
@@ -76,18 +76,25 @@ def _measure(total: int) -> Measure:
     limit = best_of(50, bare)
     ours = best_of(50, locate)
     preview = best_of(5, lambda: contact_preview_across_clients(phone=PHONE))
-    started = time.perf_counter()
-    erased = contact_erase_across_clients(phone=PHONE)
-    execute = time.perf_counter() - started
-    with connection.cursor() as cursor:  # leave the shared data set as it was
-        cursor.execute("DELETE FROM calls_call WHERE external_id LIKE %s", ["erasure-%"])
+    execute = float("inf")
+    for attempt in range(3):  # an erasure runs once: plant the number again for each try
+        if attempt:
+            _plant()
+        started = time.perf_counter()
+        erased = contact_erase_across_clients(phone=PHONE)
+        execute = min(execute, time.perf_counter() - started)
+        with connection.cursor() as cursor:  # its anonymised calls: leave the data set as it was
+            cursor.execute("DELETE FROM calls_call WHERE external_id LIKE %s", ["erasure-%"])
     return Measure(
         total, limit, ours, preview, execute, len(erased.matches), erased.total.get("calls", 0)
     )
 
 
 def run() -> list[Result]:
-    small, large = (_measure(total) for total in SIZES)
+    # The size already built goes first: one rebuild a run instead of two.
+    order = sorted(SIZES, key=lambda total: abs(calls_count() - total))
+    measures = {total: _measure(total) for total in order}
+    small, large = measures[min(SIZES)], measures[max(SIZES)]
     results = [
         Result(
             f"locate one number's Contacts across 1,000 Clients ({m.matches} matches, {m.total:,} calls)",
@@ -100,17 +107,17 @@ def run() -> list[Result]:
         )
         for m in (small, large)
     ]
-    for name, attribute in (("preview", "preview"), ("execute", "execute")):
+    for name, tries in (("preview", 5), ("execute", 3)):
         results.append(
             Result(
                 f"{name} the erasure ({large.matches} matches, {large.calls} calls) "
                 f"in {large.total:,} calls vs in {small.total:,}",
-                getattr(large, attribute) * 1000,
-                getattr(small, attribute) * 1000,
+                getattr(large, name) * 1000,
+                getattr(small, name) * 1000,
                 "ms",
                 "≈ 1 (grows with the matches, not the table)",
                 False,
-                [f"{small.matches} matches and {small.calls} calls in the smaller table"],
+                [f"best of {tries}; the same matches in the smaller table"],
             )
         )
     return results

@@ -132,8 +132,10 @@ def ensure_calls(total: int) -> None:
             """,
             [],
         )
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE accounts_client, calls_trackingnumber, calls_contact, calls_call")
+    with connection.cursor() as cursor:  # settled tables: fresh statistics, visibility map set
+        cursor.execute(
+            "VACUUM ANALYZE accounts_client, calls_trackingnumber, calls_contact, calls_call"
+        )
 
 
 def focus_client():
@@ -208,5 +210,5 @@ def ensure_export_client(total: int, slug: str = EXPORT_SLUG, *, rebuild: bool =
             """,
             [slug, total],
         )
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE calls_call, calls_contact, calls_trackingnumber", [])
+    with connection.cursor() as cursor:  # settled tables: fresh statistics, visibility map set
+        cursor.execute("VACUUM ANALYZE calls_call, calls_contact, calls_trackingnumber", [])

@@ -131,9 +131,10 @@ def expired_call_batch_delete(*, batch: ExpiredCallBatch) -> tuple[int, int]:
         cursor.execute(
             f"WITH touched AS MATERIALIZED ("
             f" SELECT DISTINCT c.contact_id FROM {CALLS} c WHERE {inside}"
-            f") DELETE FROM {CONTACTS} WHERE id IN (SELECT contact_id FROM touched)"
-            f" AND NOT EXISTS (SELECT 1 FROM {CALLS} other"
-            f"  WHERE other.contact_id = {CONTACTS}.id AND NOT ({rest}))"
+            f"), orphaned AS MATERIALIZED ("
+            f" SELECT contact_id FROM touched WHERE NOT EXISTS (SELECT 1 FROM {CALLS} other"
+            f"  WHERE other.contact_id = touched.contact_id AND NOT ({rest}))"
+            f") DELETE FROM {CONTACTS} WHERE id IN (SELECT contact_id FROM orphaned)"
             # sqlite3 has no rowcount for a statement that opens with WITH.
             f" RETURNING id",
             [*inside_params, *rest_params],
