@@ -30,7 +30,7 @@ from calls import selectors, services
 from calls.api import INGEST
 from calls.media.format import IntegrityError
 from calls.media.objects import TooLarge
-from calls.models import AUDIO_CONTENT_TYPES, MediaKind
+from calls.models import AUDIO_CONTENT_TYPES, MediaKind, MediaObject
 
 logger = logging.getLogger(__name__)
 
@@ -161,13 +161,7 @@ class CallMediaAPI(ClientAPIView):
         try:
             opened = selectors.media_open(media=media)
         except IntegrityError:
-            logger.error(
-                "stored media failed its integrity check", extra={"media_id": str(media.pk)}
-            )
-            return _error(
-                status.HTTP_409_CONFLICT,
-                "The stored audio failed its integrity check and cannot be played.",
-            )
+            return _integrity_refused(media)
         size = opened.size
         wanted = (
             parse_range(request.META.get("HTTP_RANGE", ""), size)
@@ -185,13 +179,7 @@ class CallMediaAPI(ClientAPIView):
         try:
             first = next(chunks, b"")
         except IntegrityError:
-            logger.error(
-                "stored media failed its integrity check", extra={"media_id": str(media.pk)}
-            )
-            return _error(
-                status.HTTP_409_CONFLICT,
-                "The stored audio failed its integrity check and cannot be played.",
-            )
+            return _integrity_refused(media)
         response = StreamingHttpResponse(
             _guarded(first, chunks, media_id=str(media.pk)),
             status=206 if isinstance(wanted, tuple) else 200,
@@ -207,6 +195,15 @@ class CallMediaAPI(ClientAPIView):
             response["Content-Range"] = f"bytes {start}-{end}/{size}"
         services.media_play_record(media=media, kind=self.kind, actor=request.user)
         return response
+
+
+def _integrity_refused(media: MediaObject) -> Response:
+    """A stored object that fails authentication is refused, never served, and logged."""
+    logger.error("stored media failed its integrity check", extra={"media_id": str(media.pk)})
+    return _error(
+        status.HTTP_409_CONFLICT,
+        "The stored audio failed its integrity check and cannot be played.",
+    )
 
 
 def _guarded(first: bytes, rest: Iterator[bytes], *, media_id: str) -> Iterator[bytes]:

@@ -65,19 +65,18 @@ def _sql(vendor: str) -> dict[str, str]:
     )
     call_columns = _columns(Call, *call_fields)
     call_id, has_recording, has_voicemail = _columns(Call, "id", "has_recording", "has_voicemail")
+    contact_select = (
+        f"SELECT {contact_columns[0]} FROM {_table(Contact)} "
+        f"WHERE {contact_columns[1]} = %s AND {contact_columns[2]} = %s"
+    )
     return {
         # The caller's Contact comes along with the tracking number: one round trip for both.
         "lookup": (
-            f"SELECT {number_id}, {source}, {campaign}, ("
-            f"SELECT {contact_columns[0]} FROM {_table(Contact)} "
-            f"WHERE {contact_columns[1]} = %s AND {contact_columns[2]} = %s"
-            f") FROM {_table(TrackingNumber)} "
+            f"SELECT {number_id}, {source}, {campaign}, ({contact_select}) "
+            f"FROM {_table(TrackingNumber)} "
             f"WHERE {number_client} = %s AND {number} = %s AND {active}"
         ),
-        "contact_select": (
-            f"SELECT {contact_columns[0]} FROM {_table(Contact)} "
-            f"WHERE {contact_columns[1]} = %s AND {contact_columns[2]} = %s"
-        ),
+        "contact_select": contact_select,
         "contact_insert": (
             f"INSERT INTO {_table(Contact)} ({', '.join(contact_columns)}) VALUES (%s, %s, %s, %s) "
             f"ON CONFLICT ({contact_columns[1]}, {contact_columns[2]}) DO NOTHING RETURNING {contact_columns[0]}"
