@@ -54,11 +54,8 @@ class Measure:
 
 
 def _measure(total: int) -> Measure:
-    from privacy.erasure import (
-        contact_erase_across_clients,
-        contact_ids_locate_across_clients,
-        contact_preview_across_clients,
-    )
+    from calls.selectors import contact_ids_locate_across_clients
+    from privacy.erasure import contact_erase_across_clients, contact_preview_across_clients
 
     ensure_calls(total)
     _plant()
@@ -69,7 +66,7 @@ def _measure(total: int) -> Measure:
             cursor.fetchall()
 
     def locate() -> None:
-        contact_ids_locate_across_clients(PHONE)
+        contact_ids_locate_across_clients(phone=PHONE)
 
     bare()
     locate()

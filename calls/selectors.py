@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from django.db import connection
 from django.db.models import Avg, Count, Max, Min, Q, QuerySet
 from django.db.models.functions import TruncDate
 
@@ -226,3 +227,17 @@ def contact_summary(*, client: Client, contact: Contact) -> dict[str, Any]:
         "recordings": calls.filter(has_recording=True).count(),
         "voicemails": calls.filter(has_voicemail=True).count(),
     }
+
+
+def contact_ids_locate_across_clients(*, phone: str, client: Client | None = None) -> list[Any]:
+    """The ids of the Contacts holding `phone` in every Client (in `client` only, when given).
+
+    One probe of the phone number's index, written out: the ORM's compilation alone would cost
+    several times the lookup (bench/bench_erasure.py), whatever the size of the tables."""
+    sql, params = "SELECT id FROM calls_contact WHERE phone_number = %s", [phone]
+    if client is not None:
+        sql += " AND client_id = %s"
+        params.append(Contact._meta.get_field("client").get_db_prep_value(client.pk, connection))
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [row[0] for row in cursor.fetchall()]

@@ -14,11 +14,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.mail import send_mail
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Client, User
 from calls.models import MEDIA_MODELS, Call, Contact, ExportJob
+from calls.selectors import contact_ids_locate_across_clients
 from calls.services import media_shred
 from privacy.audit import AuditAction, audit_record, identifier_hash
 from privacy.models import (
@@ -65,22 +66,8 @@ class Preview:
         return totals
 
 
-def contact_ids_locate_across_clients(phone: str, client: Client | None = None) -> list[Any]:
-    """The ids of the Contacts holding `phone` in every Client (in `client` only, when given).
-
-    One probe of the phone number's index, written out: the ORM's compilation alone would cost
-    several times the lookup (bench/bench_erasure.py), whatever the size of the tables."""
-    sql, params = "SELECT id FROM calls_contact WHERE phone_number = %s", [phone]
-    if client is not None:
-        sql += " AND client_id = %s"
-        params.append(Contact._meta.get_field("client").get_db_prep_value(client.pk, connection))
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return [row[0] for row in cursor.fetchall()]
-
-
 def _contacts_in_scope(phone: str, client: Client | None) -> Any:
-    ids = contact_ids_locate_across_clients(phone, client)
+    ids = contact_ids_locate_across_clients(phone=phone, client=client)
     return Contact.objects.across_clients().filter(pk__in=ids).select_related("client")
 
 
