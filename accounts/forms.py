@@ -4,12 +4,23 @@ from typing import Any
 
 from django import forms
 from django.conf import settings
-from django.contrib.auth.forms import PasswordChangeForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
 from django.core.exceptions import ValidationError
 
 from accounts.models import User, normalize_email
 from accounts.phones import normalize_e164
 from accounts.roles import Role
+
+
+class LoginForm(AuthenticationForm):
+    """Django's login form, refusing the Users of a deactivated Client (SPEC §10).
+
+    Only reached with the right password, and it says no more than "this account is inactive"."""
+
+    def confirm_login_allowed(self, user: Any) -> None:
+        super().confirm_login_allowed(user)
+        if user.client_id is not None and not user.client.is_active:
+            raise ValidationError(self.error_messages["inactive"], code="inactive")
 
 
 class PhoneNumbersField(forms.CharField):

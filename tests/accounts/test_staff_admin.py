@@ -15,6 +15,8 @@ from accounts.models import User
 from accounts.roles import Role
 from tests.factories import PASSWORD, StaffFactory
 
+pytestmark = pytest.mark.django_db
+
 GROUP_OF = {"dpo": "DPO", "support": "Support"}
 
 
