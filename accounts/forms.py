@@ -4,12 +4,24 @@ from typing import Any
 
 from django import forms
 from django.conf import settings
-from django.contrib.auth.forms import PasswordChangeForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User, normalize_email
 from accounts.phones import normalize_e164
 from accounts.roles import Role
+
+
+class LoginForm(AuthenticationForm):
+    """Django's login form, refusing the Users of a deactivated Client (SPEC §10).
+
+    Only reached with the right password, and it says no more than "this account is inactive"."""
+
+    def confirm_login_allowed(self, user: Any) -> None:
+        super().confirm_login_allowed(user)
+        if user.client_id is not None and not user.client.is_active:
+            raise ValidationError(self.error_messages["inactive"], code="inactive")
 
 
 class PhoneNumbersField(forms.CharField):
@@ -34,6 +46,13 @@ class PhoneNumbersField(forms.CharField):
 
 
 class UserDetailsForm(forms.Form):
+    # An email is a login, unique across the platform. Whoever holds it (a User of this Client,
+    # of another, or staff), a client admin gets this same answer, which names no holder.
+    taken_email_message = _(
+        "This email cannot be used for this User. If the person already has a Dexem login, "
+        "ask them which address to use, or contact Dexem support."
+    )
+
     email = forms.EmailField(label="Email (login)", max_length=254)
     first_name = forms.CharField(max_length=150)
     last_name = forms.CharField(max_length=150)
@@ -63,12 +82,15 @@ class UserDetailsForm(forms.Form):
         if self.instance is not None:
             taken = taken.exclude(pk=self.instance.pk)
         if taken.exists():
-            raise ValidationError("A user with this email already exists.")
+            raise ValidationError(self.taken_email_message, code="unavailable")
         return email
 
 
 class UserCreateForm(UserDetailsForm):
-    pass
+    taken_email_message = _(
+        "This email cannot be used for a new User. If the person already has a Dexem login, "
+        "ask them which address to use, or contact Dexem support."
+    )
 
 
 class UserEditForm(UserDetailsForm):

@@ -127,6 +127,10 @@ class User(AbstractBaseUser, PermissionsMixin):
     class Meta:
         ordering = ["last_name", "first_name"]
         indexes = [models.Index(fields=["client", "role"], name="user_client_role_idx")]
+        # Support holds it, the DPO does not: the DPO rectifies personal data only (accounts.admin).
+        permissions = [
+            ("change_user_account", "Can change a client User's Client, role and active status")
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=(models.Q(client__isnull=True) & models.Q(role=""))

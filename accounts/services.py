@@ -11,6 +11,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.contrib.sessions.models import Session
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from accounts.models import ApiKey, ApiKeyScope, Client, User, UserSession, normalize_email
@@ -47,6 +48,20 @@ def client_create(
     client.save()
     logger.info("client created", extra={"client_id": str(client.pk)})
     return client
+
+
+@transaction.atomic
+def client_deactivate(*, client: Client) -> int:
+    """Refuse the Client's Users and API keys from now on and end its Users' sessions (SPEC §10).
+
+    Returns how many sessions were ended. The check on every request (accounts.middleware) still
+    refuses a session this misses, such as one that was being opened at the same moment."""
+    if client.is_active:
+        client.is_active = False
+        client.save(update_fields=["is_active"])
+    ended = _sessions_end(UserSession.objects.filter(user__client=client))
+    logger.info("client deactivated", extra={"client_id": str(client.pk), "sessions": ended})
+    return ended
 
 
 def user_create(
@@ -199,6 +214,10 @@ def user_sessions_end(*, user: User, keep_session_key: str | None = None) -> int
     sessions = UserSession.objects.filter(user=user)
     if keep_session_key:
         sessions = sessions.exclude(session_key=keep_session_key)
+    return _sessions_end(sessions)
+
+
+def _sessions_end(sessions: QuerySet[UserSession]) -> int:
     keys = list(sessions.values_list("session_key", flat=True))
     Session.objects.filter(session_key__in=keys).delete()
     sessions.delete()

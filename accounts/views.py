@@ -98,6 +98,9 @@ def user_delete(request: HttpRequest, user_id: str) -> HttpResponse:
 def _add_service_errors(form: UserCreateForm | UserEditForm, error: ValidationError) -> None:
     if hasattr(error, "error_dict"):
         for field, field_errors in error.error_dict.items():
+            if field == "email" and any(e.code == "unique" for e in field_errors):
+                # Taken between the form's check and the save: the same answer as the form's.
+                field_errors = [ValidationError(form.taken_email_message, code="unavailable")]
             form.add_error(field if field in form.fields else None, field_errors)
     else:
         form.add_error(None, error)
