@@ -96,18 +96,20 @@ def test_the_right_code_sent_by_forty_threads_at_the_last_try_files_exactly_one_
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_forty_simultaneous_wrong_guesses_use_up_exactly_the_five_tries(outbox):
-    verification = verification_start(phone=PHONE, kind="erasure", ip_address="198.51.100.7")
+@pytest.mark.parametrize("phone", ["+33612345678", "+33612345679", "+33612345670"])
+def test_forty_simultaneous_wrong_guesses_use_up_exactly_the_five_tries(phone, outbox):
+    # Three numbers, three races: a lost update shows in most races, not in every one.
+    verification = verification_start(phone=phone, kind="erasure", ip_address="198.51.100.7")
     code = _code(outbox)
 
     outcomes = _race(
-        lambda: verification_check(verification_id=verification.pk, phone=PHONE, code=_wrong(code))
+        lambda: verification_check(verification_id=verification.pk, phone=phone, code=_wrong(code))
     )
 
     assert outcomes == [None] * THREADS
     assert ContactVerification.objects.get(pk=verification.pk).attempts == MAX_ATTEMPTS
     # Every try was counted, so the right code comes too late.
-    assert verification_check(verification_id=verification.pk, phone=PHONE, code=code) is None
+    assert verification_check(verification_id=verification.pk, phone=phone, code=code) is None
     assert not DataSubjectRequest.objects.exists()
 
 
