@@ -8,18 +8,14 @@ import datetime as dt
 import hmac
 import secrets
 
+from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from privacy.audit import identifier_hash
-from privacy.models import (
-    ContactVerification,
-    DataSubjectRequest,
-    RequestKind,
-    RequestScope,
-    RequestSource,
-)
-from privacy.services import erasure_request_file
-from privacy.sms import sms_send
+from privacy.models import ContactVerification, DataSubjectRequest
+from privacy.services import contact_request_file
+from privacy.sms import SmsUnavailable, sms_backend
 
 CODE_LIFETIME = dt.timedelta(minutes=10)
 MAX_ATTEMPTS = 5
@@ -36,7 +32,9 @@ def _code_hash(verification_id: object, code: str) -> str:
 
 
 def verification_start(*, phone: str, kind: str, ip_address: str) -> ContactVerification:
-    """Send a code to `phone` (already E.164). Raises RateLimited past the hourly limits."""
+    """Send a code to `phone` (already E.164). Raises RateLimited past the hourly limits, and
+    SmsUnavailable, storing nothing, when no code can be sent from here."""
+    backend = sms_backend()
     hour_ago = timezone.now() - dt.timedelta(hours=1)
     phone_hash, ip_hash = identifier_hash(phone), identifier_hash(f"ip:{ip_address}")
     recent = ContactVerification.objects.filter(created_at__gte=hour_ago)
@@ -51,44 +49,45 @@ def verification_start(*, phone: str, kind: str, ip_address: str) -> ContactVeri
     )
     verification.code_hash = _code_hash(verification.pk, code)
     verification.save()
-    sms_send(
-        phone,
-        f"Dexem: your code is {code}. It confirms your privacy request and expires in 10 minutes.",
-    )
+    try:
+        backend.send(
+            phone,
+            f"Dexem: your code is {code}. It confirms your privacy request and expires in 10 "
+            "minutes.",
+        )
+    except SmsUnavailable:
+        # No code went out: a try that cannot be completed does not count against the number.
+        verification.delete()
+        raise
     return verification
 
 
 def verification_check(
     *, verification_id: object, phone: str, code: str
 ) -> DataSubjectRequest | None:
-    """The filed request when the code is right; None otherwise (the attempt is counted)."""
-    verification = ContactVerification.objects.filter(
-        pk=verification_id, verified_at__isnull=True
-    ).first()
-    if verification is None or verification.phone_hash != identifier_hash(phone):
-        return None
-    if verification.expires_at < timezone.now() or verification.attempts >= MAX_ATTEMPTS:
-        return None
-    ContactVerification.objects.filter(pk=verification.pk).update(
-        attempts=verification.attempts + 1
+    """The filed request when the code is right; None otherwise (the attempt is counted). When a
+    request of the same kind is already open for the number, that one is returned instead."""
+    live = ContactVerification.objects.filter(
+        pk=verification_id,
+        phone_hash=identifier_hash(phone),
+        verified_at__isnull=True,
+        expires_at__gte=timezone.now(),
     )
-    if not hmac.compare_digest(verification.code_hash, _code_hash(verification.pk, code.strip())):
+    # Take a try before looking at the code, in one UPDATE: concurrent guesses each need a row
+    # the database counted for them, so no more than MAX_ATTEMPTS codes are ever compared.
+    if not live.filter(attempts__lt=MAX_ATTEMPTS).update(attempts=F("attempts") + 1):
         return None
-    ContactVerification.objects.filter(pk=verification.pk).update(verified_at=timezone.now())
-    if verification.kind == RequestKind.ERASURE:
-        return erasure_request_file(
-            client=None,
+    verification = live.only("code_hash", "kind").first()
+    if verification is None or not hmac.compare_digest(
+        verification.code_hash, _code_hash(verification.pk, code.strip())
+    ):
+        return None
+    with transaction.atomic():
+        # One right code confirms once, however many submit it at the same moment.
+        if not live.update(verified_at=timezone.now()):
+            return None
+        return contact_request_file(
             phone=phone,
-            source=RequestSource.CONTACT,
-            scope=RequestScope.ALL_CLIENTS,
-            verified=True,
+            kind=verification.kind,
             notes="Received through the public form; the number was verified by SMS.",
         )
-    return DataSubjectRequest.objects.create(
-        kind=verification.kind,
-        subject=phone,
-        scope=RequestScope.ALL_CLIENTS,
-        source=RequestSource.CONTACT,
-        verified=True,
-        notes="Received through the public form; the number was verified by SMS.",
-    )

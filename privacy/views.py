@@ -16,6 +16,7 @@ from privacy.audit import AuditEvent
 from privacy.models import DataSubjectRequest, RequestSource
 from privacy.public import RateLimited, verification_check, verification_start
 from privacy.services import erasure_request_file
+from privacy.sms import SmsUnavailable
 
 EVENTS_PER_PAGE = 25
 
@@ -117,6 +118,17 @@ def _too_many(request: HttpRequest) -> HttpResponse:
     return render(request, "privacy/public_request.html", {"too_many": True}, status=429)
 
 
+def _unavailable(request: HttpRequest) -> HttpResponse:
+    # Without a provider no code can reach the number, and without one nothing proves the
+    # request comes from whoever holds it: say so plainly rather than pretend a code is coming.
+    return render(
+        request,
+        "privacy/public_request_unavailable.html",
+        {"dpo_email": settings.DPO_EMAIL},
+        status=503,
+    )
+
+
 def public_request(request: HttpRequest) -> HttpResponse:
     form = PublicRequestForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -130,6 +142,8 @@ def public_request(request: HttpRequest) -> HttpResponse:
             )
         except RateLimited:
             return _too_many(request)
+        except SmsUnavailable:
+            return _unavailable(request)
         request.session[SESSION_KEY] = {
             "id": str(verification.pk),
             "phone": form.cleaned_data["phone"],
@@ -151,7 +165,14 @@ def public_request_verify(request: HttpRequest) -> HttpResponse:
         )
         if filed is not None:
             del request.session[SESSION_KEY]
-            return render(request, "privacy/public_request_done.html", {"filed": filed})
+            # The date a new request gets, even when one was already open for the number (and
+            # is due sooner): the answer never tells whether a request existed.
+            due_on = DataSubjectRequest._meta.get_field("due_on").get_default()
+            return render(
+                request,
+                "privacy/public_request_done.html",
+                {"kind": filed.get_kind_display(), "due_on": due_on},
+            )
         form.add_error(
             "code", "This code is not right, or has expired. Check it, or ask for a new one."
         )

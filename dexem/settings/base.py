@@ -192,7 +192,8 @@ PRIVACY_HMAC_KEY = decode_key(
     "PRIVACY_HMAC_KEY", env_secret("PRIVACY_HMAC_KEY", VAR_DIR / "privacy_hmac_key"), min_bytes=32
 )
 DPO_EMAIL = env_str("DPO_EMAIL", "dpo@dexem.example")
-# Sends the one-time codes of the public privacy form; a provider's backend takes its place.
+# Sends the one-time codes of the public privacy form (privacy/sms.py). The development backend
+# logs the code; production (production.py) has no default and refuses the development backends.
 SMS_BACKEND = env_str("SMS_BACKEND", "privacy.sms.LoggingSmsBackend")
 
 # --- Retention (SPEC §9) ----------------------------------------------------------------------

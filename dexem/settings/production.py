@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dexem.settings.base import *  # noqa: F403
-from dexem.settings.env import env_bool
+from dexem.settings.env import env_bool, env_str
 
 DEBUG = False
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
@@ -17,6 +17,9 @@ SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+# No default: a logged code would let anyone who reads the logs verify any number. Until a
+# provider's backend is named, the public privacy form says verification is unavailable.
+SMS_BACKEND = env_str("SMS_BACKEND", "")
 
 # One JSON object a line, request id included, personal data masked (dexem/logging.py).
 LOGGING = {
