@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Iterator
 from typing import Any
 
 from django.conf import settings
@@ -55,21 +54,18 @@ class CallsCsvExportAPI(ClientAPIView):
     def get(self, request: Request) -> StreamingHttpResponse:
         filters = parse_filters_or_400(request, self.client)
         calls = selectors.call_list(client=self.client, filters=filters)
-        client, actor = self.client, request.user
-
-        def body() -> Iterator[bytes]:
-            rows = -1  # the header line
-            for chunk in csv_stream(calls, client=client):
-                rows += chunk.count(b"\n")
-                yield chunk
-            services.export_record(
-                client=client,
-                actor=actor,
-                action=AuditAction.CALLS_EXPORTED,
-                metadata={"format": "csv", "filters": filters.for_audit(), "rows": rows},
-            )
-
-        response = StreamingHttpResponse(body(), content_type="text/csv; charset=utf-8")
+        # Recorded when the download starts (SPEC §8), so a client that drops the connection
+        # early is still on record. The row count is the rows matching at that moment: the
+        # stream reads every one of them anyway, so one COUNT over the same index is cheap.
+        services.export_record(
+            client=self.client,
+            actor=request.user,
+            action=AuditAction.CALLS_EXPORTED,
+            metadata={"format": "csv", "filters": filters.for_audit(), "rows": calls.count()},
+        )
+        response = StreamingHttpResponse(
+            csv_stream(calls, client=self.client), content_type="text/csv; charset=utf-8"
+        )
         response["Content-Disposition"] = f'attachment; filename="calls-{_stamp()}.csv"'
         response["Cache-Control"] = "no-store"
         return response
@@ -228,23 +224,22 @@ class ContactExportAPI(ClientAPIView):
                 },
                 status=409,
             )
-        client, actor = self.client, request.user
+        # Recorded when the download starts (SPEC §8): the bundle's contents are known already.
+        services.export_record(
+            client=self.client,
+            actor=request.user,
+            action=AuditAction.CONTACT_EXPORTED,
+            metadata={
+                "phone": identifier_hash(phone),
+                "rows": bundle.calls,
+                "recordings": bundle.recordings,
+                "voicemails": bundle.voicemails,
+            },
+        )
 
-        def body() -> Iterator[bytes]:
-            yield from zip_stream(bundle.members())
-            services.export_record(
-                client=client,
-                actor=actor,
-                action=AuditAction.CONTACT_EXPORTED,
-                metadata={
-                    "phone": identifier_hash(phone),
-                    "rows": bundle.calls,
-                    "recordings": bundle.recordings,
-                    "voicemails": bundle.voicemails,
-                },
-            )
-
-        response = StreamingHttpResponse(body(), content_type="application/zip")
+        response = StreamingHttpResponse(
+            zip_stream(bundle.members()), content_type="application/zip"
+        )
         response["Content-Disposition"] = f'attachment; filename="contact-{_stamp()}.zip"'
         response["Cache-Control"] = "no-store"
         return response

@@ -196,6 +196,17 @@ def test_every_export_is_audited_without_phone_numbers(acme_api, exported):
     assert "+33612345678" not in str(events[0].metadata)
 
 
+def test_a_csv_download_is_audited_when_it_starts_even_if_dropped_after_one_chunk(
+    acme_api, exported
+):
+    response = acme_api.get(CSV_URL, {"caller_number": "+33612345678"})
+    next(iter(response.streaming_content))
+    response.close()
+    event = AuditEvent.objects.get(action=AuditAction.CALLS_EXPORTED)
+    assert event.metadata["format"] == "csv" and event.metadata["rows"] == 1
+    assert event.metadata["filters"]["caller_number"] == identifier_hash("+33612345678")
+
+
 def test_the_call_list_offers_export_buttons_that_keep_the_filters(
     as_user, acme_manager, acme_analyst
 ):
@@ -241,6 +252,17 @@ def test_the_bundle_holds_the_calls_and_the_decrypted_audio(
         event.metadata["phone"] == identifier_hash("+33612345678")
         and event.metadata["recordings"] == 1
     )
+
+
+def test_a_contact_bundle_is_audited_when_it_starts_even_if_dropped_after_one_chunk(
+    as_user, acme_admin, contact_with_media
+):
+    response = as_user(acme_admin).get(BUNDLE_URL, {"phone": "+33612345678"})
+    next(iter(response.streaming_content))
+    response.close()
+    event = AuditEvent.objects.get(action=AuditAction.CONTACT_EXPORTED)
+    assert event.metadata["phone"] == identifier_hash("+33612345678")
+    assert (event.metadata["rows"], event.metadata["recordings"]) == (1, 1)
 
 
 @pytest.mark.parametrize(
