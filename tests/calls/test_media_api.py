@@ -87,7 +87,8 @@ def test_a_range_request_gets_206_with_exactly_those_bytes(acme_api, recorded, h
 
 
 @pytest.mark.parametrize(
-    "header", ["bytes=300000-", "bytes=400000-500000", "bytes=-0", "bytes=5-2"]
+    "header",
+    ["bytes=300000-", "bytes=400000-500000", "bytes=-0", "bytes=" + "9" * 5000 + "-"],
 )
 def test_an_unsatisfiable_range_is_a_416(acme_api, recorded, header):
     response = acme_api.get(url(recorded), HTTP_RANGE=header)
@@ -95,9 +96,73 @@ def test_an_unsatisfiable_range_is_a_416(acme_api, recorded, header):
     assert response["Content-Range"] == f"bytes */{len(AUDIO)}"
 
 
-def test_a_malformed_range_gets_the_whole_audio(acme_api, recorded):
-    response = acme_api.get(url(recorded), HTTP_RANGE="pages=1-2")
-    assert response.status_code == 200 and body(response) == AUDIO
+@pytest.mark.parametrize(
+    "header, start, end",
+    [
+        ("bytes=10-" + "9" * 5000, 10, 299999),  # a last position past the end: the remainder
+        ("bytes=-" + "9" * 5000, 0, 299999),  # a suffix longer than the audio: all of it
+        ("bytes=" + "0" * 5000 + "5-9", 5, 9),  # leading zeros are still the same number
+    ],
+)
+def test_numbers_of_thousands_of_digits_are_read_without_a_500(
+    acme_api, recorded, header, start, end
+):
+    response = acme_api.get(url(recorded), HTTP_RANGE=header)
+    assert response.status_code == 206
+    assert response["Content-Range"] == f"bytes {start}-{end}/{len(AUDIO)}"
+    assert body(response) == AUDIO[start : end + 1]
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        "pages=1-2",  # another unit
+        "bytes=100-50",  # invalid: the last position before the first
+        "bytes=" + "9" * 5000 + "-5",  # invalid too, however long the first position
+        "bytes=0-1,5-6",  # several ranges: not served, RFC 9110 lets us send the whole
+        "bytes=\u0661-\u0662",  # digits of another script are not digits in HTTP
+    ],
+)
+def test_a_malformed_invalid_or_multiple_range_gets_the_whole_audio(acme_api, recorded, header):
+    response = acme_api.get(url(recorded), HTTP_RANGE=header)
+    assert response.status_code == 200 and "Content-Range" not in response
+    assert body(response) == AUDIO
+
+
+def test_answers_carry_a_strong_etag_and_last_modified_that_change_with_the_audio(
+    acme_api, recorded
+):
+    first = acme_api.get(url(recorded), HTTP_RANGE="bytes=0-9")
+    etag = first["ETag"]
+    assert etag.startswith('"') and not etag.startswith("W/") and first["Last-Modified"]
+    assert acme_api.get(url(recorded))["ETag"] == etag
+    media_store(call=recorded, kind="recording", content_type="audio/wav", chunks=[b"new audio"])
+    assert acme_api.get(url(recorded))["ETag"] != etag
+
+
+def test_if_range_with_the_current_validator_gets_the_range(acme_api, recorded):
+    validators = acme_api.get(url(recorded), HTTP_RANGE="bytes=0-0")
+    for if_range in (validators["ETag"], validators["Last-Modified"]):
+        response = acme_api.get(url(recorded), HTTP_RANGE="bytes=100-199", HTTP_IF_RANGE=if_range)
+        assert response.status_code == 206 and body(response) == AUDIO[100:200]
+    # A weak tag never validates a range (RFC 9110 §13.1.5): the whole audio instead.
+    weak = acme_api.get(
+        url(recorded), HTTP_RANGE="bytes=100-199", HTTP_IF_RANGE="W/" + validators["ETag"]
+    )
+    assert weak.status_code == 200 and body(weak) == AUDIO
+
+
+def test_if_range_with_another_validator_gets_the_whole_new_audio(acme_api, recorded):
+    validators = acme_api.get(url(recorded), HTTP_RANGE="bytes=0-0")
+    media_store(call=recorded, kind="recording", content_type="audio/wav", chunks=[b"new audio"])
+    for if_range in (
+        validators["ETag"],
+        "W/" + validators["ETag"],
+        "Thu, 01 Jan 2015 00:00:00 GMT",
+        "not a validator",
+    ):
+        response = acme_api.get(url(recorded), HTTP_RANGE="bytes=2-4", HTTP_IF_RANGE=if_range)
+        assert response.status_code == 200 and body(response) == b"new audio"
 
 
 def test_the_last_64_kib_decrypts_at_most_two_segments(recorded):
