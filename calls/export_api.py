@@ -37,8 +37,9 @@ from calls.api import FILTER_PARAMETERS, parse_filters_or_400
 from calls.exports import csv_stream, export_rows, write_xlsx, zip_stream
 from calls.filters import CallFilters
 from calls.media.format import IntegrityError
+from calls.media.keys import UnknownKey
 from calls.media.objects import object_open
-from calls.media_api import AnyAccept
+from calls.media_api import AnyAccept, key_not_configured
 from calls.models import ExportJob, ExportJobStatus
 from privacy.audit import AuditAction, identifier_hash
 
@@ -248,6 +249,8 @@ class ExportJobDownloadAPI(ClientAPIView):
                 wrapped_key=job.wrapped_key,
                 size_bytes=job.size_bytes,
             )
+        except UnknownKey:
+            return key_not_configured()
         except IntegrityError:
             return Response(
                 {"detail": "The export file failed its integrity check; export again."}, status=409
@@ -291,6 +294,8 @@ class ContactExportAPI(ClientAPIView):
             raise NotFound("No Contact with this number in your account.")
         try:
             bundle = selectors.contact_bundle(client=self.client, contact=contact)
+        except UnknownKey:
+            return key_not_configured()
         except IntegrityError:
             return Response(
                 {

@@ -30,6 +30,7 @@ from accounts.roles import Capability
 from calls import selectors, services
 from calls.api import INGEST
 from calls.media.format import IntegrityError
+from calls.media.keys import UnknownKey
 from calls.media.objects import TooLarge
 from calls.models import AUDIO_CONTENT_TYPES, MediaKind, MediaObject
 
@@ -214,7 +215,13 @@ class CallMediaAPI(ClientAPIView):
         responses={
             (200, "audio/*"): OpenApiTypes.BINARY,
             (206, "audio/*"): OpenApiTypes.BINARY,
+            409: OpenApiResponse(
+                description="The stored audio failed its integrity check (refused, logged)."
+            ),
             416: OpenApiResponse(description="Range not satisfiable"),
+            503: OpenApiResponse(
+                description="Its recording key is not configured on the server (logged)."
+            ),
         },
     )
     def get(self, request: Request, call_id: str) -> HttpResponse | Response:
@@ -222,6 +229,8 @@ class CallMediaAPI(ClientAPIView):
         media = selectors.call_media(call=call, kind=self.kind)
         try:
             opened = selectors.media_open(media=media)
+        except UnknownKey:
+            return key_not_configured()
         except IntegrityError:
             return _integrity_refused(media)
         size = opened.size
@@ -272,6 +281,16 @@ def _integrity_refused(media: MediaObject) -> Response:
     return _error(
         status.HTTP_409_CONFLICT,
         "The stored audio failed its integrity check and cannot be played.",
+    )
+
+
+def key_not_configured() -> Response:
+    """The object is sealed under a key id missing from RECORDING_KEYS (keys.unwrap logged which):
+    the server's configuration is at fault, not the object, so this is no integrity failure."""
+    return _error(
+        status.HTTP_503_SERVICE_UNAVAILABLE,
+        "The key this file was encrypted under is not configured on the server; nothing suggests "
+        "the file is damaged. The operator has been alerted; try again later.",
     )
 
 

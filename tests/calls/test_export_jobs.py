@@ -190,3 +190,14 @@ def test_the_call_list_posts_the_excel_export_with_a_csrf_token(as_user, acme_ma
     page = as_user(acme_manager).get("/calls/", {"status": "missed"}).content.decode()
     assert '<form method="post" action="/api/v1/exports/calls.xlsx?status=missed"' in page
     assert 'name="csrfmiddlewaretoken"' in page
+
+
+def test_a_finished_export_whose_key_left_the_keyring_says_so_not_tampering(
+    as_user, acme_manager, many_calls, django_capture_on_commit_callbacks, settings
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        as_user(acme_manager).post(XLSX_URL)
+    job = ExportJob.objects.get()
+    settings.RECORDING_KEYS = {"other": b"o" * 32}
+    response = as_user(acme_manager).get(f"/api/v1/exports/jobs/{job.pk}/download")
+    assert response.status_code == 503 and "not configured" in response.json()["detail"]

@@ -296,3 +296,12 @@ def test_the_contacts_page_finds_a_contact_for_admins_only(
     assert as_user(acme_admin).get("/contacts/", {"phone": "nope"}).status_code == 400
     assert as_user(acme_manager).get("/contacts/").status_code == 403
     assert as_user(globex_admin).get("/contacts/", {"phone": "+33612345678"}).status_code == 404
+
+
+def test_a_bundle_whose_recording_key_left_the_keyring_says_so_not_tampering(
+    as_user, acme_admin, contact_with_media, settings
+):
+    settings.RECORDING_KEYS = {"other": b"o" * 32}
+    response = as_user(acme_admin).get(BUNDLE_URL, {"phone": "+33612345678"})
+    assert response.status_code == 503 and "not configured" in response.json()["detail"]
+    assert not AuditEvent.objects.filter(action=AuditAction.CONTACT_EXPORTED).exists()

@@ -263,7 +263,7 @@ def test_a_tampered_object_is_refused_and_logged(acme_api, recorded, caplog):
     assert "failed its integrity check" in caplog.text
 
 
-def test_a_tampered_later_segment_stops_the_stream_before_its_bytes(acme_api, recorded):
+def test_a_tampered_later_segment_stops_the_stream_before_its_bytes(acme_api, recorded, caplog):
     from calls.media.format import IntegrityError
 
     media = Recording.objects.get(call=recorded)
@@ -278,6 +278,26 @@ def test_a_tampered_later_segment_stops_the_stream_before_its_bytes(acme_api, re
         for chunk in response.streaming_content:
             received += chunk
     assert AUDIO.startswith(received) and len(received) < len(AUDIO) - 100 + 1
+    assert "failed its integrity check mid-stream" in caplog.text
+
+
+def test_a_tampered_second_segment_gives_a_full_get_a_200_cut_after_the_first(acme_api, recorded):
+    """What the README promises: the first segment is checked before the answer starts (409 if
+    it fails); a later one stops the stream before any of its bytes, a truncated body."""
+    from calls.media.format import IntegrityError
+
+    media = Recording.objects.get(call=recorded)
+    path = stored_path(media)
+    data = bytearray(path.read_bytes())
+    data[32 + 65536 + 16 + 10] ^= 0xFF  # inside segment 1, the second one
+    path.write_bytes(bytes(data))
+    response = acme_api.get(url(recorded))
+    assert response.status_code == 200 and response["Content-Length"] == str(len(AUDIO))
+    received = b""
+    with pytest.raises(IntegrityError):
+        for chunk in response.streaming_content:
+            received += chunk
+    assert received == AUDIO[:65536]
 
 
 def test_a_truncated_file_is_refused(acme_api, recorded):
@@ -308,9 +328,16 @@ def test_rotation_then_removal_of_the_old_key_still_plays(acme_api, recorded, se
     assert AuditEvent.objects.filter(action=AuditAction.KEYS_ROTATED).exists()
 
 
-def test_an_object_whose_key_left_the_keyring_is_refused_not_served(acme_api, recorded, settings):
+def test_an_object_whose_key_left_the_keyring_is_a_configuration_error_not_tampering(
+    acme_api, recorded, settings, caplog
+):
     settings.RECORDING_KEYS = {"other": base64.b64decode(base64.b64encode(os.urandom(32)))}
-    assert acme_api.get(url(recorded)).status_code == 409
+    response = acme_api.get(url(recorded))
+    assert response.status_code == 503 and not response.streaming
+    detail = response.json()["detail"]
+    assert "not configured" in detail and "integrity" not in detail
+    record = next(r for r in caplog.records if r.getMessage() == "recording key not configured")
+    assert record.key_id == "test" and record.levelname == "ERROR"
 
 
 def test_shredding_destroys_the_key_then_the_file_and_the_row(recorded):
