@@ -177,7 +177,7 @@ class CallsXlsxExportAPI(ClientAPIView):
             return self._download(request, filters, calls)
         is_person = isinstance(request.user, User)
         try:
-            job, _ = services.export_job_request(
+            job, _created = services.export_job_request(
                 client=self.client,
                 requested_by=request.user if is_person else None,
                 filters=filters,
