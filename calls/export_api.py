@@ -4,18 +4,25 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Iterator
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import FileResponse, HttpResponseRedirect, StreamingHttpResponse
+from django.http import FileResponse, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    inline_serializer,
+)
 from rest_framework import serializers
 from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -28,9 +35,11 @@ from accounts.tenancy import get_for_client_or_404
 from calls import selectors, services
 from calls.api import FILTER_PARAMETERS, parse_filters_or_400
 from calls.exports import csv_stream, export_rows, write_xlsx, zip_stream
+from calls.filters import CallFilters
 from calls.media.format import IntegrityError
+from calls.media.keys import UnknownKey
 from calls.media.objects import object_open
-from calls.media_api import AnyAccept
+from calls.media_api import AnyAccept, key_not_configured
 from calls.models import ExportJob, ExportJobStatus
 from privacy.audit import AuditAction, identifier_hash
 
@@ -55,21 +64,18 @@ class CallsCsvExportAPI(ClientAPIView):
     def get(self, request: Request) -> StreamingHttpResponse:
         filters = parse_filters_or_400(request, self.client)
         calls = selectors.call_list(client=self.client, filters=filters)
-        client, actor = self.client, request.user
-
-        def body() -> Iterator[bytes]:
-            rows = -1  # the header line
-            for chunk in csv_stream(calls, client=client):
-                rows += chunk.count(b"\n")
-                yield chunk
-            services.export_record(
-                client=client,
-                actor=actor,
-                action=AuditAction.CALLS_EXPORTED,
-                metadata={"format": "csv", "filters": filters.for_audit(), "rows": rows},
-            )
-
-        response = StreamingHttpResponse(body(), content_type="text/csv; charset=utf-8")
+        # Recorded when the download starts (SPEC §8), so a client that drops the connection
+        # early is still on record. The row count is the rows matching at that moment: the
+        # stream reads every one of them anyway, so one COUNT over the same index is cheap.
+        services.export_record(
+            client=self.client,
+            actor=request.user,
+            action=AuditAction.CALLS_EXPORTED,
+            metadata={"format": "csv", "filters": filters.for_audit(), "rows": calls.count()},
+        )
+        response = StreamingHttpResponse(
+            csv_stream(calls, client=self.client), content_type="text/csv; charset=utf-8"
+        )
         response["Content-Disposition"] = f'attachment; filename="calls-{_stamp()}.csv"'
         response["Cache-Control"] = "no-store"
         return response
@@ -102,33 +108,98 @@ def export_job_data(job: ExportJob) -> dict[str, Any]:
     }
 
 
+TOO_MANY_FOR_DIRECT = _(
+    "%(total)s calls match: too many for a direct download. POST the same filters to this address "
+    "to have the file prepared in the background."
+)
+EXPORT_CAP_REACHED = _(
+    "Your account already has %(count)s Excel exports in preparation; wait until one is ready, "
+    "then try again."
+)
+
+
+class FormPostAnyAccept(AnyAccept):
+    """A browser form's POST body (its CSRF token) is parsed by its own type, not as JSON."""
+
+    def select_parser(self, request: Request, parsers: list[Any]) -> Any:
+        return DefaultContentNegotiation().select_parser(request, parsers)
+
+
 class CallsXlsxExportAPI(ClientAPIView):
+    """GET downloads a small export at once; POST (same filters, in the query string) also
+    prepares a large one in the background. Only a POST makes a job: a link or an image tag
+    cannot start work on the server, and a session's POST needs its CSRF token."""
+
     permission_classes = [EXPORT]
-    content_negotiation_class = AnyAccept
+    content_negotiation_class = FormPostAnyAccept
 
     @extend_schema(
         operation_id="calls_export_xlsx",
         parameters=FILTER_PARAMETERS,
-        responses={(200, XLSX_TYPE): OpenApiTypes.BINARY, 202: EXPORT_JOB},
+        responses={
+            (200, XLSX_TYPE): OpenApiTypes.BINARY,
+            409: OpenApiResponse(
+                description="More rows than XLSX_SYNC_MAX_ROWS: POST to prepare it instead."
+            ),
+        },
     )
-    def get(self, request: Request) -> FileResponse | Response | HttpResponseRedirect:
+    def get(self, request: Request) -> FileResponse | Response:
         filters = parse_filters_or_400(request, self.client)
         calls = selectors.call_list(client=self.client, filters=filters)
         total = calls.count()
         if total > settings.XLSX_SYNC_MAX_ROWS:
-            # Too long for one request: a background job, with progress and a download link.
-            is_person = isinstance(request.user, User)
-            job = services.export_job_create(
+            return Response({"detail": TOO_MANY_FOR_DIRECT % {"total": total}}, status=409)
+        return self._download(request, filters, calls)
+
+    @extend_schema(
+        operation_id="calls_export_xlsx_prepare",
+        parameters=FILTER_PARAMETERS,
+        request=None,
+        responses={
+            (200, XLSX_TYPE): OpenApiTypes.BINARY,
+            202: EXPORT_JOB,
+            429: OpenApiResponse(
+                description="EXPORT_JOBS_MAX_OPEN_PER_CLIENT exports already in preparation."
+            ),
+        },
+        description=(
+            "Up to XLSX_SYNC_MAX_ROWS rows the file is the answer (200). Above, a background job "
+            "(202, `Location` its status): asking again with the same filters while it is queued "
+            "or running answers the same job; past EXPORT_JOBS_MAX_OPEN_PER_CLIENT open jobs for "
+            "the Client, 429. A browser session is redirected to the job's progress page (303)."
+        ),
+    )
+    def post(self, request: Request) -> FileResponse | Response | HttpResponse:
+        filters = parse_filters_or_400(request, self.client)
+        calls = selectors.call_list(client=self.client, filters=filters)
+        total = calls.count()
+        if total <= settings.XLSX_SYNC_MAX_ROWS:
+            return self._download(request, filters, calls)
+        is_person = isinstance(request.user, User)
+        try:
+            job, _created = services.export_job_request(
                 client=self.client,
                 requested_by=request.user if is_person else None,
-                query=dict(request.query_params.items()),
+                filters=filters,
                 total_rows=total,
             )
+        except services.ExportJobLimitReached as refused:
+            message = EXPORT_CAP_REACHED % {"count": len(refused.open_jobs)}
             if is_person:
-                return HttpResponseRedirect(reverse("export-job", args=[job.pk]))
-            response = Response(export_job_data(job), status=202)
-            response["Location"] = reverse("api-export-job", args=[job.pk])
-            return response
+                return render(
+                    request._request,
+                    "calls/export_refused.html",
+                    {"message": message, "open_jobs": refused.open_jobs},
+                    status=429,
+                )
+            return Response({"detail": message}, status=429)
+        if is_person:
+            return HttpResponseRedirect(reverse("export-job", args=[job.pk]), status=303)
+        response = Response(export_job_data(job), status=202)
+        response["Location"] = reverse("api-export-job", args=[job.pk])
+        return response
+
+    def _download(self, request: Request, filters: CallFilters, calls: Any) -> FileResponse:
         # Written to an anonymous temporary file (gone when closed), then streamed from disk.
         handle = tempfile.NamedTemporaryFile(suffix=".xlsx", delete=False)  # noqa: SIM115
         handle.close()
@@ -178,6 +249,8 @@ class ExportJobDownloadAPI(ClientAPIView):
                 wrapped_key=job.wrapped_key,
                 size_bytes=job.size_bytes,
             )
+        except UnknownKey:
+            return key_not_configured()
         except IntegrityError:
             return Response(
                 {"detail": "The export file failed its integrity check; export again."}, status=409
@@ -221,6 +294,8 @@ class ContactExportAPI(ClientAPIView):
             raise NotFound("No Contact with this number in your account.")
         try:
             bundle = selectors.contact_bundle(client=self.client, contact=contact)
+        except UnknownKey:
+            return key_not_configured()
         except IntegrityError:
             return Response(
                 {
@@ -228,23 +303,22 @@ class ContactExportAPI(ClientAPIView):
                 },
                 status=409,
             )
-        client, actor = self.client, request.user
+        # Recorded when the download starts (SPEC §8): the bundle's contents are known already.
+        services.export_record(
+            client=self.client,
+            actor=request.user,
+            action=AuditAction.CONTACT_EXPORTED,
+            metadata={
+                "phone": identifier_hash(phone),
+                "rows": bundle.calls,
+                "recordings": bundle.recordings,
+                "voicemails": bundle.voicemails,
+            },
+        )
 
-        def body() -> Iterator[bytes]:
-            yield from zip_stream(bundle.members())
-            services.export_record(
-                client=client,
-                actor=actor,
-                action=AuditAction.CONTACT_EXPORTED,
-                metadata={
-                    "phone": identifier_hash(phone),
-                    "rows": bundle.calls,
-                    "recordings": bundle.recordings,
-                    "voicemails": bundle.voicemails,
-                },
-            )
-
-        response = StreamingHttpResponse(body(), content_type="application/zip")
+        response = StreamingHttpResponse(
+            zip_stream(bundle.members()), content_type="application/zip"
+        )
         response["Content-Disposition"] = f'attachment; filename="contact-{_stamp()}.zip"'
         response["Cache-Control"] = "no-store"
         return response

@@ -9,6 +9,7 @@ from typing import Any
 
 from django.conf import settings
 from django.http import HttpResponse, StreamingHttpResponse
+from django.utils.http import http_date, parse_http_date_safe
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -29,6 +30,7 @@ from accounts.roles import Capability
 from calls import selectors, services
 from calls.api import INGEST
 from calls.media.format import IntegrityError
+from calls.media.keys import UnknownKey
 from calls.media.objects import TooLarge
 from calls.models import AUDIO_CONTENT_TYPES, MediaKind, MediaObject
 
@@ -36,7 +38,7 @@ logger = logging.getLogger(__name__)
 
 PLAY = capability_or_scope(Capability.PLAY_RECORDINGS, ApiKeyScope.READ)
 UPLOAD_CHUNK = 256 * 1024
-_RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
+_RANGE = re.compile(r"^bytes=([0-9]*)-([0-9]*)$")
 
 
 class AudioParser(BaseParser):
@@ -69,22 +71,63 @@ def _body_chunks(request: Request) -> Iterator[bytes]:
         yield chunk
 
 
+# Positions of more digits than this are past any stored object (10**18 bytes): they are compared
+# as digit strings, never turned into integers (a header of thousands of digits is no 500).
+POSITION_DIGITS = 18
+
+
+def _position_key(digits: str) -> tuple[int, str]:
+    """Orders digit strings by value without converting them."""
+    digits = digits.lstrip("0") or "0"
+    return len(digits), digits
+
+
+def _position(digits: str) -> int | None:
+    """The value, or None for a number past any object's size."""
+    digits = digits.lstrip("0") or "0"
+    return int(digits) if len(digits) <= POSITION_DIGITS else None
+
+
 def parse_range(header: str, size: int) -> tuple[int, int] | str | None:
-    """(start, end) inclusive; None for no (or an ignorable) Range; "unsatisfiable" otherwise."""
+    """(start, end) inclusive; "unsatisfiable"; or None when the Range is to be ignored and the
+    whole object sent (RFC 9110 §14.2): another unit, a malformed or invalid range (a last
+    position before the first, `bytes=100-50`), or several ranges, which we do not serve."""
     match = _RANGE.match(header.strip())
     if not match or (not match.group(1) and not match.group(2)):
-        return None  # malformed or multi-range: RFC 9110 lets us answer with the whole object
+        return None
     first, last = match.group(1), match.group(2)
     if not first:
-        length = int(last)
+        length = _position(last)
         if length == 0 or size == 0:
             return "unsatisfiable"
-        return max(size - length, 0), size - 1
-    start = int(first)
-    end = min(int(last), size - 1) if last else size - 1
-    if start >= size or (last and int(last) < start):
+        return max(size - length, 0) if length is not None else 0, size - 1
+    if last and _position_key(last) < _position_key(first):
+        return None
+    start = _position(first)
+    if start is None or start >= size:
         return "unsatisfiable"
-    return start, end
+    end = _position(last) if last else None
+    return start, size - 1 if end is None else min(end, size - 1)
+
+
+def strong_etag(media: MediaObject) -> str:
+    """A strong validator: an object's bytes never change (a new upload is a new object), and
+    the plaintext's digest guards against an id being reused."""
+    return f'"{media.pk.hex}-{media.sha256[:32]}"'
+
+
+def if_range_holds(header: str | None, *, etag: str, last_modified: str) -> bool:
+    """RFC 9110 §13.1.5: the Range applies only if If-Range (when sent) names the current
+    representation: the same strong entity tag, or exactly the Last-Modified date we send."""
+    if header is None:
+        return True
+    header = header.strip()
+    if header.startswith('"'):
+        return header == etag
+    if header.startswith("W/"):
+        return False  # a weak tag never matches for a range
+    parsed = parse_http_date_safe(header)
+    return parsed is not None and parsed == parse_http_date_safe(last_modified)
 
 
 UPLOAD_RESPONSE = inline_serializer(
@@ -148,11 +191,37 @@ class CallMediaAPI(ClientAPIView):
         )
 
     @extend_schema(
-        parameters=[OpenApiParameter("Range", OpenApiTypes.STR, OpenApiParameter.HEADER)],
+        parameters=[
+            OpenApiParameter(
+                "Range",
+                OpenApiTypes.STR,
+                OpenApiParameter.HEADER,
+                description=(
+                    "One range, `bytes=first-last`, `bytes=first-` or `bytes=-suffix`. Several "
+                    "ranges, another unit or an invalid range (`bytes=100-50`) are ignored: 200 "
+                    "with the whole audio."
+                ),
+            ),
+            OpenApiParameter(
+                "If-Range",
+                OpenApiTypes.STR,
+                OpenApiParameter.HEADER,
+                description=(
+                    "The ETag (strong) or Last-Modified of an earlier answer: the Range is "
+                    "honoured only if it still names this audio, else 200 with the whole of it."
+                ),
+            ),
+        ],
         responses={
             (200, "audio/*"): OpenApiTypes.BINARY,
             (206, "audio/*"): OpenApiTypes.BINARY,
+            409: OpenApiResponse(
+                description="The stored audio failed its integrity check (refused, logged)."
+            ),
             416: OpenApiResponse(description="Range not satisfiable"),
+            503: OpenApiResponse(
+                description="Its recording key is not configured on the server (logged)."
+            ),
         },
     )
     def get(self, request: Request, call_id: str) -> HttpResponse | Response:
@@ -160,12 +229,19 @@ class CallMediaAPI(ClientAPIView):
         media = selectors.call_media(call=call, kind=self.kind)
         try:
             opened = selectors.media_open(media=media)
+        except UnknownKey:
+            return key_not_configured()
         except IntegrityError:
             return _integrity_refused(media)
         size = opened.size
+        etag = strong_etag(media)
+        last_modified = http_date(media.created_at.timestamp())
         wanted = (
-            parse_range(request.META.get("HTTP_RANGE", ""), size)
+            parse_range(request.META["HTTP_RANGE"], size)
             if "HTTP_RANGE" in request.META
+            and if_range_holds(
+                request.META.get("HTTP_IF_RANGE"), etag=etag, last_modified=last_modified
+            )
             else None
         )
         if wanted == "unsatisfiable":
@@ -187,6 +263,8 @@ class CallMediaAPI(ClientAPIView):
         )
         response["Content-Length"] = str(end - start + 1 if size else 0)
         response["Accept-Ranges"] = "bytes"
+        response["ETag"] = etag
+        response["Last-Modified"] = last_modified
         response["Cache-Control"] = "private, no-store"
         response["Content-Disposition"] = (
             f'inline; filename="{self.kind}-{call.pk}.{media.extension}"'
@@ -203,6 +281,16 @@ def _integrity_refused(media: MediaObject) -> Response:
     return _error(
         status.HTTP_409_CONFLICT,
         "The stored audio failed its integrity check and cannot be played.",
+    )
+
+
+def key_not_configured() -> Response:
+    """The object is sealed under a key id missing from RECORDING_KEYS (keys.unwrap logged which):
+    the server's configuration is at fault, not the object, so this is no integrity failure."""
+    return _error(
+        status.HTTP_503_SERVICE_UNAVAILABLE,
+        "The key this file was encrypted under is not configured on the server; nothing suggests "
+        "the file is damaged. The operator has been alerted; try again later.",
     )
 
 

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from accounts.models import Client
 from accounts.phones import normalize_e164
+from calls.filters import CallFilters
 from calls.media import keys
 from calls.media.objects import object_delete, object_write
 from calls.models import (
@@ -273,16 +274,47 @@ EXPORT_LIFETIME = dt.timedelta(hours=24)
 PROGRESS_EVERY = 10_000
 
 
-def export_job_create(
-    *, client: Any, requested_by: Any, query: dict[str, str], total_rows: int
-) -> ExportJob:
+EXPORT_JOB_OPEN = (ExportJobStatus.QUEUED, ExportJobStatus.RUNNING)
+
+
+class ExportJobLimitReached(Exception):
+    """The Client already has EXPORT_JOBS_MAX_OPEN_PER_CLIENT exports in preparation."""
+
+    def __init__(self, open_jobs: list[ExportJob]) -> None:
+        super().__init__(f"{len(open_jobs)} exports are already being prepared")
+        self.open_jobs = open_jobs
+
+
+def export_job_request(
+    *, client: Client, requested_by: Any, filters: CallFilters, total_rows: int
+) -> tuple[ExportJob, bool]:
+    """A background Excel export for these filters: (job, created).
+
+    The same requester asking again for the same filters while a job is queued or running gets
+    that job back; past EXPORT_JOBS_MAX_OPEN_PER_CLIENT open jobs the Client is refused
+    (ExportJobLimitReached). A job still open after EXPORT_LIFETIME is taken for dead (its worker
+    lost) and no longer counts, so a crash cannot lock a Client out of exports for good."""
     from calls.tasks import export_job_run_task
 
-    job = ExportJob.objects.create(
-        client=client, requested_by=requested_by, query=query, total_rows=total_rows
-    )
-    transaction.on_commit(lambda: export_job_run_task.delay(str(job.pk)))
-    return job
+    query = filters.as_query()
+    with transaction.atomic():
+        # One request at a time per Client decides, so concurrent clicks cannot pass the cap.
+        Client.objects.select_for_update().filter(pk=client.pk).first()
+        open_jobs = list(
+            ExportJob.objects.for_client(client).filter(
+                status__in=EXPORT_JOB_OPEN, created_at__gt=timezone.now() - EXPORT_LIFETIME
+            )
+        )
+        for job in open_jobs:
+            if job.requested_by_id == getattr(requested_by, "pk", None) and job.query == query:
+                return job, False
+        if len(open_jobs) >= settings.EXPORT_JOBS_MAX_OPEN_PER_CLIENT:
+            raise ExportJobLimitReached(open_jobs)
+        job = ExportJob.objects.create(
+            client=client, requested_by=requested_by, query=query, total_rows=total_rows
+        )
+        transaction.on_commit(lambda: export_job_run_task.delay(str(job.pk)))
+    return job, True
 
 
 def export_job_run(*, job: ExportJob) -> ExportJob:

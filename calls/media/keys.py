@@ -1,11 +1,12 @@
 """Data keys wrapped by the key-encryption keys of RECORDING_KEYS (the first one wraps).
 
-A wrapped key is AES-256-GCM(KEK, random 12-byte nonce, data key, aad = "dexem-wrap-v1" | key id |
-object id), stored as nonce | ciphertext | tag (60 bytes): it opens only for its own object.
+A wrapped key is AES-256-GCM(KEK, random 12-byte nonce, data key, aad = "dexem-wrap-v1" |
+len(key id) | key id | object id), stored as nonce | ciphertext | tag (60 bytes): it opens only for its own object.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import uuid
 from dataclasses import dataclass
@@ -16,12 +17,21 @@ from django.conf import settings
 
 from calls.media.format import IntegrityError
 
+logger = logging.getLogger(__name__)
+
 WRAP_CONTEXT = b"dexem-wrap-v1"
 DATA_KEY_SIZE = 32
 
 
 class UnknownKey(IntegrityError):
-    """The object's key id is no longer in RECORDING_KEYS."""
+    """The object's key id is not in RECORDING_KEYS: a configuration mistake, not tampering.
+
+    Callers that can tell answer it apart (a "key not configured" error, not an integrity one); it
+    stays an IntegrityError so any other caller still refuses the object rather than crash."""
+
+    def __init__(self, key_id: str) -> None:
+        super().__init__(f"key id {key_id!r} is not in RECORDING_KEYS")
+        self.key_id = key_id
 
 
 @dataclass(frozen=True)
@@ -31,7 +41,9 @@ class WrappedKey:
 
 
 def _aad(key_id: str, object_id: uuid.UUID) -> bytes:
-    return WRAP_CONTEXT + len(key_id).to_bytes(1, "big") + key_id.encode() + object_id.bytes
+    # The length in bytes, as documented (RECORDING_KEYS ids are ASCII, so also in characters).
+    encoded = key_id.encode()
+    return WRAP_CONTEXT + len(encoded).to_bytes(1, "big") + encoded + object_id.bytes
 
 
 def active_key_id() -> str:
@@ -54,7 +66,12 @@ def wrap(data_key: bytes, object_id: uuid.UUID) -> WrappedKey:
 def unwrap(wrapped: WrappedKey, object_id: uuid.UUID) -> bytes:
     kek = settings.RECORDING_KEYS.get(wrapped.key_id)
     if kek is None:
-        raise UnknownKey(f"key id {wrapped.key_id!r} is not in RECORDING_KEYS")
+        # The key id names a configuration entry, never a person: an operator can act on it.
+        logger.error(
+            "recording key not configured",
+            extra={"key_id": wrapped.key_id, "object_id": str(object_id)},
+        )
+        raise UnknownKey(wrapped.key_id)
     if len(wrapped.wrapped) != 12 + DATA_KEY_SIZE + 16:
         raise IntegrityError("the data key has been destroyed or is malformed")
     try:

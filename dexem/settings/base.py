@@ -181,6 +181,8 @@ STORAGES = {
 PROFILE_PICTURE_MAX_BYTES = 2 * 1024 * 1024
 # Larger Excel exports run as a background job with a progress bar (SPEC §6, issue "Exports").
 XLSX_SYNC_MAX_ROWS = env_int("XLSX_SYNC_MAX_ROWS", 100_000, minimum=1)
+# Background Excel exports queued or running at once for one Client; one more is a 429.
+EXPORT_JOBS_MAX_OPEN_PER_CLIENT = env_int("EXPORT_JOBS_MAX_OPEN_PER_CLIENT", 3, minimum=1)
 
 # --- Recordings and privacy keys (SPEC §3, §7, §8) --------------------------------------------
 RECORDING_STORAGE_DIR = Path(env_str("RECORDING_STORAGE_DIR", str(VAR_DIR / "recordings")))

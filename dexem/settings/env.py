@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import binascii
 import os
+import re
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -92,6 +93,9 @@ def decode_key(name: str, value: str, *, min_bytes: int, exact: bool = False) ->
     return key
 
 
+_KEY_ID = re.compile(r"[!-+\--~]{1,64}")  # printable ASCII (0x21-0x7E) but the comma
+
+
 def parse_recording_keys(raw: str) -> dict[str, bytes]:
     """`key_id:base64-32-bytes,...` → ordered {key_id: key}; the first one encrypts."""
     keys: dict[str, bytes] = {}
@@ -104,8 +108,13 @@ def parse_recording_keys(raw: str) -> dict[str, bytes]:
             raise ImproperlyConfigured(
                 "RECORDING_KEYS must be a comma-separated list of key_id:base64-32-bytes."
             )
-        if len(key_id.encode()) > 64:
-            raise ImproperlyConfigured("RECORDING_KEYS key ids must be at most 64 bytes.")
+        if not _KEY_ID.fullmatch(key_id):
+            # The id is bound into every wrapped key by its length in bytes (docs/encryption.md);
+            # ASCII keeps characters and bytes the same for every reader.
+            raise ImproperlyConfigured(
+                "RECORDING_KEYS key ids must be 1 to 64 printable ASCII characters "
+                "(letters, digits, punctuation; no spaces or commas)."
+            )
         if key_id in keys:
             raise ImproperlyConfigured(f"RECORDING_KEYS names the key id {key_id!r} twice.")
         keys[key_id] = decode_key("RECORDING_KEYS", encoded.strip(), min_bytes=32, exact=True)

@@ -5,6 +5,7 @@ import io
 
 import openpyxl
 import pytest
+from django.test import Client
 from django.utils import timezone
 
 from calls.models import ExportJob
@@ -29,9 +30,9 @@ def test_a_large_export_from_the_browser_becomes_a_job_with_a_progress_page(
 ):
     browser = as_user(acme_manager)
     with django_capture_on_commit_callbacks(execute=True):
-        response = browser.get(XLSX_URL)
+        response = browser.post(XLSX_URL)
     job = ExportJob.objects.get()
-    assert response.status_code == 302 and response.url == f"/exports/{job.pk}/"
+    assert response.status_code == 303 and response.url == f"/exports/{job.pk}/"
     page = browser.get(response.url)
     assert page.status_code == 200 and 'id="export-progress"' in page.content.decode()
     status = browser.get(f"/api/v1/exports/jobs/{job.pk}/").json()
@@ -51,7 +52,7 @@ def test_a_key_gets_202_with_the_jobs_location(
     acme_read_api, many_calls, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        response = acme_read_api.get(XLSX_URL)
+        response = acme_read_api.post(XLSX_URL)
     assert response.status_code == 202
     job = ExportJob.objects.get()
     assert response["Location"] == f"/api/v1/exports/jobs/{job.pk}/"
@@ -62,7 +63,7 @@ def test_an_outsider_cannot_see_or_download_a_job(
     as_user, acme_manager, globex_admin, many_calls, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        as_user(acme_manager).get(XLSX_URL)
+        as_user(acme_manager).post(XLSX_URL)
     job = ExportJob.objects.get()
     outsider = as_user(globex_admin)
     assert outsider.get(f"/exports/{job.pk}/").status_code == 404
@@ -74,7 +75,7 @@ def test_an_analyst_cannot_follow_a_job(
     as_user, acme_manager, acme_analyst, many_calls, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        as_user(acme_manager).get(XLSX_URL)
+        as_user(acme_manager).post(XLSX_URL)
     job = ExportJob.objects.get()
     assert as_user(acme_analyst).get(f"/api/v1/exports/jobs/{job.pk}/").status_code == 403
     assert as_user(acme_analyst).get(f"/exports/{job.pk}/").status_code == 403
@@ -84,7 +85,7 @@ def test_finished_exports_are_shredded_after_24_hours(
     as_user, acme_manager, many_calls, django_capture_on_commit_callbacks, settings
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        as_user(acme_manager).get(XLSX_URL)
+        as_user(acme_manager).post(XLSX_URL)
     job = ExportJob.objects.get()
     path = settings.RECORDING_STORAGE_DIR / job.storage_name
     assert (
@@ -94,3 +95,109 @@ def test_finished_exports_are_shredded_after_24_hours(
         export_jobs_purge_expired_across_clients(now=timezone.now() + dt.timedelta(hours=25)) == 1
     )
     assert not path.exists() and not ExportJob.objects.exists()
+
+
+# --- a job is made only by a POST, reused, and capped per Client (issue 12, finding 8) ---------
+
+
+def test_a_get_of_a_large_export_makes_no_job_and_says_to_post(
+    acme_read_api, as_user, acme_manager, many_calls
+):
+    for browser in (acme_read_api, as_user(acme_manager)):
+        response = browser.get(XLSX_URL)
+        assert response.status_code == 409 and "POST" in response.json()["detail"]
+    assert not ExportJob.objects.exists()
+
+
+def test_a_small_export_is_still_a_direct_download_by_get_or_post(
+    acme_read_api, many_calls, settings
+):
+    settings.XLSX_SYNC_MAX_ROWS = 10
+    for response in (acme_read_api.get(XLSX_URL), acme_read_api.post(XLSX_URL)):
+        assert response.status_code == 200
+        assert openpyxl.load_workbook(io.BytesIO(_content(response))).worksheets[0].max_row == 4
+    assert not ExportJob.objects.exists()
+
+
+def test_a_session_post_needs_its_csrf_token(acme_manager, many_calls):
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(acme_manager)
+    assert browser.post(XLSX_URL).status_code == 403
+    assert not ExportJob.objects.exists()
+    page = browser.get("/calls/")
+    token = page.cookies["csrftoken"].value
+    response = browser.post(XLSX_URL, {"csrfmiddlewaretoken": token})
+    assert response.status_code == 303, response.content
+    assert ExportJob.objects.count() == 1
+
+
+def test_asking_again_for_the_same_filters_answers_the_open_job(
+    as_user, acme_manager, acme_admin, acme_read_api, many_calls
+):
+    manager = as_user(acme_manager)
+    first = manager.post(XLSX_URL + "?started_after=2000-01-01")
+    again = manager.post(XLSX_URL + "?started_after=2000-01-01")
+    assert first.status_code == again.status_code == 303 and first.url == again.url
+    assert ExportJob.objects.count() == 1
+    # Other filters, or another requester, is another job.
+    assert manager.post(XLSX_URL).url != first.url
+    assert ExportJob.objects.count() == 2
+    key_first = acme_read_api.post(XLSX_URL).json()["id"]
+    assert acme_read_api.post(XLSX_URL).json()["id"] == key_first
+    assert ExportJob.objects.count() == 3
+
+
+def test_a_finished_job_is_not_reused(as_user, acme_manager, many_calls):
+    manager = as_user(acme_manager)
+    first = manager.post(XLSX_URL)
+    ExportJob.objects.update(status="done")
+    assert manager.post(XLSX_URL).url != first.url
+
+
+def test_past_the_cap_of_open_jobs_a_client_gets_429(
+    as_user,
+    acme_manager,
+    acme_admin,
+    acme_read_api,
+    globex_admin,
+    globex_number,
+    many_calls,
+    settings,
+):
+    settings.EXPORT_JOBS_MAX_OPEN_PER_CLIENT = 2
+    assert as_user(acme_manager).post(XLSX_URL + "?started_after=2000-01-01").status_code == 303
+    assert as_user(acme_admin).post(XLSX_URL + "?started_after=2000-01-02").status_code == 303
+    refused = acme_read_api.post(XLSX_URL)
+    assert refused.status_code == 429
+    assert "already has 2 Excel exports in preparation" in refused.json()["detail"]
+    page = as_user(acme_manager).post(XLSX_URL + "?started_after=2000-01-03")
+    assert page.status_code == 429 and "in preparation" in page.content.decode()
+    assert ExportJob.objects.count() == 2
+    # Asking again for an open job is still answered; another Client has its own cap.
+    assert as_user(acme_manager).post(XLSX_URL + "?started_after=2000-01-01").status_code == 303
+    CallFactory.create_batch(3, client=globex_number.client, tracking_number=globex_number)
+    assert as_user(globex_admin).post(XLSX_URL).status_code == 303
+    # A job finished, failed, or open for longer than a day (its worker lost) frees a place.
+    ExportJob.objects.filter(query__started_after__startswith="2000-01-01").update(status="failed")
+    assert acme_read_api.post(XLSX_URL).status_code == 202
+    ExportJob.objects.filter(query__started_after__startswith="2000-01-02").update(
+        created_at=timezone.now() - dt.timedelta(hours=25)
+    )
+    assert as_user(acme_manager).post(XLSX_URL + "?started_after=2000-01-03").status_code == 303
+
+
+def test_the_call_list_posts_the_excel_export_with_a_csrf_token(as_user, acme_manager):
+    page = as_user(acme_manager).get("/calls/", {"status": "missed"}).content.decode()
+    assert '<form method="post" action="/api/v1/exports/calls.xlsx?status=missed"' in page
+    assert 'name="csrfmiddlewaretoken"' in page
+
+
+def test_a_finished_export_whose_key_left_the_keyring_says_so_not_tampering(
+    as_user, acme_manager, many_calls, django_capture_on_commit_callbacks, settings
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        as_user(acme_manager).post(XLSX_URL)
+    job = ExportJob.objects.get()
+    settings.RECORDING_KEYS = {"other": b"o" * 32}
+    response = as_user(acme_manager).get(f"/api/v1/exports/jobs/{job.pk}/download")
+    assert response.status_code == 503 and "not configured" in response.json()["detail"]

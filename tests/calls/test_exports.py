@@ -4,10 +4,12 @@ import csv
 import datetime as dt
 import io
 import zipfile
+from unittest import mock
 from zoneinfo import ZoneInfo
 
 import openpyxl
 import pytest
+from django.core.signals import request_finished
 
 from calls.exports import COLUMNS, write_xlsx
 from calls.services import media_store
@@ -21,6 +23,15 @@ XLSX_URL = "/api/v1/exports/calls.xlsx"
 
 def content(response) -> bytes:
     return b"".join(response.streaming_content) if response.streaming else response.content
+
+
+def drop_after_first_chunk(response) -> None:
+    """A client that reads one chunk and hangs up: the server closes the response (its generator
+    stops there). request_finished is held back meanwhile, as the test client does, since its
+    handler would close the test's database connection (the test runs inside a transaction)."""
+    next(iter(response.streaming_content))
+    with mock.patch.object(request_finished, "send"):
+        response.close()
 
 
 def csv_rows(response) -> list[list[str]]:
@@ -196,6 +207,16 @@ def test_every_export_is_audited_without_phone_numbers(acme_api, exported):
     assert "+33612345678" not in str(events[0].metadata)
 
 
+def test_a_csv_download_is_audited_when_it_starts_even_if_dropped_after_one_chunk(
+    acme_api, exported
+):
+    response = acme_api.get(CSV_URL, {"caller_number": "+33612345678"})
+    drop_after_first_chunk(response)
+    event = AuditEvent.objects.get(action=AuditAction.CALLS_EXPORTED)
+    assert event.metadata["format"] == "csv" and event.metadata["rows"] == 1
+    assert event.metadata["filters"]["caller_number"] == identifier_hash("+33612345678")
+
+
 def test_the_call_list_offers_export_buttons_that_keep_the_filters(
     as_user, acme_manager, acme_analyst
 ):
@@ -243,6 +264,16 @@ def test_the_bundle_holds_the_calls_and_the_decrypted_audio(
     )
 
 
+def test_a_contact_bundle_is_audited_when_it_starts_even_if_dropped_after_one_chunk(
+    as_user, acme_admin, contact_with_media
+):
+    response = as_user(acme_admin).get(BUNDLE_URL, {"phone": "+33612345678"})
+    drop_after_first_chunk(response)
+    event = AuditEvent.objects.get(action=AuditAction.CONTACT_EXPORTED)
+    assert event.metadata["phone"] == identifier_hash("+33612345678")
+    assert (event.metadata["rows"], event.metadata["recordings"]) == (1, 1)
+
+
 @pytest.mark.parametrize(
     "query, status", [({}, 400), ({"phone": "call me"}, 400), ({"phone": "+33699999999"}, 404)]
 )
@@ -274,3 +305,12 @@ def test_the_contacts_page_finds_a_contact_for_admins_only(
     assert as_user(acme_admin).get("/contacts/", {"phone": "nope"}).status_code == 400
     assert as_user(acme_manager).get("/contacts/").status_code == 403
     assert as_user(globex_admin).get("/contacts/", {"phone": "+33612345678"}).status_code == 404
+
+
+def test_a_bundle_whose_recording_key_left_the_keyring_says_so_not_tampering(
+    as_user, acme_admin, contact_with_media, settings
+):
+    settings.RECORDING_KEYS = {"other": b"o" * 32}
+    response = as_user(acme_admin).get(BUNDLE_URL, {"phone": "+33612345678"})
+    assert response.status_code == 503 and "not configured" in response.json()["detail"]
+    assert not AuditEvent.objects.filter(action=AuditAction.CONTACT_EXPORTED).exists()

@@ -8,11 +8,14 @@ import os
 import struct
 import uuid
 
+import pytest
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 
 from calls.models import Recording
 from calls.services import media_store
+from dexem.settings.env import parse_recording_keys
 from tests.factories import CallFactory
 
 
@@ -61,3 +64,36 @@ def test_the_documented_format_decrypts_a_stored_recording(acme):
     )
     assert plaintext == audio
     assert base64.b64encode(kek)  # the key came from RECORDING_KEYS, as documented
+
+
+def test_a_key_id_using_every_kind_of_character_the_parser_allows_decrypts_from_the_docs(
+    acme, settings
+):
+    # The doc puts the key id's length in bytes into the wrap's authenticated data; every id
+    # RECORDING_KEYS accepts must give the same answer in bytes and in characters.
+    key_id = "Q4-2026.rotation_B~!" + "x" * 44  # 64 characters, letters, digits, punctuation
+    kek = os.urandom(32)
+    settings.RECORDING_KEYS = parse_recording_keys(f"{key_id}:{base64.b64encode(kek).decode()}")
+    call = CallFactory(client=acme)
+    media_store(call=call, kind="recording", content_type="audio/wav", chunks=[b"ascii id"])
+    recording = Recording.objects.get(call=call)
+    assert recording.key_id == key_id
+    stored = (settings.RECORDING_STORAGE_DIR / recording.storage_name).read_bytes()
+    assert (
+        decrypt_from_the_docs(
+            stored,
+            kek=kek,
+            key_id=key_id,
+            wrapped=bytes(recording.wrapped_key),
+            object_id=uuid.UUID(str(recording.pk)).bytes,
+            length=recording.size_bytes,
+        )
+        == b"ascii id"
+    )
+
+
+@pytest.mark.parametrize("key_id", ["clé", "ключ", "key id", "k" * 65])
+def test_recording_keys_refuses_a_key_id_that_is_not_short_printable_ascii(key_id):
+    encoded = base64.b64encode(os.urandom(32)).decode()
+    with pytest.raises(ImproperlyConfigured, match="RECORDING_KEYS key ids must be"):
+        parse_recording_keys(f"{key_id}:{encoded}")

@@ -87,7 +87,8 @@ def test_a_range_request_gets_206_with_exactly_those_bytes(acme_api, recorded, h
 
 
 @pytest.mark.parametrize(
-    "header", ["bytes=300000-", "bytes=400000-500000", "bytes=-0", "bytes=5-2"]
+    "header",
+    ["bytes=300000-", "bytes=400000-500000", "bytes=-0", "bytes=" + "9" * 5000 + "-"],
 )
 def test_an_unsatisfiable_range_is_a_416(acme_api, recorded, header):
     response = acme_api.get(url(recorded), HTTP_RANGE=header)
@@ -95,9 +96,73 @@ def test_an_unsatisfiable_range_is_a_416(acme_api, recorded, header):
     assert response["Content-Range"] == f"bytes */{len(AUDIO)}"
 
 
-def test_a_malformed_range_gets_the_whole_audio(acme_api, recorded):
-    response = acme_api.get(url(recorded), HTTP_RANGE="pages=1-2")
-    assert response.status_code == 200 and body(response) == AUDIO
+@pytest.mark.parametrize(
+    "header, start, end",
+    [
+        ("bytes=10-" + "9" * 5000, 10, 299999),  # a last position past the end: the remainder
+        ("bytes=-" + "9" * 5000, 0, 299999),  # a suffix longer than the audio: all of it
+        ("bytes=" + "0" * 5000 + "5-9", 5, 9),  # leading zeros are still the same number
+    ],
+)
+def test_numbers_of_thousands_of_digits_are_read_without_a_500(
+    acme_api, recorded, header, start, end
+):
+    response = acme_api.get(url(recorded), HTTP_RANGE=header)
+    assert response.status_code == 206
+    assert response["Content-Range"] == f"bytes {start}-{end}/{len(AUDIO)}"
+    assert body(response) == AUDIO[start : end + 1]
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        "pages=1-2",  # another unit
+        "bytes=100-50",  # invalid: the last position before the first
+        "bytes=" + "9" * 5000 + "-5",  # invalid too, however long the first position
+        "bytes=0-1,5-6",  # several ranges: not served, RFC 9110 lets us send the whole
+        "bytes=\u0661-\u0662",  # digits of another script are not digits in HTTP
+    ],
+)
+def test_a_malformed_invalid_or_multiple_range_gets_the_whole_audio(acme_api, recorded, header):
+    response = acme_api.get(url(recorded), HTTP_RANGE=header)
+    assert response.status_code == 200 and "Content-Range" not in response
+    assert body(response) == AUDIO
+
+
+def test_answers_carry_a_strong_etag_and_last_modified_that_change_with_the_audio(
+    acme_api, recorded
+):
+    first = acme_api.get(url(recorded), HTTP_RANGE="bytes=0-9")
+    etag = first["ETag"]
+    assert etag.startswith('"') and not etag.startswith("W/") and first["Last-Modified"]
+    assert acme_api.get(url(recorded))["ETag"] == etag
+    media_store(call=recorded, kind="recording", content_type="audio/wav", chunks=[b"new audio"])
+    assert acme_api.get(url(recorded))["ETag"] != etag
+
+
+def test_if_range_with_the_current_validator_gets_the_range(acme_api, recorded):
+    validators = acme_api.get(url(recorded), HTTP_RANGE="bytes=0-0")
+    for if_range in (validators["ETag"], validators["Last-Modified"]):
+        response = acme_api.get(url(recorded), HTTP_RANGE="bytes=100-199", HTTP_IF_RANGE=if_range)
+        assert response.status_code == 206 and body(response) == AUDIO[100:200]
+    # A weak tag never validates a range (RFC 9110 §13.1.5): the whole audio instead.
+    weak = acme_api.get(
+        url(recorded), HTTP_RANGE="bytes=100-199", HTTP_IF_RANGE="W/" + validators["ETag"]
+    )
+    assert weak.status_code == 200 and body(weak) == AUDIO
+
+
+def test_if_range_with_another_validator_gets_the_whole_new_audio(acme_api, recorded):
+    validators = acme_api.get(url(recorded), HTTP_RANGE="bytes=0-0")
+    media_store(call=recorded, kind="recording", content_type="audio/wav", chunks=[b"new audio"])
+    for if_range in (
+        validators["ETag"],
+        "W/" + validators["ETag"],
+        "Thu, 01 Jan 2015 00:00:00 GMT",
+        "not a validator",
+    ):
+        response = acme_api.get(url(recorded), HTTP_RANGE="bytes=2-4", HTTP_IF_RANGE=if_range)
+        assert response.status_code == 200 and body(response) == b"new audio"
 
 
 def test_the_last_64_kib_decrypts_at_most_two_segments(recorded):
@@ -198,7 +263,7 @@ def test_a_tampered_object_is_refused_and_logged(acme_api, recorded, caplog):
     assert "failed its integrity check" in caplog.text
 
 
-def test_a_tampered_later_segment_stops_the_stream_before_its_bytes(acme_api, recorded):
+def test_a_tampered_later_segment_stops_the_stream_before_its_bytes(acme_api, recorded, caplog):
     from calls.media.format import IntegrityError
 
     media = Recording.objects.get(call=recorded)
@@ -213,6 +278,26 @@ def test_a_tampered_later_segment_stops_the_stream_before_its_bytes(acme_api, re
         for chunk in response.streaming_content:
             received += chunk
     assert AUDIO.startswith(received) and len(received) < len(AUDIO) - 100 + 1
+    assert "failed its integrity check mid-stream" in caplog.text
+
+
+def test_a_tampered_second_segment_gives_a_full_get_a_200_cut_after_the_first(acme_api, recorded):
+    """What the README promises: the first segment is checked before the answer starts (409 if
+    it fails); a later one stops the stream before any of its bytes, a truncated body."""
+    from calls.media.format import IntegrityError
+
+    media = Recording.objects.get(call=recorded)
+    path = stored_path(media)
+    data = bytearray(path.read_bytes())
+    data[32 + 65536 + 16 + 10] ^= 0xFF  # inside segment 1, the second one
+    path.write_bytes(bytes(data))
+    response = acme_api.get(url(recorded))
+    assert response.status_code == 200 and response["Content-Length"] == str(len(AUDIO))
+    received = b""
+    with pytest.raises(IntegrityError):
+        for chunk in response.streaming_content:
+            received += chunk
+    assert received == AUDIO[:65536]
 
 
 def test_a_truncated_file_is_refused(acme_api, recorded):
@@ -243,9 +328,16 @@ def test_rotation_then_removal_of_the_old_key_still_plays(acme_api, recorded, se
     assert AuditEvent.objects.filter(action=AuditAction.KEYS_ROTATED).exists()
 
 
-def test_an_object_whose_key_left_the_keyring_is_refused_not_served(acme_api, recorded, settings):
+def test_an_object_whose_key_left_the_keyring_is_a_configuration_error_not_tampering(
+    acme_api, recorded, settings, caplog
+):
     settings.RECORDING_KEYS = {"other": base64.b64decode(base64.b64encode(os.urandom(32)))}
-    assert acme_api.get(url(recorded)).status_code == 409
+    response = acme_api.get(url(recorded))
+    assert response.status_code == 503 and not response.streaming
+    detail = response.json()["detail"]
+    assert "not configured" in detail and "integrity" not in detail
+    record = next(r for r in caplog.records if r.getMessage() == "recording key not configured")
+    assert record.key_id == "test" and record.levelname == "ERROR"
 
 
 def test_shredding_destroys_the_key_then_the_file_and_the_row(recorded):
