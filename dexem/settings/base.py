@@ -58,6 +58,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "dexem.middleware.RequestIdMiddleware",
+    # Before anything keys on the client address: a request without one is refused alone.
+    "accounts.client_address.ClientAddressMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "dexem.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -147,12 +149,13 @@ AXES_USERNAME_CALLABLE = "accounts.lockout.username_from_request"
 AXES_VERBOSE = False
 AXES_ENABLE_ACCESS_FAILURE_LOG = True
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
-# Behind the proxy only the address it appends is trusted; a forged X-Forwarded-For from the
-# client sits further left and is ignored. Without a proxy (development) only REMOTE_ADDR counts.
-AXES_IPWARE_PROXY_COUNT = env_int("PROXY_COUNT", 1 if is_production() else 0)
-AXES_IPWARE_META_PRECEDENCE_ORDER = (
-    ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if AXES_IPWARE_PROXY_COUNT else ["REMOTE_ADDR"]
-)
+# The client address (accounts.client_address): behind the shipped nginx, which replaces
+# X-Forwarded-For with the address it saw, exactly one trusted hop; the client is the N-th entry
+# from the right of CLIENT_ADDRESS_HEADER, and a request without it is refused (never bucketed
+# with others). Without a proxy (development, PROXY_COUNT=0) only REMOTE_ADDR counts.
+TRUSTED_PROXY_COUNT = env_int("PROXY_COUNT", 1 if is_production() else 0)
+CLIENT_ADDRESS_HEADER = env_str("CLIENT_ADDRESS_HEADER", "HTTP_X_FORWARDED_FOR")
+AXES_CLIENT_IP_CALLABLE = "accounts.client_address.client_address"
 
 # --- Internationalisation ---------------------------------------------------------------------
 LANGUAGE_CODE = "en"
