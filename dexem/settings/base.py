@@ -138,10 +138,14 @@ SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
 
 # django-axes: a username+IP pair is locked after 5 failures; each further lockout of the same
-# pair lengthens the wait (accounts.lockout.cooloff_for). Answered 429 with the locked_out page.
+# pair within 24 hours doubles the wait (accounts.lockout). Answered 429 with the locked_out page.
 AXES_FAILURE_LIMIT = 5
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_COOLOFF_TIME = "accounts.lockout.cooloff_for"
+# A lock ends at the time stored when it began (accounts.lockout.LockoutHandler), never earlier
+# because of what another request's cool-off would be.
+AXES_USE_ATTEMPT_EXPIRATION = True
+AXES_HANDLER = "accounts.lockout.LockoutHandler"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_HTTP_RESPONSE_CODE = 429
