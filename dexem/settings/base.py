@@ -170,7 +170,7 @@ DEFAULT_CLIENT_TIME_ZONE = "Europe/Paris"
 
 # --- Static files and uploads -----------------------------------------------------------------
 STATIC_URL = "/static/"
-STATIC_ROOT = VAR_DIR / "staticfiles"
+STATIC_ROOT = Path(env_str("STATIC_ROOT", str(VAR_DIR / "staticfiles")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 # Personal files (profile pictures) are served by views that check access, never as public media.
 MEDIA_ROOT = Path(env_str("MEDIA_DIR", str(VAR_DIR / "media")))
@@ -267,8 +267,12 @@ SPECTACULAR_SETTINGS = {
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"scrub": {"()": "dexem.logging.ScrubFilter"}},
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # Every handler carries the scrub filter: no phone number or email reaches a line.
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["scrub"]}
+    },
     "root": {"handlers": ["console"], "level": "INFO"},
     # django-axes logs usernames (emails) at WARNING: personal data stays out of the logs.
     "loggers": {"axes": {"level": "ERROR"}},

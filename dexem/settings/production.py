@@ -22,8 +22,11 @@ SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"scrub": {"()": "dexem.logging.ScrubFilter"}},
     "formatters": {"json": {"()": "dexem.logging.JsonFormatter"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "json"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "json", "filters": ["scrub"]}
+    },
     "root": {"handlers": ["console"], "level": "INFO"},
     "loggers": {"axes": {"level": "ERROR"}},
 }
