@@ -275,5 +275,9 @@ LOGGING = {
     },
     "root": {"handlers": ["console"], "level": "INFO"},
     # django-axes logs usernames (emails) at WARNING: personal data stays out of the logs.
-    "loggers": {"axes": {"level": "ERROR"}},
+    "loggers": {
+        "axes": {"level": "ERROR"},
+        # runserver's request lines hold query strings: through the scrubbing handler too.
+        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
+    },
 }
