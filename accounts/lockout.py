@@ -15,7 +15,7 @@ from typing import Any
 from axes.handlers.database import AxesDatabaseHandler
 from axes.helpers import get_client_username
 from axes.models import AccessAttempt, AccessAttemptExpiration, AccessFailureLog
-from django.db.models import Max, QuerySet
+from django.db.models import Max, Q, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -80,9 +80,12 @@ class LockoutHandler(AxesDatabaseHandler):
         self, request: HttpRequest, credentials: dict[str, Any] | None = None
     ) -> list[QuerySet[AccessAttempt]]:
         now = timezone.now()
+        # Attempts recorded before expiries were stored count for the first lockout's length.
+        current = Q(expiration__expires_at__gt=now) | Q(
+            expiration__isnull=True, attempt_time__gt=now - FIRST_LOCKOUT
+        )
         return [
-            attempts.filter(expiration__expires_at__gt=now)
-            for attempts in self.filter_user_attempts(request, credentials)
+            attempts.filter(current) for attempts in self.filter_user_attempts(request, credentials)
         ]
 
     def user_login_failed(

@@ -104,3 +104,19 @@ def test_the_lock_key_is_the_username_as_login_normalises_it(rf):
 def test_locks_stop_growing_at_a_day():
     assert lockout_duration(lockouts=1) == timedelta(minutes=15)
     assert lockout_duration(lockouts=100) == LONGEST_LOCKOUT == timedelta(hours=24)
+
+
+def test_an_attempt_recorded_before_expiries_were_stored_locks_for_fifteen_minutes(acme_analyst):
+    AccessAttempt.objects.create(
+        username=acme_analyst.email,
+        ip_address="198.51.100.7",
+        user_agent="",
+        http_accept="",
+        path_info="/accounts/login/",
+        failures_since_start=settings.AXES_FAILURE_LIMIT,
+        get_data="",
+        post_data="",
+    )
+    assert _login(acme_analyst.email, PASSWORD).status_code == 429
+    _minutes_pass(16)
+    assert _login(acme_analyst.email, PASSWORD).status_code == 302
