@@ -8,6 +8,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
+from accounts.client_address import client_address_required
 from accounts.phones import normalize_e164
 from accounts.retention_policy import policy_for
 from accounts.roles import Capability
@@ -132,13 +133,11 @@ def _unavailable(request: HttpRequest) -> HttpResponse:
 def public_request(request: HttpRequest) -> HttpResponse:
     form = PublicRequestForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        from axes.helpers import get_client_ip_address
-
         try:
             verification = verification_start(
                 phone=form.cleaned_data["phone"],
                 kind=form.cleaned_data["kind"],
-                ip_address=get_client_ip_address(request) or "unknown",
+                ip_address=client_address_required(request),
             )
         except RateLimited:
             return _too_many(request)

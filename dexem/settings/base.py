@@ -58,6 +58,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "dexem.middleware.RequestIdMiddleware",
+    # Before anything keys on the client address: a request without one is refused alone.
+    "accounts.client_address.ClientAddressMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "dexem.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -136,10 +138,14 @@ SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
 
 # django-axes: a username+IP pair is locked after 5 failures; each further lockout of the same
-# pair lengthens the wait (accounts.lockout.cooloff_for). Answered 429 with the locked_out page.
+# pair within 24 hours doubles the wait (accounts.lockout). Answered 429 with the locked_out page.
 AXES_FAILURE_LIMIT = 5
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_COOLOFF_TIME = "accounts.lockout.cooloff_for"
+# A lock ends at the time stored when it began (accounts.lockout.LockoutHandler), never earlier
+# because of what another request's cool-off would be.
+AXES_USE_ATTEMPT_EXPIRATION = True
+AXES_HANDLER = "accounts.lockout.LockoutHandler"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_HTTP_RESPONSE_CODE = 429
@@ -147,12 +153,13 @@ AXES_USERNAME_CALLABLE = "accounts.lockout.username_from_request"
 AXES_VERBOSE = False
 AXES_ENABLE_ACCESS_FAILURE_LOG = True
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
-# Behind the proxy only the address it appends is trusted; a forged X-Forwarded-For from the
-# client sits further left and is ignored. Without a proxy (development) only REMOTE_ADDR counts.
-AXES_IPWARE_PROXY_COUNT = env_int("PROXY_COUNT", 1 if is_production() else 0)
-AXES_IPWARE_META_PRECEDENCE_ORDER = (
-    ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if AXES_IPWARE_PROXY_COUNT else ["REMOTE_ADDR"]
-)
+# The client address (accounts.client_address): behind the shipped nginx, which replaces
+# X-Forwarded-For with the address it saw, exactly one trusted hop; the client is the N-th entry
+# from the right of CLIENT_ADDRESS_HEADER, and a request without it is refused (never bucketed
+# with others). Without a proxy (development, PROXY_COUNT=0) only REMOTE_ADDR counts.
+TRUSTED_PROXY_COUNT = env_int("PROXY_COUNT", 1 if is_production() else 0)
+CLIENT_ADDRESS_HEADER = env_str("CLIENT_ADDRESS_HEADER", "HTTP_X_FORWARDED_FOR")
+AXES_CLIENT_IP_CALLABLE = "accounts.client_address.client_address"
 
 # --- Internationalisation ---------------------------------------------------------------------
 LANGUAGE_CODE = "en"
@@ -163,7 +170,7 @@ DEFAULT_CLIENT_TIME_ZONE = "Europe/Paris"
 
 # --- Static files and uploads -----------------------------------------------------------------
 STATIC_URL = "/static/"
-STATIC_ROOT = VAR_DIR / "staticfiles"
+STATIC_ROOT = Path(env_str("STATIC_ROOT", str(VAR_DIR / "staticfiles")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 # Personal files (profile pictures) are served by views that check access, never as public media.
 MEDIA_ROOT = Path(env_str("MEDIA_DIR", str(VAR_DIR / "media")))
@@ -263,9 +270,17 @@ SPECTACULAR_SETTINGS = {
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"scrub": {"()": "dexem.logging.ScrubFilter"}},
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # Every handler carries the scrub filter: no phone number or email reaches a line.
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["scrub"]}
+    },
     "root": {"handlers": ["console"], "level": "INFO"},
     # django-axes logs usernames (emails) at WARNING: personal data stays out of the logs.
-    "loggers": {"axes": {"level": "ERROR"}},
+    "loggers": {
+        "axes": {"level": "ERROR"},
+        # runserver's request lines hold query strings: through the scrubbing handler too.
+        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
+    },
 }
