@@ -4,8 +4,9 @@ from typing import Any
 
 from django import forms
 from django.conf import settings
-from django.contrib.auth.forms import PasswordChangeForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator
 
 from accounts.models import User, normalize_email
 from accounts.phones import normalize_e164
@@ -103,6 +104,17 @@ class ProfilePictureForm(forms.Form):
         if (picture.image.format or "").upper() not in {"PNG", "JPEG", "GIF", "WEBP"}:
             raise ValidationError("Use a PNG, JPEG, GIF or WebP picture.")
         return picture
+
+
+class LoginForm(AuthenticationForm):
+    """Django's login form with the email's length enforced, not only shown: a longer login is
+    no account's, and letting it through would have the lockout store what its column cannot
+    hold (a 500 on PostgreSQL)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        username = self.fields["username"]
+        username.validators.append(MaxLengthValidator(username.max_length))
 
 
 class PasswordChange(PasswordChangeForm):
