@@ -317,8 +317,7 @@ def _side(client: Client, admin: User, prefix: str) -> Side:
 
 
 @pytest.fixture
-def world(acme, globex, acme_admin, acme_manager, acme_analyst, globex_admin, settings):
-    settings.CELERY_TASK_ALWAYS_EAGER = False
+def world(acme, globex, acme_admin, acme_manager, acme_analyst, globex_admin):
     return {
         "acme": _side(acme, acme_admin, "10"),
         "globex": _side(globex, globex_admin, "20"),
