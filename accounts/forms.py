@@ -6,6 +6,7 @@ from django import forms
 from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User, normalize_email
@@ -16,7 +17,15 @@ from accounts.roles import Role
 class LoginForm(AuthenticationForm):
     """Django's login form, refusing the Users of a deactivated Client (SPEC §10).
 
-    Only reached with the right password, and it says no more than "this account is inactive"."""
+    The inactive answer comes only with the right password, and says no more than "this account
+    is inactive". The email's length is enforced, not only shown: a longer login is no account's,
+    and letting it through would have the lockout store what its column cannot hold (a 500 on
+    PostgreSQL)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        username = self.fields["username"]
+        username.validators.append(MaxLengthValidator(username.max_length))
 
     def confirm_login_allowed(self, user: Any) -> None:
         super().confirm_login_allowed(user)

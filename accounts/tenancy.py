@@ -1,15 +1,27 @@
-"""Tenant scoping primitives every app reuses (STYLE.md §3 to §5).
+"""Tenant scoping primitives every app reuses (STYLE.md §3 to §5, SPEC §10).
 
-- `TenantQuerySet.for_client(client)`: the only way views, APIs and selectors read tenant rows.
-  Without a Client it returns nothing, so a forgotten tenant fails closed.
+- `TenantManager` (the default manager of every tenant-owned model) fails closed: its querysets
+  chain freely, but evaluating one that names no Client raises `UnscopedQueryError`. A queryset
+  names its Client by one of:
+  - `for_client(client)`: the way views, APIs and selectors read tenant rows (no Client: none);
+  - `filter(client=...)` / `filter(client_id=...)` (also `client__in`, `client_id__in`): what
+    Django's own unique validation and DRF's unique-together validator do with the unique fields;
+  - a related manager (`contact.calls.all()`, `client.calls.all()`): scoped by its parent row;
+  - `across_clients()`: the named door for the rare cross-tenant work. It is used only in
+    functions named `..._across_clients`, in `retention/`, in admin `get_queryset`s (staff work
+    across Clients) and in Celery tasks reloading a row by the id they were given. Grep for it.
+  `Model.full_clean()` on a new row also checks its random UUID pk across Clients: call it with
+  `validate_unique=False` (ModelForms and the admin leave the pk out, so they are unaffected).
+  `_base_manager` stays Django's plain manager: forward foreign keys, `Model.save()` and deletion
+  cascades go through it with the rows they already hold.
 - `get_for_client_or_404(...)`: an object named in a request; another Client's is a 404, exactly
   like a missing one (a malformed id too).
 - `require_capability(user, capability)`: a role lacking the capability gets a 403.
-- `across_clients()`: the named door for the rare cross-tenant work (DPO erasure, retention).
 """
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Iterator
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -23,18 +35,129 @@ if TYPE_CHECKING:
 
 M = TypeVar("M", bound=models.Model)
 
+# Filter keywords that name the Client (a value of None names none).
+CLIENT_LOOKUPS = frozenset({"client", "client_id", "client__pk", "client__in", "client_id__in"})
+
+
+class UnscopedQueryError(RuntimeError):
+    """A tenant-owned model was queried without naming a Client: a would-be cross-tenant leak."""
+
 
 class TenantQuerySet(models.QuerySet[M]):
-    client_field = "client"
+    """A tenant model's queryset: evaluating it needs a named Client (see the module docstring)."""
+
+    refuses_unscoped = True
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._names_client = False
+
+    def _clone(self) -> TenantQuerySet[M]:
+        clone = super()._clone()
+        clone._names_client = self._names_client
+        return clone
+
+    def _scoped(self) -> TenantQuerySet[M]:
+        clone = self._chain()
+        clone._names_client = True
+        return clone
 
     def for_client(self, client: Client | None) -> TenantQuerySet[M]:
         if client is None or client.pk is None:
-            return self.none()
-        return self.filter(**{self.client_field: client})
+            return self.none()._scoped()
+        return self.filter(client_id=client.pk)
 
     def across_clients(self) -> TenantQuerySet[M]:
         """Every Client's rows: only for audited cross-tenant work, named `..._across_clients`."""
-        return self.all()
+        return self._scoped()
+
+    def filter(self, *args: Any, **kwargs: Any) -> TenantQuerySet[M]:
+        clone = super().filter(*args, **kwargs)
+        if any(key in CLIENT_LOOKUPS and value is not None for key, value in kwargs.items()):
+            clone._names_client = True
+        return clone
+
+    def _refuse_unscoped(self) -> None:
+        if not self.refuses_unscoped or self._names_client or self.query.is_empty():
+            return
+        name = self.model.__name__
+        raise UnscopedQueryError(
+            f"{name} rows were queried without naming a Client. Scope the query with "
+            f"{name}.objects.for_client(client) (or filter(client=...)); cross-Client work "
+            f"uses .across_clients() in a function named ..._across_clients."
+        )
+
+    def __repr__(self) -> str:
+        # The shell, debuggers and error pages repr querysets; that must not raise in turn.
+        if self.refuses_unscoped and not self._names_client and not self.query.is_empty():
+            return f"<{type(self).__name__} of {self.model.__name__}: names no Client yet>"
+        return super().__repr__()
+
+    # Every road by which a queryset reaches the database.
+    def _fetch_all(self) -> None:
+        if self._result_cache is None:
+            self._refuse_unscoped()
+        super()._fetch_all()
+
+    def iterator(self, chunk_size: int | None = None) -> Iterator[M]:
+        self._refuse_unscoped()
+        return super().iterator(chunk_size)
+
+    def aiterator(self, chunk_size: int = 2000) -> AsyncIterator[M]:
+        self._refuse_unscoped()
+        return super().aiterator(chunk_size)
+
+    def count(self) -> int:
+        if self._result_cache is None:
+            self._refuse_unscoped()
+        return super().count()
+
+    def exists(self) -> bool:
+        if self._result_cache is None:
+            self._refuse_unscoped()
+        return super().exists()
+
+    def contains(self, obj: models.Model) -> bool:
+        self._refuse_unscoped()
+        return super().contains(obj)
+
+    def aggregate(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        self._refuse_unscoped()
+        return super().aggregate(*args, **kwargs)
+
+    def update(self, **kwargs: Any) -> int:
+        self._refuse_unscoped()
+        return super().update(**kwargs)
+
+    def _update(self, values: Any) -> Any:
+        self._refuse_unscoped()
+        return super()._update(values)
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        self._refuse_unscoped()
+        return super().delete()
+
+    def _raw_delete(self, using: str) -> int:
+        self._refuse_unscoped()
+        return super()._raw_delete(using)
+
+    def explain(self, *, format: str | None = None, **options: Any) -> str:
+        self._refuse_unscoped()
+        return super().explain(format=format, **options)
+
+
+class TenantManagerMixin:
+    def get_queryset(self) -> TenantQuerySet[Any]:
+        queryset = super().get_queryset()  # type: ignore[misc]
+        # Django builds related managers (`contact.calls`) as subclasses of this class; they
+        # filter by their parent row, which was itself read in scope.
+        if hasattr(self, "instance") and hasattr(self, "core_filters"):
+            queryset = queryset._scoped()
+        return queryset
+
+
+class TenantManager(TenantManagerMixin, models.Manager.from_queryset(TenantQuerySet)):  # type: ignore[misc]
+    """The default manager of a tenant-owned model: refuses a query that names no Client."""
 
 
 def get_for_client_or_404(

@@ -5,7 +5,7 @@ import uuid
 from django.db import models
 
 from accounts.models import Client
-from accounts.tenancy import TenantQuerySet
+from accounts.tenancy import TenantManager
 
 
 class TrackingNumber(models.Model):
@@ -24,7 +24,7 @@ class TrackingNumber(models.Model):
     active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
-    objects = models.Manager.from_queryset(TenantQuerySet["TrackingNumber"])()
+    objects = TenantManager()
 
     class Meta:
         ordering = ["number"]
@@ -48,7 +48,7 @@ class Contact(models.Model):
     phone_number = models.CharField(max_length=16)
     created_at = models.DateTimeField(auto_now_add=True)
 
-    objects = models.Manager.from_queryset(TenantQuerySet["Contact"])()
+    objects = TenantManager()
 
     class Meta:
         constraints = [
@@ -100,7 +100,7 @@ class Call(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    objects = models.Manager.from_queryset(TenantQuerySet["Call"])()
+    objects = TenantManager()
 
     class Meta:
         ordering = ["-started_at", "-id"]
@@ -159,7 +159,7 @@ class MediaObject(models.Model):
     stored_size = models.BigIntegerField()
     created_at = models.DateTimeField(auto_now_add=True)
 
-    objects = models.Manager.from_queryset(TenantQuerySet["MediaObject"])()
+    objects = TenantManager()
 
     class Meta:
         abstract = True
@@ -232,7 +232,7 @@ class ExportJob(models.Model):
     finished_at = models.DateTimeField(null=True, blank=True)
     expires_at = models.DateTimeField(null=True, blank=True)
 
-    objects = models.Manager.from_queryset(TenantQuerySet["ExportJob"])()
+    objects = TenantManager()
 
     class Meta:
         ordering = ["-created_at"]

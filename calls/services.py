@@ -134,8 +134,8 @@ def media_store(
     )
     try:
         with transaction.atomic():
-            locked = Call.objects.select_for_update().get(pk=call.pk)
-            replaced = model.objects.filter(call=locked).first()
+            locked = Call.objects.for_client(call.client).select_for_update().get(pk=call.pk)
+            replaced = model.objects.filter(client_id=call.client_id, call=locked).first()
             if replaced is not None:
                 # The old row and its wrapped key go in this transaction; its file after commit.
                 replaced.delete()
@@ -152,7 +152,9 @@ def media_store(
                 storage_name=stored.storage_name,
                 stored_size=stored.stored_size,
             )
-            Call.objects.filter(pk=call.pk).update(**{MEDIA_FLAGS[kind]: True})
+            Call.objects.filter(client_id=call.client_id, pk=call.pk).update(
+                **{MEDIA_FLAGS[kind]: True}
+            )
             audit_record(
                 action=AuditAction.MEDIA_UPLOADED,
                 actor=actor,
@@ -173,10 +175,12 @@ def media_shred(*, media: MediaObject, actor: Any = None, reason: str = "") -> N
 
     Each step is idempotent, so a run interrupted anywhere finishes when it is run again."""
     model, kind = type(media), _media_kind(media)
-    _key_then_file_destroy(model, media.pk, media.storage_name)
+    _key_then_file_destroy(model, media.client_id, media.pk, media.storage_name)
     with transaction.atomic():
-        deleted, _ = model.objects.filter(pk=media.pk).delete()
-        Call.objects.filter(pk=media.call_id).update(**{MEDIA_FLAGS[kind]: False})
+        deleted, _ = model.objects.filter(client_id=media.client_id, pk=media.pk).delete()
+        Call.objects.filter(client_id=media.client_id, pk=media.call_id).update(
+            **{MEDIA_FLAGS[kind]: False}
+        )
         if deleted:
             audit_record(
                 action=AuditAction.MEDIA_SHREDDED,
@@ -188,10 +192,10 @@ def media_shred(*, media: MediaObject, actor: Any = None, reason: str = "") -> N
             )
 
 
-def _key_then_file_destroy(model: type[Any], pk: Any, storage_name: str) -> None:
+def _key_then_file_destroy(model: type[Any], client_id: Any, pk: Any, storage_name: str) -> None:
     """Crypto-shredding's first two steps: the wrapped data key is emptied (committed on its own),
     which makes the stored file unreadable, then the file itself goes."""
-    model.objects.filter(pk=pk).update(wrapped_key=b"", key_id="")
+    model.objects.filter(client_id=client_id, pk=pk).update(wrapped_key=b"", key_id="")
     if storage_name:
         object_delete(storage_name)
 
@@ -226,7 +230,7 @@ def media_keys_rotate_across_clients(*, actor: Any = None) -> dict[str, int]:
                     )
                     rewrapped = keys.wrap(data_key, media.pk)
                     media.key_id, media.wrapped_key = rewrapped.key_id, rewrapped.wrapped
-                model.objects.bulk_update(batch, ["key_id", "wrapped_key"])
+                model.objects.across_clients().bulk_update(batch, ["key_id", "wrapped_key"])
                 counts[kind] += len(batch)
     audit_record(
         action=AuditAction.KEYS_ROTATED, actor=actor, metadata={"active_key_id": active, **counts}
@@ -329,12 +333,13 @@ def export_job_run(*, job: ExportJob) -> ExportJob:
 
     if job.status in (ExportJobStatus.DONE, ExportJobStatus.FAILED):
         return job
-    ExportJob.objects.filter(pk=job.pk).update(status=ExportJobStatus.RUNNING, progress_rows=0)
+    this_job = ExportJob.objects.filter(client_id=job.client_id, pk=job.pk)
+    this_job.update(status=ExportJobStatus.RUNNING, progress_rows=0)
     filters = call_filters_parse(job.query, client=job.client)
     calls = call_list(client=job.client, filters=filters)
 
     def progress(rows: int) -> None:
-        ExportJob.objects.filter(pk=job.pk).update(progress_rows=rows)
+        this_job.update(progress_rows=rows)
 
     handle = tempfile.NamedTemporaryFile(suffix=".xlsx", delete=False)  # noqa: SIM115
     handle.close()
@@ -350,7 +355,7 @@ def export_job_run(*, job: ExportJob) -> ExportJob:
     finally:
         os.unlink(handle.name)
     now = timezone.now()
-    ExportJob.objects.filter(pk=job.pk).update(
+    this_job.update(
         status=ExportJobStatus.DONE,
         progress_rows=rows,
         total_rows=rows,
@@ -377,10 +382,10 @@ def export_job_run(*, job: ExportJob) -> ExportJob:
     return job
 
 
-def export_job_fail(*, job_id: Any, error: str) -> None:
-    ExportJob.objects.filter(pk=job_id).exclude(status=ExportJobStatus.DONE).update(
-        status=ExportJobStatus.FAILED, error=error[:200]
-    )
+def export_job_fail(*, job: ExportJob, error: str) -> None:
+    ExportJob.objects.filter(client_id=job.client_id, pk=job.pk).exclude(
+        status=ExportJobStatus.DONE
+    ).update(status=ExportJobStatus.FAILED, error=error[:200])
 
 
 def export_jobs_purge_expired_across_clients(*, now: dt.datetime | None = None) -> int:
@@ -388,7 +393,7 @@ def export_jobs_purge_expired_across_clients(*, now: dt.datetime | None = None) 
     now = now or timezone.now()
     purged = 0
     for job in ExportJob.objects.across_clients().filter(expires_at__lte=now).order_by("pk")[:1000]:
-        _key_then_file_destroy(ExportJob, job.pk, job.storage_name)
-        ExportJob.objects.filter(pk=job.pk).delete()
+        _key_then_file_destroy(ExportJob, job.client_id, job.pk, job.storage_name)
+        ExportJob.objects.filter(client_id=job.client_id, pk=job.pk).delete()
         purged += 1
     return purged

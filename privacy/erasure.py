@@ -66,7 +66,7 @@ class Preview:
         return totals
 
 
-def _contacts_in_scope(phone: str, client: Client | None) -> Any:
+def _contacts_in_scope_across_clients(phone: str, client: Client | None) -> Any:
     ids = contact_ids_locate_across_clients(phone=phone, client=client)
     return Contact.objects.across_clients().filter(pk__in=ids).select_related("client")
 
@@ -74,7 +74,7 @@ def _contacts_in_scope(phone: str, client: Client | None) -> Any:
 def contact_preview_across_clients(*, phone: str, client: Client | None = None) -> Preview:
     """What an erasure of `phone` would touch, per Client (in `client` only, when given)."""
     preview = Preview()
-    for contact in _contacts_in_scope(phone, client).order_by("client__name"):
+    for contact in _contacts_in_scope_across_clients(phone, client).order_by("client__name"):
         calls = Call.objects.for_client(contact.client).filter(contact=contact)
         preview.matches.append(
             Match(
@@ -93,7 +93,7 @@ def contact_erase_across_clients(
 ) -> Preview:
     """Erase `phone` in scope; returns what was erased, per Client."""
     done = Preview()
-    for contact in list(_contacts_in_scope(phone, client)):
+    for contact in list(_contacts_in_scope_across_clients(phone, client)):
         match = Match(client=contact.client, contacts=1)
         for kind, model in MEDIA_MODELS.items():
             for media in model.objects.for_client(contact.client).filter(call__contact=contact):
@@ -102,14 +102,14 @@ def contact_erase_across_clients(
         calls = Call.objects.for_client(contact.client).filter(contact=contact)
         while ids := list(calls.values_list("pk", flat=True)[:DETACH_BATCH]):
             with transaction.atomic():
-                match.calls += Call.objects.filter(pk__in=ids).update(contact=None)
+                match.calls += calls.filter(pk__in=ids).update(contact=None)
         # Background exports filtered on the number hold it in their query: they go too.
         for job in ExportJob.objects.for_client(contact.client).filter(
             query__caller_number__isnull=False
         ):
             if job.query.get("caller_number", "").replace(" ", "") in (phone, phone.lstrip("+")):
-                ExportJob.objects.filter(pk=job.pk).delete()
-        Contact.objects.filter(pk=contact.pk).delete()
+                ExportJob.objects.for_client(contact.client).filter(pk=job.pk).delete()
+        Contact.objects.for_client(contact.client).filter(pk=contact.pk).delete()
         audit_record(
             action=AuditAction.REQUEST_EXECUTED,
             actor=actor,
@@ -239,7 +239,7 @@ def access_bundle_members_across_clients(
     """The access export of every account holding `phone` (or `client`'s), one folder a Client."""
     from calls.selectors import contact_bundle
 
-    for contact in _contacts_in_scope(phone, client).order_by("client__slug"):
+    for contact in _contacts_in_scope_across_clients(phone, client).order_by("client__slug"):
         bundle = contact_bundle(client=contact.client, contact=contact)
         for name, chunks in bundle.members():
             yield f"{contact.client.slug}/{name}", chunks

@@ -95,3 +95,11 @@ def test_staff_without_a_client_land_on_the_admin(as_user, db):
 @pytest.mark.parametrize("role_fixture", ["acme_admin", "acme_manager", "acme_analyst"])
 def test_every_role_sees_the_dashboard(request, as_user, role_fixture):
     assert as_user(request.getfixturevalue(role_fixture)).get("/").status_code == 200
+
+
+def test_a_login_longer_than_any_email_is_a_form_error_not_a_server_error(client, db):
+    # The lockout records each failed login's username in a 255-character column: an overlong
+    # one used to reach it and fail on PostgreSQL.
+    response = client.post("/accounts/login/", {"username": "a" * 300, "password": "x"})
+    assert response.status_code == 200
+    assert response.context["form"].errors["username"]

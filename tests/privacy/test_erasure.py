@@ -73,9 +73,12 @@ def test_the_preview_lists_what_each_client_holds(holders):
 
 def test_erasure_in_one_client_leaves_the_other_intact(holders, acme):
     contact_erase_across_clients(phone=PHONE, client=acme)
-    assert not Contact.objects.filter(client=acme).exists()
-    assert Contact.objects.filter(phone_number=PHONE).count() == 1  # Globex's
-    assert Recording.objects.filter(client_id=holders[0]["globex"].client_id).count() == 1
+    assert not Contact.objects.across_clients().filter(client=acme).exists()
+    assert Contact.objects.across_clients().filter(phone_number=PHONE).count() == 1  # Globex's
+    assert (
+        Recording.objects.across_clients().filter(client_id=holders[0]["globex"].client_id).count()
+        == 1
+    )
 
 
 def test_erasure_keeps_the_call_facts_for_statistics(holders, acme):
@@ -100,12 +103,12 @@ def test_an_interrupted_erasure_finishes_when_run_again(holders, monkeypatch):
     monkeypatch.setattr(erasure, "media_shred", crash_on_the_third)
     with pytest.raises(RuntimeError):
         contact_erase_across_clients(phone=PHONE)
-    assert Contact.objects.filter(phone_number=PHONE).exists()  # stopped halfway
+    assert Contact.objects.across_clients().filter(phone_number=PHONE).exists()  # stopped halfway
     monkeypatch.setattr(erasure, "media_shred", real_shred)
     contact_erase_across_clients(phone=PHONE)
-    assert not Contact.objects.filter(phone_number=PHONE).exists()
-    assert not Recording.objects.exists()
-    assert not Call.objects.filter(contact__phone_number=PHONE).exists()
+    assert not Contact.objects.across_clients().filter(phone_number=PHONE).exists()
+    assert not Recording.objects.across_clients().exists()
+    assert not Call.objects.across_clients().filter(contact__phone_number=PHONE).exists()
 
 
 def test_a_request_from_the_contact_notifies_exactly_the_affected_clients(holders, acme, globex):
@@ -157,10 +160,10 @@ def test_erase_contact_command_dry_run_then_run(holders, capsys):
     call_command("erase_contact", "--phone", "+33 6 12 34 56 78", "--dry-run")
     output = capsys.readouterr().out
     assert "acme: 2 calls, 1 recordings, 1 voice messages" in output and "nothing changed" in output
-    assert Contact.objects.filter(phone_number=PHONE).count() == 2
+    assert Contact.objects.across_clients().filter(phone_number=PHONE).count() == 2
     call_command("erase_contact", "--phone", PHONE, "--client", "globex")
     assert "Erased in 1 account(s): 2 calls anonymised" in capsys.readouterr().out
-    assert Contact.objects.filter(phone_number=PHONE).count() == 1
+    assert Contact.objects.across_clients().filter(phone_number=PHONE).count() == 1
 
 
 def test_erase_contact_refuses_bad_input(db):
@@ -223,10 +226,10 @@ def test_replay_erasures_erases_again_what_a_restore_brought_back(holders, acme,
     untouched = ContactFactory(client=acme, phone_number="+33677777777")
     call_command("replay_erasures")
     assert "erased 1 Contact(s) again" in capsys.readouterr().out
-    assert not Contact.objects.filter(phone_number=PHONE).exists()
+    assert not Contact.objects.across_clients().filter(phone_number=PHONE).exists()
     call.refresh_from_db()
     assert call.contact_id is None
-    assert Contact.objects.filter(pk=untouched.pk).exists()
+    assert Contact.objects.across_clients().filter(pk=untouched.pk).exists()
 
 
 def test_replay_respects_a_one_account_scope(holders, acme, globex):
@@ -235,5 +238,7 @@ def test_replay_respects_a_one_account_scope(holders, acme, globex):
     ContactFactory(client=acme, phone_number=PHONE)
     call_command("replay_erasures")
     assert list(
-        Contact.objects.filter(phone_number=PHONE).values_list("client__slug", flat=True)
+        Contact.objects.across_clients()
+        .filter(phone_number=PHONE)
+        .values_list("client__slug", flat=True)
     ) == ["globex"]

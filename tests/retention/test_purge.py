@@ -49,8 +49,8 @@ def test_a_call_one_second_younger_than_24_months_stays_and_one_second_older_goe
     )
     run = run_job(RetentionJob.CALLS, now=NOW)
     assert run.status == RunStatus.DONE and run.counts["calls"] == 1
-    assert list(Call.objects.all()) == [young]
-    assert not Call.objects.filter(pk=old.pk).exists()
+    assert list(Call.objects.across_clients().all()) == [young]
+    assert not Call.objects.across_clients().filter(pk=old.pk).exists()
 
 
 def test_purging_calls_shreds_their_media_and_drops_contacts_left_without_calls(
@@ -68,11 +68,13 @@ def test_purging_calls_shreds_their_media_and_drops_contacts_left_without_calls(
         started_at=NOW - dt.timedelta(days=10),
     )
     media_store(call=old, kind="recording", content_type="audio/wav", chunks=[b"audio"])
-    path = settings.RECORDING_STORAGE_DIR / Recording.objects.get().storage_name
+    path = settings.RECORDING_STORAGE_DIR / Recording.objects.across_clients().get().storage_name
     run = run_job(RetentionJob.CALLS, now=NOW)
     assert run.counts == {"calls": 2, "recordings": 1, "contacts": 1}
-    assert not path.exists() and not Recording.objects.exists()
-    assert list(Contact.objects.values_list("phone_number", flat=True)) == ["+33622222222"]
+    assert not path.exists() and not Recording.objects.across_clients().exists()
+    assert list(Contact.objects.across_clients().values_list("phone_number", flat=True)) == [
+        "+33622222222"
+    ]
 
 
 def test_a_contact_whose_calls_span_batches_goes_with_the_last_of_them(
@@ -91,7 +93,9 @@ def test_a_contact_whose_calls_span_batches_goes_with_the_last_of_them(
     run = run_job(RetentionJob.CALLS, now=NOW)
     assert run.counts == {"calls": 5, "contacts": 1}
     assert run.batches == 3
-    assert not Contact.objects.exists() and not Call.objects.exists()
+    assert (
+        not Contact.objects.across_clients().exists() and not Call.objects.across_clients().exists()
+    )
 
 
 def test_recordings_go_after_six_months_and_the_call_stays(acme, acme_number):
@@ -108,11 +112,11 @@ def test_recordings_go_after_six_months_and_the_call_stays(acme, acme_number):
     assert run.counts == {"recordings": 1, "voicemails": 1}
     old.refresh_from_db()
     assert (
-        Call.objects.filter(pk=old.pk).exists()
+        Call.objects.across_clients().filter(pk=old.pk).exists()
         and old.has_recording is False
         and old.has_voicemail is False
     )
-    assert Recording.objects.get().call == recent
+    assert Recording.objects.across_clients().get().call == recent
 
 
 def test_a_client_may_keep_less_never_more(acme, acme_number):
@@ -178,7 +182,7 @@ def test_a_dry_run_counts_and_changes_nothing(acme, acme_number):
     )
     run = run_job(RetentionJob.CALLS, now=NOW, dry_run=True)
     assert run.dry_run and run.counts["calls"] == 3
-    assert Call.objects.count() == 3
+    assert Call.objects.across_clients().count() == 3
 
 
 def test_a_crash_between_batches_then_a_rerun_finishes_the_job(acme, acme_number, monkeypatch):
@@ -194,11 +198,13 @@ def test_a_crash_between_batches_then_a_rerun_finishes_the_job(acme, acme_number
 
     with pytest.raises(RuntimeError):
         run_job(RetentionJob.CALLS, now=NOW, between_batches=crash)
-    assert Call.objects.count() == 4  # the first batch of 2 is committed, nothing more
+    assert (
+        Call.objects.across_clients().count() == 4
+    )  # the first batch of 2 is committed, nothing more
     assert RetentionRun.objects.get(status=RunStatus.FAILED).counts["calls"] == 2
     run = run_job(RetentionJob.CALLS, now=NOW)
     assert run.counts["calls"] == 3
-    assert list(Call.objects.all()) == [keep]
+    assert list(Call.objects.across_clients().all()) == [keep]
 
 
 def test_the_purge_command_prints_what_it_did(acme, acme_number, capsys):
@@ -238,4 +244,4 @@ def test_two_runs_at_once_one_skips_and_counts_stay_right(acme, acme_number, mon
     thread.join()
     assert second.status == RunStatus.SKIPPED
     assert results["first"].status == RunStatus.DONE and results["first"].counts["calls"] == 4
-    assert not Call.objects.exists()
+    assert not Call.objects.across_clients().exists()
