@@ -42,8 +42,8 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from accounts.models import ApiKey, Client, User
 from accounts.roles import Role
 from accounts.services import api_key_create
-from calls.models import Call, Contact, ExportJob, TrackingNumber
 from calls.filters import CallFilters
+from calls.models import Call, Contact, ExportJob, TrackingNumber
 from calls.services import export_job_request, export_job_run, media_store
 from tests.factories import CallFactory, ContactFactory, TrackingNumberFactory, UserFactory
 
