@@ -286,7 +286,7 @@ def test_a_tampered_second_segment_gives_a_full_get_a_200_cut_after_the_first(ac
     it fails); a later one stops the stream before any of its bytes, a truncated body."""
     from calls.media.format import IntegrityError
 
-    media = Recording.objects.get(call=recorded)
+    media = Recording.objects.for_client(recorded.client).get(call=recorded)
     path = stored_path(media)
     data = bytearray(path.read_bytes())
     data[32 + 65536 + 16 + 10] ^= 0xFF  # inside segment 1, the second one
