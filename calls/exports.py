@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import datetime as dt
 import queue
 import re
 import tempfile
 import threading
 import zipfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from django.db import connection
@@ -78,13 +79,16 @@ def export_rows(calls: QuerySet[Call], *, client: Client) -> Iterator[tuple[Any,
     """Typed rows in COLUMNS order for Excel, on every database: times as the Client's
     wall-clock time (naive datetimes, since Excel has no time zones), to the second, so a call
     at 23:59:59.999999 is not rounded into the next day by Excel's millisecond dates."""
-    for row in _rows(calls, client=client):
-        yield (*row[:2], row[2].replace(tzinfo=None), *row[3:])
-
-
-def _rows(calls: QuerySet[Call], *, client: Client) -> Iterator[tuple[Any, ...]]:
-    """Typed rows in COLUMNS order, times aware in the Client's zone and cut to the second."""
     tz = client.tzinfo
+    return _rows(
+        calls, local_time=lambda when: when.astimezone(tz).replace(microsecond=0, tzinfo=None)
+    )
+
+
+def _rows(
+    calls: QuerySet[Call], *, local_time: Callable[[dt.datetime], Any]
+) -> Iterator[tuple[Any, ...]]:
+    """Rows in COLUMNS order, text cells neutralised, `started_at` as `local_time` makes it."""
     for (
         call_id,
         external_id,
@@ -101,7 +105,7 @@ def _rows(calls: QuerySet[Call], *, client: Client) -> Iterator[tuple[Any, ...]]
         yield (
             str(call_id),
             neutralise(external_id),
-            started_at.astimezone(tz).replace(microsecond=0),
+            local_time(started_at),
             phone_cell(number),
             neutralise(source),
             phone_cell(caller),
@@ -129,6 +133,7 @@ def csv_rows_python(calls: QuerySet[Call], *, client: Client) -> Iterator[bytes]
     writer = csv.writer(_Line(), lineterminator="\r\n")
     yield _csv_line(writer, COLUMNS).encode()
     batch: list[str] = []
+    tz = client.tzinfo
     for (
         call_id,
         external_id,
@@ -141,11 +146,13 @@ def csv_rows_python(calls: QuerySet[Call], *, client: Client) -> Iterator[bytes]
         duration,
         recording,
         voicemail,
-    ) in _rows(calls, client=client):
+    ) in _rows(
+        calls, local_time=lambda when: when.astimezone(tz).replace(microsecond=0).isoformat()
+    ):
         cells = (
             call_id,
             external_id,
-            started_at.isoformat(),
+            started_at,
             number,
             source,
             caller,
