@@ -1,25 +1,28 @@
 """Calls exported to CSV and Excel (SPEC §6), from the call list's own selector and filters.
 
 CSV streams row by row: on PostgreSQL straight out of `COPY (SELECT ...) TO STDOUT`, with the
-time zone and the formula neutralisation done in SQL (the Python path is several times slower,
-bench/bench_exports.py); elsewhere (SQLite in development) through a server-side iterator.
-Excel is written by XlsxWriter in constant-memory mode, row by row, into a temporary file.
+time zone and the formula neutralisation done in SQL (the ORM path is several times slower,
+bench/bench_exports.py); elsewhere (SQLite in development) the plain ORM through an iterator. Both
+write the same bytes for the same calls (tests/calls/test_exports.py compares them on PostgreSQL):
+times to the whole second with their offset, lines ending in a line feed.
+Excel is written by XlsxWriter in constant-memory mode, row by row, into a temporary file, from the
+ORM's rows on every database (the writer, not the query, is its cost: bench/bench_exports.py).
 """
 
 from __future__ import annotations
 
 import contextlib
 import csv
+import datetime as dt
 import queue
 import re
 import tempfile
 import threading
-import uuid
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import connection
 from django.db.models import QuerySet
 
 from accounts.models import Client
@@ -68,39 +71,41 @@ _VALUES = (
     "has_recording",
     "has_voicemail",
 )
+# The names COPY gives the selector's columns: the ORM's, with "__" as "_".
+_VALUE_NAMES = tuple(value.replace("__", "_") for value in _VALUES)
 
 
 def export_rows(calls: QuerySet[Call], *, client: Client) -> Iterator[tuple[Any, ...]]:
-    """Typed rows in COLUMNS order, times as the Client's wall-clock time (naive datetimes)."""
-    if connection.vendor == "postgresql":
-        return _rows_postgresql(calls, client=client)
-    return (
-        (*row[:2], row[2].replace(tzinfo=None), *row[3:])
-        for row in _rows_django(calls, client=client)
+    """Typed rows in COLUMNS order for Excel, on every database: times as the Client's
+    wall-clock time (naive datetimes, since Excel has no time zones), to the second, so a call
+    at 23:59:59.999999 is not rounded into the next day by Excel's millisecond dates."""
+    tz = client.tzinfo
+    return _rows(
+        calls, local_time=lambda when: when.astimezone(tz).replace(microsecond=0, tzinfo=None)
     )
 
 
-def _rows_django(calls: QuerySet[Call], *, client: Client) -> Iterator[tuple[Any, ...]]:
-    """Typed rows in COLUMNS order, times aware in the Client's zone."""
-    tz = client.tzinfo
-    for row in calls.values_list(*_VALUES).iterator(chunk_size=ITERATOR_CHUNK):
-        (
-            call_id,
-            external_id,
-            started_at,
-            number,
-            source,
-            caller,
-            direction,
-            status,
-            duration,
-            recording,
-            voicemail,
-        ) = row
+def _rows(
+    calls: QuerySet[Call], *, local_time: Callable[[dt.datetime], Any]
+) -> Iterator[tuple[Any, ...]]:
+    """Rows in COLUMNS order, text cells neutralised, `started_at` as `local_time` makes it."""
+    for (
+        call_id,
+        external_id,
+        started_at,
+        number,
+        source,
+        caller,
+        direction,
+        status,
+        duration,
+        recording,
+        voicemail,
+    ) in calls.values_list(*_VALUES).iterator(chunk_size=ITERATOR_CHUNK):
         yield (
             str(call_id),
             neutralise(external_id),
-            started_at.astimezone(tz),
+            local_time(started_at),
             phone_cell(number),
             neutralise(source),
             phone_cell(caller),
@@ -117,15 +122,47 @@ class _Line:
         return value
 
 
+def _csv_line(writer: Any, cells: Iterable[Any]) -> str:
+    # The writer quotes a cell holding "\r" or "\n" only when its line terminator holds that
+    # character, so it writes "\r\n"; the line then ends in "\n", as PostgreSQL's COPY ends it.
+    return writer.writerow(cells)[:-2] + "\n"
+
+
 def csv_rows_python(calls: QuerySet[Call], *, client: Client) -> Iterator[bytes]:
-    writer = csv.writer(_Line())
-    yield writer.writerow(COLUMNS).encode()
+    """The CSV through the ORM: byte for byte what `csv_stream` makes with COPY on PostgreSQL."""
+    writer = csv.writer(_Line(), lineterminator="\r\n")
+    yield _csv_line(writer, COLUMNS).encode()
     batch: list[str] = []
-    for row in _rows_django(calls, client=client):
-        cells = list(row)
-        cells[2] = row[2].isoformat()
-        cells[9], cells[10] = ("true" if row[9] else "false"), ("true" if row[10] else "false")
-        batch.append(writer.writerow(cells))
+    tz = client.tzinfo
+    for (
+        call_id,
+        external_id,
+        started_at,
+        number,
+        source,
+        caller,
+        direction,
+        status,
+        duration,
+        recording,
+        voicemail,
+    ) in _rows(
+        calls, local_time=lambda when: when.astimezone(tz).replace(microsecond=0).isoformat()
+    ):
+        cells = (
+            call_id,
+            external_id,
+            started_at,
+            number,
+            source,
+            caller,
+            direction,
+            status,
+            duration,
+            "true" if recording else "false",
+            "true" if voicemail else "false",
+        )
+        batch.append(_csv_line(writer, cells))
         if len(batch) >= 500:
             yield "".join(batch).encode()
             batch = []
@@ -144,8 +181,14 @@ def _sql_phone(column: str) -> str:
     return f"CASE WHEN {column} ~ '^\\+[1-9][0-9]{{1,14}}$' THEN {column} ELSE {_sql_neutralised(column)} END"
 
 
+def _sql_text(expression: str) -> str:
+    # COPY quotes an empty string ("") to tell it from NULL; the csv module writes nothing.
+    return f"NULLIF({expression}, '')"
+
+
 def _sql_local_time(column: str) -> str:
-    """ISO 8601 in the Client's zone with its offset, whatever the session's time zone."""
+    """ISO 8601 in the Client's zone with its offset, to the second (to_char's SS drops the
+    fraction, as the ORM path's `replace(microsecond=0)`), whatever the session's time zone."""
     local = f"({column} AT TIME ZONE %(tz)s)"
     offset = f"({local} - ({column} AT TIME ZONE 'UTC'))"
     return (
@@ -154,49 +197,44 @@ def _sql_local_time(column: str) -> str:
     )
 
 
-def _export_select(calls: QuerySet[Call], *, client: Client, for_csv: bool) -> str:
-    """The selector's own query, its columns formatted by PostgreSQL for an export."""
+def copy_sql(calls: QuerySet[Call], *, client: Client) -> str:
+    """The COPY statement of the CSV export: the selector's own query, its columns formatted by
+    PostgreSQL as `csv_rows_python` formats them."""
     inner, params = calls.values_list(*_VALUES).query.sql_with_params()
+    (
+        call_id,
+        external_id,
+        started_at,
+        number,
+        source,
+        caller,
+        direction,
+        status,
+        duration,
+        recording,
+        voicemail,
+    ) = (f"e.{name}" for name in _VALUE_NAMES)
     select = ", ".join(
         [
-            "e.c0::text",
-            _sql_neutralised("e.c1"),
-            _sql_local_time("e.c2") if for_csv else "(e.c2 AT TIME ZONE %(tz)s)",
-            _sql_phone("e.c3"),
-            _sql_neutralised("e.c4"),
-            f"COALESCE({_sql_phone('e.c5')}, '')",
-            "e.c6",
-            "e.c7",
-            "e.c8",
-            "CASE WHEN e.c9 THEN 'true' ELSE 'false' END" if for_csv else "e.c9",
-            "CASE WHEN e.c10 THEN 'true' ELSE 'false' END" if for_csv else "e.c10",
+            f"{call_id}::text",
+            _sql_text(_sql_neutralised(external_id)),
+            _sql_local_time(started_at),
+            _sql_text(_sql_phone(number)),
+            _sql_text(_sql_neutralised(source)),
+            _sql_text(_sql_phone(caller)),
+            direction,
+            status,
+            duration,
+            f"CASE WHEN {recording} THEN 'true' ELSE 'false' END",
+            f"CASE WHEN {voicemail} THEN 'true' ELSE 'false' END",
         ]
     )
-    names = ", ".join(f"c{index}" for index in range(len(_VALUES)))
     with connection.cursor() as cursor:
         # Bind the selector's parameters first (its SQL holds %s), then the time zone.
         inner_sql = cursor.mogrify(inner, params).decode().replace("%", "%%")
-        outer = f"SELECT {select} FROM ({inner_sql}) AS e ({names})"
-        return cursor.mogrify(outer, {"tz": client.time_zone}).decode()
-
-
-def copy_sql(calls: QuerySet[Call], *, client: Client) -> str:
-    """The COPY statement of the CSV export: times as ISO 8601 with the Client's offset."""
-    query = _export_select(calls, client=client, for_csv=True)
+        outer = f"SELECT {select} FROM ({inner_sql}) AS e ({', '.join(_VALUE_NAMES)})"
+        query = cursor.mogrify(outer, {"tz": client.time_zone}).decode()
     return f"COPY ({query}) TO STDOUT WITH (FORMAT csv, HEADER false)"
-
-
-def _rows_postgresql(calls: QuerySet[Call], *, client: Client) -> Iterator[tuple[Any, ...]]:
-    # Formatted by the database and read through a server-side cursor: Python only writes.
-    query = _export_select(calls, client=client, for_csv=False)
-    connection.ensure_connection()
-    with (
-        transaction.atomic(),
-        connection.connection.cursor(name=f"export_{uuid.uuid4().hex}") as cursor,
-    ):
-        cursor.itersize = ITERATOR_CHUNK
-        cursor.execute(query)
-        yield from cursor
 
 
 class _QueueWriter:
@@ -239,7 +277,7 @@ def _csv_copy(calls: QuerySet[Call], *, client: Client) -> Iterator[bytes]:
         except BaseException as error:  # handed to the consumer, which re-raises it
             chunks.put(error)
 
-    yield (",".join(COLUMNS) + "\r\n").encode()
+    yield (",".join(COLUMNS) + "\n").encode()
     thread = threading.Thread(target=produce, daemon=True)
     thread.start()
     try:

@@ -11,7 +11,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from accounts.models import Client
@@ -25,6 +25,7 @@ from calls.models import (
     MEDIA_MODELS,
     Call,
     CallStatus,
+    Contact,
     Direction,
     ExportJob,
     ExportJobStatus,
@@ -32,7 +33,7 @@ from calls.models import (
     MediaObject,
     TrackingNumber,
 )
-from calls.upserts import call_ingest_upsert
+from calls.upserts import call_ingest_postgresql
 from privacy.audit import AuditAction, AuditEvent, actor_of, audit_record
 
 logger = logging.getLogger(__name__)
@@ -89,23 +90,51 @@ def call_ingest(
         raise ValidationError({"status": [f"Unknown status {status!r}."]})
     if direction not in Direction.values:
         raise ValidationError({"direction": [f"Unknown direction {direction!r}."]})
-    now = timezone.now()
-    call = Call(
-        client=client,
-        external_id=external_id,
-        direction=direction,
-        status=status,
-        started_at=started_at,
-        duration_seconds=duration_seconds,
-        created_at=now,
-        updated_at=now,
-    )
-    ingested = call_ingest_upsert(
-        call, tracking_number=tracking_number, caller_number=caller_number
-    )
-    if ingested is None:
-        raise ValidationError({"tracking_number": [UNKNOWN_TRACKING_NUMBER]})
-    return ingested
+    if connection.vendor == "postgresql":  # the hot path, in one prepared statement
+        now = timezone.now()
+        call = Call(
+            client=client,
+            external_id=external_id,
+            direction=direction,
+            status=status,
+            started_at=started_at,
+            duration_seconds=duration_seconds,
+            created_at=now,
+            updated_at=now,
+        )
+        ingested = call_ingest_postgresql(
+            call, tracking_number=tracking_number, caller_number=caller_number
+        )
+        if ingested is None:
+            raise ValidationError({"tracking_number": [UNKNOWN_TRACKING_NUMBER]})
+        return ingested
+    # Elsewhere (SQLite, the embedded default) the plain ORM: its transactions are IMMEDIATE
+    # (settings), so concurrent ingestions of one external_id take turns instead of racing.
+    with transaction.atomic():
+        number = (
+            TrackingNumber.objects.for_client(client)
+            .filter(number=tracking_number, active=True)
+            .first()
+        )
+        if number is None:
+            raise ValidationError({"tracking_number": [UNKNOWN_TRACKING_NUMBER]})
+        contact = None
+        if caller_number is not None:
+            contact, _ = Contact.objects.for_client(client).get_or_create(
+                client=client, phone_number=caller_number
+            )
+        return Call.objects.for_client(client).update_or_create(
+            client=client,
+            external_id=external_id,
+            defaults={
+                "tracking_number": number,
+                "contact": contact,
+                "direction": direction,
+                "status": status,
+                "started_at": started_at,
+                "duration_seconds": duration_seconds,
+            },
+        )
 
 
 # --- Encrypted media (calls/media, docs/encryption.md) --------------------------------------------

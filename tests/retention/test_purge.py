@@ -1,7 +1,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
+import subprocess
+import sys
 import threading
+import time
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -16,7 +20,7 @@ from calls.models import Call, Contact, Recording
 from calls.services import media_store
 from privacy.audit import AuditAction, AuditEvent
 from retention.models import RetentionJob, RetentionRun, RunStatus
-from retention.services import run_job
+from retention.services import _job_lock, _lock_key, _lock_path, run_job
 from tests.factories import CallFactory, ContactFactory
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -245,3 +249,72 @@ def test_two_runs_at_once_one_skips_and_counts_stay_right(acme, acme_number, mon
     assert second.status == RunStatus.SKIPPED
     assert results["first"].status == RunStatus.DONE and results["first"].counts["calls"] == 4
     assert not Call.objects.across_clients().exists()
+
+
+# The holder of a job's lock in another process: an advisory lock on PostgreSQL, a file elsewhere.
+HOLDER = """
+import fcntl, json, sys, time
+settings, key, path = json.loads(sys.argv[1])
+if settings:
+    import psycopg2
+    db = psycopg2.connect(**settings)
+    db.cursor().execute("SELECT pg_advisory_lock(%s)", [key])
+else:
+    handle = open(path, "a")
+    fcntl.flock(handle, fcntl.LOCK_EX)
+print("held", flush=True)
+time.sleep(120)
+"""
+
+
+def _hold_in_another_process(job: str) -> subprocess.Popen[str]:
+    settings = None
+    if connection.vendor == "postgresql":
+        db = connection.settings_dict
+        settings = {
+            "dbname": db["NAME"],
+            "user": db["USER"],
+            "password": db["PASSWORD"],
+            "host": db["HOST"],
+            "port": db["PORT"],
+        }
+    key = int.from_bytes(_lock_key(job)[:8], "big", signed=True)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLDER, json.dumps([settings, key, str(_lock_path(job))])],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+    return holder
+
+
+def test_a_run_skips_while_another_process_holds_the_lock_and_goes_once_it_dies(acme, acme_number):
+    CallFactory(client=acme, tracking_number=acme_number, started_at=NOW - dt.timedelta(days=800))
+    holder = _hold_in_another_process(RetentionJob.CALLS)
+    try:
+        assert run_job(RetentionJob.CALLS, now=NOW).status == RunStatus.SKIPPED
+        assert Call.objects.across_clients().count() == 1
+    finally:
+        holder.kill()  # a crash: the lock must die with its holder, no expiry to wait out
+        holder.wait()
+    deadline = time.monotonic() + 10  # PostgreSQL ends the session once it sees the socket close
+    while True:
+        with _job_lock(RetentionJob.CALLS) as acquired:
+            if acquired or time.monotonic() > deadline:
+                break
+        time.sleep(0.05)
+    run = run_job(RetentionJob.CALLS, now=NOW)
+    assert run.status == RunStatus.DONE and run.counts["calls"] == 1
+    assert not Call.objects.across_clients().exists()
+
+
+def test_within_one_process_a_second_holder_is_refused_until_the_first_lets_go(db):
+    if connection.vendor == "postgresql":
+        pytest.skip("advisory locks are per session: the threaded test above covers PostgreSQL")
+    with _job_lock(RetentionJob.LOGINS) as first:
+        with _job_lock(RetentionJob.LOGINS) as second:
+            assert first and not second
+        with _job_lock(RetentionJob.USERS) as other_job:
+            assert other_job
+    with _job_lock(RetentionJob.LOGINS) as again:
+        assert again
