@@ -14,20 +14,26 @@ FETCH_RETRIES = 5
 RETRY_BASE_SECONDS = 30  # then 60, 120, 240, 480: about 15 minutes in all
 
 
-@shared_task(bind=True, acks_late=True, max_retries=FETCH_RETRIES)
-def provider_recording_fetch_task(self: object, recording_id: str) -> None:
+@shared_task(acks_late=True)
+def provider_recording_fetch_task(recording_id: str, attempt: int = 0) -> None:
+    """One attempt; a failure schedules the next with exponential backoff, the last gives up.
+
+    The next attempt is a new message rather than Celery's Retry exception, so the outcome is the
+    same with a worker and in eager mode (development, tests), where a raised Retry would reach
+    the webhook that enqueued the task."""
     recording = services.provider_recording_get_across_clients(recording_id)
     if recording is None:
         return
     try:
         services.provider_recording_fetch(recording=recording)
     except services.FetchFailed as error:
-        retries = self.request.retries  # type: ignore[attr-defined]
-        if retries >= FETCH_RETRIES:
+        if attempt >= FETCH_RETRIES:
             services.provider_recording_give_up(recording=recording, error=str(error))
             return
         logger.info(
             "provider recording fetch will be retried",
-            extra={"recording_id": recording_id, "attempt": retries + 1},
+            extra={"recording_id": recording_id, "attempt": attempt + 1},
         )
-        raise self.retry(countdown=RETRY_BASE_SECONDS * 2**retries) from None  # type: ignore[attr-defined]
+        provider_recording_fetch_task.apply_async(
+            args=[recording_id, attempt + 1], countdown=RETRY_BASE_SECONDS * 2**attempt
+        )

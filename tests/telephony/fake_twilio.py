@@ -54,6 +54,7 @@ class FakeTwilio:
     gets: list[str] = field(default_factory=list)
     deletes: list[str] = field(default_factory=list)
     refused: int = 0
+    delete_status: int = 204  # what a DELETE answers (a provider failing to delete)
 
     def start(self) -> FakeTwilio:
         fake = self
@@ -127,6 +128,8 @@ class FakeTwilio:
                 if not self._authorised(match[1]):
                     return None
                 fake.deletes.append(match[2])
+                if fake.delete_status != 204:
+                    return self._answer(fake.delete_status, b"{}", "application/json")
                 if fake.recordings.pop(match[2], None) is None:
                     return self._answer(404, b'{"code": 20404}', "application/json")
                 self.send_response(204)
