@@ -113,6 +113,8 @@ class TrackingNumberSerializer(serializers.ModelSerializer):
 class TrackingNumberUpdateSerializer(TrackingNumberSerializer):
     """PATCH: every field optional; the number itself cannot change (its calls keep it)."""
 
+    number = serializers.CharField(read_only=True)
+
     class Meta(TrackingNumberSerializer.Meta):
         read_only_fields = ["id", "number"]
 

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from telephony import services
 from telephony.models import TelephonyAccount
+from telephony.providers.twilio import is_sid
 
 
 class TelephonyAccountAdminForm(forms.ModelForm):
@@ -30,9 +31,22 @@ class TelephonyAccountAdminForm(forms.ModelForm):
             self.add_error("auth_token", _("Enter the account's auth token."))
         return data
 
+    def clean_account_sid(self) -> str:
+        value = self.cleaned_data["account_sid"].strip()
+        if not is_sid(value, "AccountSid"):
+            raise ValidationError(_("Enter the account SID: AC and 32 hex digits."))
+        return value
+
     def _post_clean(self) -> None:
-        # The service validates and seals; the model's own validation would find no token.
-        pass
+        # Only the SID's uniqueness here: the service validates the rest and seals the token
+        # (the model's full validation would find no sealed token yet).
+        for name in ("client", "provider", "account_sid"):
+            if name in self.cleaned_data:
+                setattr(self.instance, name, self.cleaned_data[name])
+        try:
+            self.instance.validate_unique()
+        except ValidationError as error:
+            self._update_errors(error)
 
 
 @admin.register(TelephonyAccount)
@@ -50,17 +64,12 @@ class TelephonyAccountAdmin(admin.ModelAdmin):
 
     def save_model(self, request: Any, obj: TelephonyAccount, form: Any, change: bool) -> None:
         data = form.cleaned_data
-        client = obj.client
-        try:
-            saved = services.telephony_account_set(
-                client=client,
-                provider=data["provider"],
-                account_sid=data["account_sid"],
-                auth_token=data.get("auth_token") or None,
-                actor=request.user,
-            )
-        except ValidationError as error:
-            # The form was valid; the service's refusal (an SID taken) is reported as a message.
-            self.message_user(request, "; ".join(error.messages), level="error")
-            return
-        obj.pk = saved.pk
+        saved = services.telephony_account_set(
+            client=obj.client,
+            provider=data["provider"],
+            account_sid=data["account_sid"],
+            auth_token=data.get("auth_token") or None,
+            actor=request.user,
+        )
+        obj.pk, obj.token_key_id, obj.token_sealed = saved.pk, "", b""
+        obj._state.adding = False
