@@ -107,7 +107,6 @@ def test_an_unsigned_or_wrongly_signed_webhook_is_403_and_writes_nothing(
 
 def test_a_replay_with_an_altered_parameter_is_403(twilio, acme_account, forwarded_number):
     call_sid = sid("CA")
-    assert twilio.dial_status  # the same signed body, then one value changed
     params = {
         "AccountSid": ACME_SID,
         "CallSid": call_sid,
@@ -208,6 +207,17 @@ def test_nobody_answering_offers_voicemail(twilio, acme_account, forwarded_numbe
         "/telephony/twilio/dial-status/?after=record", {"AccountSid": ACME_SID, "CallSid": call_sid}
     )
     assert [element.tag for element in twiml(after)] == ["Hangup"]
+
+
+def test_a_number_without_forwarding_goes_straight_to_voicemail_or_is_rejected(
+    twilio, acme_account, acme_number
+):
+    root = twiml(twilio.voice(sid("CA"), to=acme_number.number))
+    assert [element.tag for element in root] == ["Say", "Record"]
+    assert ProviderCall.objects.for_client(acme_account.client).get().voicemail_offered
+    acme_number.voicemail = False
+    acme_number.save()
+    assert [e.tag for e in twiml(twilio.voice(sid("CA"), to=acme_number.number))] == ["Reject"]
 
 
 def test_without_voicemail_an_unanswered_call_hangs_up_as_missed(
@@ -332,3 +342,39 @@ def test_a_webhook_answers_only_post(twilio, acme_account):
 
     response = requests.get(twilio.base_url + "/telephony/twilio/voice/", timeout=10)
     assert response.status_code == 405
+
+
+def test_another_account_cannot_touch_this_accounts_call(
+    twilio, acme_account, globex_account, forwarded_number, provider
+):
+    call_sid = sid("CA")
+    twilio.voice(call_sid, to=forwarded_number.number)
+    other = {"token": GLOBEX_TOKEN}
+    params = {"AccountSid": GLOBEX_SID, "CallSid": call_sid}
+    answered = twilio.post(
+        "/telephony/twilio/dial-status/",
+        {**params, "DialCallStatus": "completed", "DialCallDuration": "9"},
+        **other,
+    )
+    assert [e.tag for e in twiml(answered)] == ["Hangup"]
+    twilio.post(
+        "/telephony/twilio/status/",
+        {**params, "CallStatus": "busy", "CallDuration": "3"},
+        **other,
+    )
+    recording_sid = sid("RE")
+    callback = twilio.post(
+        "/telephony/twilio/recording/?kind=voicemail",
+        {
+            **params,
+            "RecordingSid": recording_sid,
+            "RecordingUrl": f"{provider.base_url}/2010-04-01/Accounts/{GLOBEX_SID}/Recordings/{recording_sid}",
+            "RecordingStatus": "completed",
+        },
+        **other,
+    )
+    assert callback.status_code == 204
+    call = _call(call_sid)
+    assert (call.status, call.duration_seconds, call.has_voicemail) == (CallStatus.MISSED, 0, False)
+    assert not ProviderRecording.objects.across_clients().exists()
+    assert provider.gets == []
