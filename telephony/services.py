@@ -298,7 +298,7 @@ def provider_recording_report(
 
 # --- Recordings: from the provider into our encrypted storage, then deleted there ------------
 
-CHUNK_BYTES = 256 * 1024
+CHUNK_BYTES = 1024 * 1024  # one read, one encryptor run, one storage write
 CONNECT_TIMEOUT, READ_TIMEOUT = 10, 30  # seconds; READ is per read, the whole has its own cap
 DOWNLOAD_DEADLINE_SECONDS = 30 * 60
 WAV_TYPES = {"audio/wav", "audio/x-wav", "audio/wave", "audio/vnd.wave"}

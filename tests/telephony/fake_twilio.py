@@ -55,6 +55,7 @@ class FakeTwilio:
     deletes: list[str] = field(default_factory=list)
     refused: int = 0
     delete_status: int = 204  # what a DELETE answers (a provider failing to delete)
+    any_recording: Served | None = None  # served for every recording id (the benchmark's mode)
 
     def start(self) -> FakeTwilio:
         fake = self
@@ -89,7 +90,7 @@ class FakeTwilio:
                 if not self._authorised(match[1]):
                     return None
                 fake.gets.append(match[2])
-                served = fake.recordings.get(match[2])
+                served = fake.recordings.get(match[2], fake.any_recording)
                 if served is None:
                     return self._answer(404, b'{"code": 20404}', "application/json")
                 if served.delay:
@@ -130,7 +131,7 @@ class FakeTwilio:
                 fake.deletes.append(match[2])
                 if fake.delete_status != 204:
                     return self._answer(fake.delete_status, b"{}", "application/json")
-                if fake.recordings.pop(match[2], None) is None:
+                if fake.recordings.pop(match[2], fake.any_recording) is None:
                     return self._answer(404, b'{"code": 20404}', "application/json")
                 self.send_response(204)
                 self.send_header("Content-Length", "0")
@@ -151,3 +152,15 @@ class FakeTwilio:
     def stop(self) -> None:
         self.server.shutdown()
         self.server.server_close()
+
+
+if __name__ == "__main__":
+    # `python -m tests.telephony.fake_twilio SID TOKEN SIZE`: serve every recording as SIZE bytes
+    # of generated WAV from a process of its own (the benchmark), printing the base URL.
+    import sys
+
+    account_sid, token, size = sys.argv[1], sys.argv[2], int(sys.argv[3])
+    fake = FakeTwilio(account_sid=account_sid, token=token, any_recording=Served(size=size))
+    fake.start()
+    print(fake.base_url, flush=True)
+    fake.thread.join()
