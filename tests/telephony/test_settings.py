@@ -152,7 +152,7 @@ def test_rotation_reseals_tokens_so_the_old_key_can_go(acme_account, globex, set
     settings.RECORDING_KEYS = {"next": new_key, **old}
     out = io.StringIO()
     call_command("rotate_recording_keys", stdout=out)
-    assert "2 telephony token" in out.getvalue()
+    assert "re-sealed 2 telephony token(s)" in out.getvalue()
     with override_settings(RECORDING_KEYS={"next": new_key}):
         accounts = {a.account_sid: a for a in TelephonyAccount.objects.across_clients()}
         assert {a.token_key_id for a in accounts.values()} == {"next"}
