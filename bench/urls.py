@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from django.http import HttpRequest, HttpResponse
 from django.urls import include, path
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts.api_base import ClientAPIView
 from calls.api import INGEST
+from telephony.views import webhook
 
 
 class NoOpIngest(ClientAPIView):
@@ -19,7 +21,14 @@ class NoOpIngest(ClientAPIView):
         return Response({}, status=201)
 
 
+@webhook("twilio")
+def noop_signed_webhook(request: HttpRequest, account: object, provider: object) -> HttpResponse:
+    """Same account lookup and signature check as the telephony webhooks, then nothing."""
+    return HttpResponse("<Response/>", content_type="text/xml")
+
+
 urlpatterns = [
     path("bench/noop/", NoOpIngest.as_view()),
+    path("bench/noop-webhook/", noop_signed_webhook),
     path("", include("dexem.urls")),
 ]

@@ -17,14 +17,16 @@ from accounts.api_base import ClientAPIView
 from accounts.models import ApiKeyScope
 from accounts.permissions import capability_or_scope
 from accounts.roles import Capability
+from accounts.tenancy import get_for_client_or_404
 from calls import selectors, services
 from calls.filters import call_filters_parse
-from calls.models import CallStatus
+from calls.models import CallStatus, TrackingNumber
 from calls.serializers import (
     CallInSerializer,
     CallOutSerializer,
     StatsQuerySerializer,
     TrackingNumberSerializer,
+    TrackingNumberUpdateSerializer,
 )
 
 READ_CALLS = capability_or_scope(Capability.VIEW_CALLS, ApiKeyScope.READ)
@@ -175,3 +177,38 @@ class TrackingNumberCollectionAPI(ClientAPIView):
         except DjangoValidationError as error:
             raise ValidationError(error.message_dict) from None
         return Response(TrackingNumberSerializer(number).data, status=status.HTTP_201_CREATED)
+
+
+class TrackingNumberDetailAPI(ClientAPIView):
+    """One tracking number; changing it (how its calls are put through) takes an admin session."""
+
+    def get_permissions(self) -> list[Any]:
+        if self.request.method == "PATCH":
+            return [capability_or_scope(Capability.MANAGE_SETTINGS, None)()]
+        return [capability_or_scope(Capability.VIEW_CALLS, ApiKeyScope.INGEST)()]
+
+    def _number(self, number_id: str) -> TrackingNumber:
+        return get_for_client_or_404(
+            TrackingNumber.objects.for_client(self.client), client=self.client, pk=number_id
+        )
+
+    @extend_schema(operation_id="tracking_numbers_read", responses=TrackingNumberSerializer)
+    def get(self, request: Request, number_id: str) -> Response:
+        return Response(TrackingNumberSerializer(self._number(number_id)).data)
+
+    @extend_schema(
+        operation_id="tracking_numbers_update",
+        request=TrackingNumberUpdateSerializer,
+        responses=TrackingNumberSerializer,
+    )
+    def patch(self, request: Request, number_id: str) -> Response:
+        number = self._number(number_id)
+        payload = TrackingNumberUpdateSerializer(number, data=request.data, partial=True)
+        payload.is_valid(raise_exception=True)
+        try:
+            services.tracking_number_update(
+                tracking_number=number, actor=request.user, **payload.validated_data
+            )
+        except DjangoValidationError as error:
+            raise ValidationError(error.message_dict) from None
+        return Response(TrackingNumberSerializer(number).data)

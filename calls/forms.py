@@ -3,8 +3,11 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import ApiKeyScope
+from accounts.phones import normalize_e164
 from calls.filters import OUT_OF_RANGE, day_in_range
 from calls.models import CallStatus, TrackingNumber
 from calls.selectors import CALL_SORTS
@@ -51,6 +54,38 @@ class TrackingNumberForm(forms.Form):
     )
     source = forms.CharField(max_length=100, help_text="Where it is published, e.g. Google Ads")
     campaign = forms.CharField(max_length=100, required=False)
+
+
+class TrackingNumberCallHandlingForm(forms.ModelForm):
+    """How calls from the telephone network to this number are put through (SPEC §12)."""
+
+    forward_to = forms.CharField(
+        label=_("Forward to"),
+        max_length=32,
+        required=False,
+        help_text=_("E.164, e.g. +33612345678: where calls are put through"),
+        widget=forms.TextInput(attrs={"type": "tel", "placeholder": "+33612345678"}),
+    )
+    announcement = forms.CharField(
+        label=_("Announcement"),
+        max_length=300,
+        required=False,
+        help_text=_("Heard before a recorded call; blank for the default in your language"),
+    )
+
+    class Meta:
+        model = TrackingNumber
+        fields = ["source", "campaign", "forward_to", "record_calls", "announcement", "voicemail"]
+        fields += ["ring_seconds"]
+
+    def clean_forward_to(self) -> str:
+        value = self.cleaned_data["forward_to"].strip()
+        if not value:
+            return ""
+        try:
+            return normalize_e164(value)
+        except ValidationError as error:
+            raise forms.ValidationError(error.messages) from None
 
 
 class ApiKeyForm(forms.Form):

@@ -2,7 +2,9 @@ from __future__ import annotations
 
 import uuid
 
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Client
 from accounts.tenancy import TenantManager
@@ -23,6 +25,36 @@ class TrackingNumber(models.Model):
     campaign = models.CharField(max_length=100, blank=True)
     active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # How a call from the telephone network is put through (SPEC §12, telephony/). Database
+    # defaults too, so the bulk loaders that insert numbers in SQL need not know these columns.
+    forward_to = models.CharField(
+        _("forward to"),
+        max_length=16,
+        blank=True,
+        db_default="",
+        help_text=_("E.164: where calls are put through"),
+    )
+    record_calls = models.BooleanField(_("record calls"), default=False, db_default=False)
+    announcement = models.CharField(
+        _("announcement"),
+        max_length=300,
+        blank=True,
+        db_default="",
+        help_text=_("What the caller hears before a recorded call"),
+    )
+    voicemail = models.BooleanField(
+        _("voicemail"),
+        default=True,
+        db_default=True,
+        help_text=_("When nobody answers, the caller may leave a message"),
+    )
+    ring_seconds = models.PositiveSmallIntegerField(
+        _("ring seconds"),
+        default=20,
+        db_default=20,
+        validators=[MinValueValidator(5), MaxValueValidator(120)],
+        help_text=_("How long the forwarded call rings before voicemail"),
+    )
 
     objects = TenantManager()
 

@@ -85,11 +85,38 @@ class CallOutSerializer(HotPathSerializer):
 
 class TrackingNumberSerializer(serializers.ModelSerializer):
     number = E164Field()
+    forward_to = E164Field(required=False, allow_null=True, allow_blank=True)
+    announcement = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=300,
+        help_text="Blank for the default in the Client's language.",
+    )
 
     class Meta:
         model = TrackingNumber
-        fields = ["id", "number", "source", "campaign", "active"]
+        fields = [
+            "id",
+            "number",
+            "source",
+            "campaign",
+            "active",
+            "forward_to",
+            "record_calls",
+            "announcement",
+            "voicemail",
+            "ring_seconds",
+        ]
         read_only_fields = ["id", "active"]
+
+
+class TrackingNumberUpdateSerializer(TrackingNumberSerializer):
+    """PATCH: every field optional; the number itself cannot change (its calls keep it)."""
+
+    number = serializers.CharField(read_only=True)
+
+    class Meta(TrackingNumberSerializer.Meta):
+        read_only_fields = ["id", "number"]
 
 
 class StatsQuerySerializer(serializers.Serializer):

@@ -33,6 +33,7 @@ from calls.models import (
     MediaObject,
     TrackingNumber,
 )
+from calls.signals import media_keys_rotating
 from calls.upserts import call_ingest_postgresql
 from privacy.audit import AuditAction, AuditEvent, actor_of, audit_record
 
@@ -41,8 +42,74 @@ logger = logging.getLogger(__name__)
 UNKNOWN_TRACKING_NUMBER = "No active tracking number of your account has this number."
 
 
+# The default announcement per language (SPEC §12). The Client has no language of its own yet:
+# its time zone tells (a later issue on languages replaces this with the Client's setting).
+ANNOUNCEMENTS = {
+    "fr": "Cet appel est susceptible d'être enregistré.",
+    "de": "Dieser Anruf kann aufgezeichnet werden.",
+    "es": "Esta llamada puede ser grabada.",
+    "it": "Questa chiamata potrebbe essere registrata.",
+    "nl": "Dit gesprek kan worden opgenomen.",
+    "en": "This call may be recorded.",
+}
+_ZONE_LANGUAGES = {
+    "Europe/Paris": "fr",
+    "Europe/Brussels": "fr",
+    "Europe/Luxembourg": "fr",
+    "Europe/Monaco": "fr",
+    "America/Montreal": "fr",
+    "America/Toronto": "en",
+    "Europe/Berlin": "de",
+    "Europe/Vienna": "de",
+    "Europe/Zurich": "de",
+    "Europe/Madrid": "es",
+    "Europe/Rome": "it",
+    "Europe/Amsterdam": "nl",
+}
+
+
+def client_language(client: Client) -> str:
+    language = getattr(client, "language", "") or _ZONE_LANGUAGES.get(client.time_zone, "en")
+    return language if language in ANNOUNCEMENTS else "en"
+
+
+def announcement_default(*, client: Client) -> str:
+    return ANNOUNCEMENTS[client_language(client)]
+
+
+# The fields of a tracking number a Client may change after creating it (SPEC §5, §12).
+TRACKING_NUMBER_EDITABLE = (
+    "source",
+    "campaign",
+    "active",
+    "forward_to",
+    "record_calls",
+    "announcement",
+    "voicemail",
+    "ring_seconds",
+)
+
+
+def _forward_to_clean(value: str | None) -> str:
+    if not value:
+        return ""
+    try:
+        return normalize_e164(value)
+    except ValidationError as error:
+        raise ValidationError({"forward_to": error.messages}) from None
+
+
 def tracking_number_create(
-    *, client: Client, number: str, source: str, campaign: str = ""
+    *,
+    client: Client,
+    number: str,
+    source: str,
+    campaign: str = "",
+    forward_to: str | None = "",
+    record_calls: bool = False,
+    announcement: str = "",
+    voicemail: bool = True,
+    ring_seconds: int = 20,
 ) -> TrackingNumber:
     try:
         number = normalize_e164(number)
@@ -51,7 +118,15 @@ def tracking_number_create(
     if TrackingNumber.objects.for_client(client).filter(number=number).exists():
         raise ValidationError({"number": ["Your account already has this tracking number."]})
     tracking_number = TrackingNumber(
-        client=client, number=number, source=source.strip(), campaign=campaign.strip()
+        client=client,
+        number=number,
+        source=source.strip(),
+        campaign=campaign.strip(),
+        forward_to=_forward_to_clean(forward_to),
+        record_calls=record_calls,
+        announcement=announcement.strip() or announcement_default(client=client),
+        voicemail=voicemail,
+        ring_seconds=ring_seconds,
     )
     tracking_number.full_clean(validate_unique=False)
     try:
@@ -61,6 +136,39 @@ def tracking_number_create(
             {"number": ["Your account already has this tracking number."]}
         ) from None
     logger.info("tracking number created", extra={"client_id": str(client.pk)})
+    return tracking_number
+
+
+def tracking_number_update(
+    *, tracking_number: TrackingNumber, actor: Any = None, **changes: Any
+) -> TrackingNumber:
+    """Change the editable fields given (others stay); audited with the field names only."""
+    unknown = sorted(set(changes) - set(TRACKING_NUMBER_EDITABLE))
+    if unknown:
+        raise ValidationError({name: ["This field cannot be changed."] for name in unknown})
+    if "forward_to" in changes:
+        changes["forward_to"] = _forward_to_clean(changes["forward_to"])
+    for name in ("source", "campaign", "announcement"):
+        if name in changes:
+            changes[name] = (changes[name] or "").strip()
+    if "announcement" in changes and not changes["announcement"]:
+        changes["announcement"] = announcement_default(client=tracking_number.client)
+    changed = [name for name, value in changes.items() if getattr(tracking_number, name) != value]
+    if not changed:
+        return tracking_number
+    for name in changed:
+        setattr(tracking_number, name, changes[name])
+    tracking_number.full_clean(validate_unique=False)
+    with transaction.atomic():
+        tracking_number.save(update_fields=changed)
+        audit_record(
+            action=AuditAction.TRACKING_NUMBER_CHANGED,
+            actor=actor,
+            client_id=tracking_number.client_id,
+            object_type="tracking_number",
+            object_id=tracking_number.pk,
+            metadata={"fields": sorted(changed)},
+        )
     return tracking_number
 
 
@@ -135,6 +243,22 @@ def call_ingest(
                 "duration_seconds": duration_seconds,
             },
         )
+
+
+def call_outcome_set(
+    *, client: Client, external_id: str, status: str, duration_seconds: int
+) -> bool:
+    """Set the status and duration of the Client's call with `external_id`, nothing else: its
+    caller, number and start stay as ingested. Returns whether such a call exists."""
+    if status not in CallStatus.values:
+        raise ValidationError({"status": [f"Unknown status {status!r}."]})
+    if duration_seconds < 0:
+        raise ValidationError({"duration_seconds": ["Must be 0 or more."]})
+    calls = Call.objects.for_client(client).filter(external_id=external_id)
+    updated = calls.exclude(status=status, duration_seconds=duration_seconds).update(
+        status=status, duration_seconds=duration_seconds, updated_at=timezone.now()
+    )
+    return bool(updated) or calls.exists()
 
 
 # --- Encrypted media (calls/media, docs/encryption.md) --------------------------------------------
@@ -261,6 +385,10 @@ def media_keys_rotate_across_clients(*, actor: Any = None) -> dict[str, int]:
                     media.key_id, media.wrapped_key = rewrapped.key_id, rewrapped.wrapped
                 model.objects.across_clients().bulk_update(batch, ["key_id", "wrapped_key"])
                 counts[kind] += len(batch)
+    # Higher apps keep secrets sealed under the same ring (telephony's auth tokens): they re-seal
+    # them here, so the old key can leave RECORDING_KEYS once this returns.
+    for _, extra in media_keys_rotating.send(sender=Call, actor=actor):
+        counts.update(extra or {})
     audit_record(
         action=AuditAction.KEYS_ROTATED, actor=actor, metadata={"active_key_id": active, **counts}
     )

@@ -10,6 +10,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import services as account_services
@@ -19,8 +20,15 @@ from accounts.roles import Capability
 from accounts.tenancy import capability_required, get_for_client_or_404
 from calls import selectors, services
 from calls.filters import CallFilters, call_filters_parse
-from calls.forms import ApiKeyForm, CallFilterForm, PeriodForm, TrackingNumberForm
-from calls.models import ExportJob, TrackingNumber
+from calls.forms import (
+    ApiKeyForm,
+    CallFilterForm,
+    PeriodForm,
+    TrackingNumberCallHandlingForm,
+    TrackingNumberForm,
+)
+from calls.models import Call, ExportJob, TrackingNumber
+from calls.signals import call_detail_facts
 
 CALLS_PER_PAGE = 50
 
@@ -103,7 +111,13 @@ def call_detail(request: HttpRequest, call_id: str) -> HttpResponse:
         ("Recording", "recording", call.has_recording),
         ("Voice message", "voicemail", call.has_voicemail),
     ]
-    return render(request, "calls/call_detail.html", {"call": call, "media": media})
+    # Higher apps add what they know of the call (telephony: where it was put through).
+    facts = [
+        fact
+        for _, found in call_detail_facts.send(sender=Call, call=call)
+        for fact in (found or [])
+    ]
+    return render(request, "calls/call_detail.html", {"call": call, "media": media, "facts": facts})
 
 
 # --- /settings/: tracking numbers and API keys (admins) ------------------------------------------
@@ -148,6 +162,38 @@ def tracking_number_toggle(request: HttpRequest, number_id: str) -> HttpResponse
     state = "reactivated" if number.active else "deactivated: new calls on it are refused"
     messages.success(request, f"Tracking number {number.number} {state}.")
     return redirect("settings")
+
+
+@capability_required(Capability.MANAGE_SETTINGS)
+@require_http_methods(["GET", "POST"])
+def tracking_number_edit(request: HttpRequest, number_id: str) -> HttpResponse:
+    number = get_for_client_or_404(
+        TrackingNumber.objects.for_client(request.client), client=request.client, pk=number_id
+    )
+    status = 200
+    if request.method == "POST":
+        form = TrackingNumberCallHandlingForm(request.POST, instance=number)
+        if form.is_valid():
+            try:
+                services.tracking_number_update(
+                    tracking_number=TrackingNumber.objects.for_client(request.client).get(
+                        pk=number.pk
+                    ),
+                    actor=request.user,
+                    **{name: form.cleaned_data[name] for name in form.Meta.fields},
+                )
+            except ValidationError as error:
+                for field, field_errors in error.message_dict.items():
+                    form.add_error(field if field in form.fields else None, field_errors)
+            else:
+                messages.success(request, _("Tracking number %s saved.") % number.number)
+                return redirect("settings")
+        status = 400
+    else:
+        form = TrackingNumberCallHandlingForm(instance=number)
+    return render(
+        request, "calls/tracking_number_edit.html", {"number": number, "form": form}, status=status
+    )
 
 
 @capability_required(Capability.MANAGE_SETTINGS)

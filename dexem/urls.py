@@ -13,6 +13,7 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("", include("calls.urls")),
+    path("", include("telephony.urls")),
     path("", include("privacy.urls")),
     path("", include("accounts.urls")),
 ]

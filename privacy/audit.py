@@ -34,6 +34,13 @@ class AuditAction(models.TextChoices):
     RECORD_RECTIFIED = "record.rectified", "Personal data rectified in the admin"
     REQUEST_EXECUTED = "request.executed", "Data-subject request executed"
     RETENTION_RUN = "retention.run", "Retention job run"
+    TRACKING_NUMBER_CHANGED = "tracking_number.changed", "Tracking number changed"
+    TELEPHONY_CHANGED = "telephony.changed", "Telephony settings changed"
+    PROVIDER_RECORDING_FETCHED = "provider.recording_fetched", "Recording fetched from the provider"
+    PROVIDER_RECORDING_DELETED = (
+        "provider.recording_deleted",
+        "Recording deleted at the provider",
+    )
 
 
 class AppendOnlyQuerySet(models.QuerySet["AuditEvent"]):

@@ -174,6 +174,17 @@ ROUTES: dict[str, Tenant | Public | list[Tenant]] = {
             json=True,
         ),
     ],
+    "api-tracking-number-detail": [
+        Tenant("GET", ALL, {"ingest": 200, "read": 403}, obj="number"),
+        Tenant(
+            "PATCH",
+            {"admin": 200, "manager": 403, "analyst": 403},
+            NO_KEY,
+            obj="number",
+            data=lambda side, actor: {"campaign": f"matrix {actor}"},
+            json=True,
+        ),
+    ],
     "api-schema": Public("the OpenAPI description, no data"),
     "api-docs": Public("the Swagger UI page, served offline, no data"),
     "healthz": Public("the health check for the proxy and orchestrator, no data"),
@@ -190,6 +201,14 @@ ROUTES: dict[str, Tenant | Public | list[Tenant]] = {
     "tracking-number-toggle": Tenant(
         "POST", {"admin": 302, "manager": 403, "analyst": 403}, HTML_KEYS, obj="number"
     ),
+    "tracking-number-edit": Tenant("GET", ADMIN_ONLY, HTML_KEYS, obj="number"),
+    "telephony-settings": Tenant("GET", ADMIN_ONLY, HTML_KEYS),
+    # --- The provider's webhooks (telephony/urls.py): no session, no key; each request is
+    # signed with the account's token, checked before anything is read (tests/telephony).
+    "twilio-voice": Public("provider webhook, refused (403) unless signed by the account"),
+    "twilio-dial-status": Public("provider webhook, refused (403) unless signed"),
+    "twilio-status": Public("provider webhook, refused (403) unless signed"),
+    "twilio-recording": Public("provider webhook, refused (403) unless signed"),
     "api-key-create": Tenant(
         "POST",
         ADMIN_ONLY,
@@ -408,7 +427,9 @@ def test_a_tenant_route_holds_its_cross_tenant_and_role_checks(world, name, chec
                 "foreign-key",
                 headers={"Authorization": f"Api-Key {acme.full_key}"},
             )
-            assert keyed.status_code == 404, (name, "Acme's key on Globex's object")
+            # A route no key may use refuses every key alike (403) before looking anything up.
+            expected = 403 if set(check.keys.values()) == {403} else 404
+            assert keyed.status_code == expected, (name, "Acme's key on Globex's object")
     else:
         http = HttpClient()
         http.force_login(globex.admin)

@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "accounts",
     "calls",
     "privacy",
+    "telephony",
     "retention",
 ]
 
@@ -215,6 +216,14 @@ DPO_EMAIL = env_str("DPO_EMAIL", "dpo@dexem.example")
 # Sends the one-time codes of the public privacy form (privacy/sms.py). The development backend
 # logs the code; production (production.py) has no default and refuses the development backends.
 SMS_BACKEND = env_str("SMS_BACKEND", "privacy.sms.LoggingSmsBackend")
+
+# --- Telephony (SPEC §12) --------------------------------------------------------------------
+# The public address the provider calls (e.g. https://calls.example.com), used to rebuild the URL
+# a webhook's signature covers; unset, the request's own scheme (the proxy's X-Forwarded-Proto
+# in production) and Host are used.
+PUBLIC_BASE_URL = env_optional("PUBLIC_BASE_URL")
+# Recordings are fetched (and deleted) only under this origin, whatever a callback says.
+TWILIO_API_BASE = env_str("TWILIO_API_BASE", "https://api.twilio.com").rstrip("/")
 
 # --- Retention (SPEC §9) ----------------------------------------------------------------------
 CALL_RETENTION_MONTHS = env_int("CALL_RETENTION_MONTHS", 24, minimum=1)

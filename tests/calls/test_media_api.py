@@ -321,7 +321,7 @@ def test_rotation_then_removal_of_the_old_key_still_plays(acme_api, recorded, se
     new_key = ("next", os.urandom(32))
     settings.RECORDING_KEYS = {new_key[0]: new_key[1], **old}
     counts = media_keys_rotate_across_clients()
-    assert counts == {"recording": 1, "voicemail": 0}
+    assert counts == {"recording": 1, "voicemail": 0, "telephony_token": 0}
     assert Recording.objects.across_clients().get(call=recorded).key_id == "next"
     with override_settings(RECORDING_KEYS={new_key[0]: new_key[1]}):
         assert body(acme_api.get(url(recorded))) == AUDIO

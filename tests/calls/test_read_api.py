@@ -246,6 +246,11 @@ def test_an_ingest_key_lists_its_clients_tracking_numbers_only(
             "source": "Google Ads",
             "campaign": "Brand",
             "active": True,
+            "forward_to": "",
+            "record_calls": False,
+            "announcement": "",
+            "voicemail": True,
+            "ring_seconds": 20,
         }
     ]
 
