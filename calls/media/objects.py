@@ -13,7 +13,7 @@ from typing import TypeVar
 
 from calls.media import keys
 from calls.media.format import HEADER_SIZE, Decryptor, Header, IntegrityError, encrypt_stream
-from calls.media.storage import StreamedFile, media_storage
+from calls.media.storage import StreamedFile, media_storage, open_span, read_exactly, read_head
 
 logger = logging.getLogger(__name__)
 READ_SEGMENTS = 16  # ~1 MiB read at a time
@@ -176,16 +176,20 @@ class OpenedObject:
         return self.decryptor.plaintext_size
 
     def _sealed_runs(self, first: int, last: int) -> Iterator[tuple[int, int, bytes]]:
-        """(first index, last index, stored bytes) of runs of up to READ_SEGMENTS segments."""
+        """(first index, last index, stored bytes) of runs of up to READ_SEGMENTS segments, all
+        read from one span of the stored object (one ranged GET on S3)."""
         decryptor = self.decryptor
-        with media_storage().open(self.storage_name, "rb") as stored:
+        start_offset, _ = decryptor.segment_span(first)
+        end_offset, end_length = decryptor.segment_span(last)
+        with open_span(
+            self.storage_name, start_offset, end_offset + end_length - start_offset
+        ) as stored:
             index = first
             while index <= last:
                 run_end = min(last, index + READ_SEGMENTS - 1)
                 offset, _ = decryptor.segment_span(index)
-                end_offset, end_length = decryptor.segment_span(run_end)
-                stored.seek(offset)
-                yield index, run_end, stored.read(end_offset + end_length - offset)
+                run_offset, run_length = decryptor.segment_span(run_end)
+                yield index, run_end, read_exactly(stored, run_offset + run_length - offset)
                 index = run_end + 1
 
     def iter_range(self, start: int, end: int) -> Iterator[bytes]:
@@ -217,11 +221,9 @@ def object_open(
 ) -> OpenedObject:
     """Check what can be checked up front (key, header, size) and get ready to decrypt."""
     data_key = keys.unwrap(keys.WrappedKey(key_id=key_id, wrapped=bytes(wrapped_key)), object_id)
-    storage = media_storage()
     try:
-        stored_size = storage.size(storage_name)
-        with storage.open(storage_name, "rb") as stored:
-            header = stored.read(HEADER_SIZE)
+        # The header and the stored size in one request (one ranged GET on S3).
+        header, stored_size = read_head(storage_name, HEADER_SIZE)
     except FileNotFoundError:
         raise IntegrityError("the stored object is missing") from None
     decryptor = Decryptor(
