@@ -15,6 +15,7 @@ BENCHMARKS = {
     "exports": "Exports: CSV vs COPY, memory, Excel vs the raw writer",
     "retention": "Retention: the calls purge vs one DELETE",
     "erasure": "Erasure of one number across 1,000 Clients",
+    "s3": "Recordings in S3-compatible storage: ranged playback, upload memory",
 }
 
 

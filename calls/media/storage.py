@@ -137,13 +137,28 @@ def read_head(name: str, length: int, *, storage: Storage | None = None) -> tupl
     return head, int(match.group(1)) if match else int(response["ContentLength"])
 
 
+class SizeChanged(Exception):
+    """The object's size is no longer the one it was opened with."""
+
+
+def is_remote(storage: Storage | None = None) -> bool:
+    """Whether each read is a network round trip (S3), worth saving."""
+    return _is_s3(storage or media_storage())
+
+
 @contextmanager
 def open_span(
-    name: str, offset: int, length: int, *, storage: Storage | None = None
+    name: str,
+    offset: int,
+    length: int,
+    *,
+    expected_size: int | None = None,
+    storage: Storage | None = None,
 ) -> Iterator[BinaryIO]:
     """A stream of the object's bytes offset..offset+length-1, read in whatever pieces the caller
     wants: one ranged GET on S3, a seek on disk. A span past the end reads short, so the caller
-    sees the truncation. Raises FileNotFoundError for a missing object."""
+    sees the truncation; on S3 the object's total size comes with the bytes, and SizeChanged is
+    raised before any of them when it is not `expected_size`. FileNotFoundError: no object."""
     storage = storage or media_storage()
     if not _is_s3(storage):
         with storage.open(name, "rb") as stored:
@@ -155,6 +170,10 @@ def open_span(
         yield io.BytesIO(b"")
         return
     body = response["Body"]
+    match = _CONTENT_RANGE_TOTAL.search(response.get("ContentRange") or "")
+    if expected_size is not None and match and int(match.group(1)) != expected_size:
+        body.close()
+        raise SizeChanged(name)
     try:
         yield body
     finally:

@@ -164,6 +164,32 @@ def test_a_range_reads_only_its_segments_in_one_ranged_get(s3, sent):
     assert handle.decryptor.segments_decrypted == 2
 
 
+def test_the_next_range_of_a_playback_is_one_get_alone(s3, sent):
+    stored = write([AUDIO])
+    assert b"".join(opened(stored).iter_range(0, 99)) == AUDIO[:100]
+    sent.clear()
+    assert b"".join(opened(stored).iter_range(200_000, 200_099)) == AUDIO[200_000:200_100]
+    assert [r.method for r in sent] == ["GET"]
+    assert not sent[0].range.startswith("bytes=0-")
+
+
+@pytest.mark.parametrize("change", ["truncated", "appended", "deleted"])
+def test_an_object_changed_after_a_first_play_is_refused_before_a_byte(s3, change):
+    stored = write([AUDIO])
+    assert b"".join(opened(stored).iter_range(0, 99)) == AUDIO[:100]
+    data = stored_bytes(s3, stored.storage_name)
+    if change == "deleted":
+        s3.client.delete_object(Bucket=s3.bucket, Key=stored.storage_name)
+    else:
+        changed = data[:-10] if change == "truncated" else data + b"\0" * 10
+        s3.client.put_object(Bucket=s3.bucket, Key=stored.storage_name, Body=changed)
+    with pytest.raises(IntegrityError):
+        next(opened(stored).iter_range(0, 99))
+    if change != "deleted":  # once seen, the size is checked up front again
+        with pytest.raises(IntegrityError, match="size"):
+            opened(stored)
+
+
 def test_a_long_range_is_still_one_ranged_get_read_as_it_plays(s3, sent):
     size = 3 * MIB
     plain = b"".join(chunks_of(size))
