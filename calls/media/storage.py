@@ -114,7 +114,9 @@ def _s3_get(storage: Any, name: str, first: int, last: int) -> dict[str, Any] | 
     except ClientError as error:
         code = error.response.get("Error", {}).get("Code", "")
         status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
-        if code in ("NoSuchKey", "404") or status == 404:
+        # Only a missing key is a missing object: a missing bucket or a refused credential is
+        # a configuration fault, raised as is, never taken for a damaged recording.
+        if code == "NoSuchKey":
             raise FileNotFoundError(name) from None
         if code == "InvalidRange" or status == 416:
             return None

@@ -222,6 +222,16 @@ def test_a_truncated_or_missing_object_in_the_bucket_is_refused_up_front(s3):
         opened(stored)
 
 
+def test_a_missing_bucket_is_a_configuration_fault_not_a_damaged_recording(s3, settings):
+    from botocore.exceptions import ClientError
+
+    stored = write([AUDIO])
+    settings.S3_BUCKET = "dexem-no-such-bucket"
+    with pytest.raises(ClientError) as raised:
+        opened(stored)
+    assert not isinstance(raised.value, IntegrityError)
+
+
 def test_an_upload_past_the_limit_leaves_nothing_in_the_bucket(s3):
     with pytest.raises(TooLarge):
         write(chunks_of(20 * MIB), max_bytes=12 * MIB)
