@@ -55,7 +55,6 @@ def s3_storage() -> Storage:
         multipart_threshold=S3_PART_SIZE,
         multipart_chunksize=S3_PART_SIZE,
         max_concurrency=2,
-        preferred_transfer_client="classic",
     )
     # A stream that cannot seek is read part by part into memory; bound how many parts wait.
     transfer.max_in_memory_upload_chunks = S3_PARTS_IN_MEMORY
