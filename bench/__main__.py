@@ -16,6 +16,7 @@ BENCHMARKS = {
     "retention": "Retention: the calls purge vs one DELETE",
     "erasure": "Erasure of one number across 1,000 Clients",
     "telephony": "Telephony: status webhooks vs a signed no-op, the recording task vs a plain download",
+    "s3": "Recordings in S3-compatible storage: ranged playback, upload memory",
 }
 
 

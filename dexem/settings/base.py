@@ -9,11 +9,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 from dexem.settings.env import (
     decode_key,
     django_env,
     env_bool,
+    env_choice,
     env_int,
     env_list,
     env_optional,
@@ -205,6 +207,30 @@ EXPORT_JOBS_MAX_OPEN_PER_CLIENT = env_int("EXPORT_JOBS_MAX_OPEN_PER_CLIENT", 3, 
 
 # --- Recordings and privacy keys (SPEC §3, §7, §8) --------------------------------------------
 RECORDING_STORAGE_DIR = Path(env_str("RECORDING_STORAGE_DIR", str(VAR_DIR / "recordings")))
+# Where encrypted recordings live (calls/media/storage.py): "filesystem" (RECORDING_STORAGE_DIR)
+# or "s3", an S3-compatible bucket through django-storages (SPEC §15, docs/scaling.md).
+RECORDING_STORAGE = env_choice("RECORDING_STORAGE", ("filesystem", "s3"), "filesystem")
+# Read whatever the storage, so `move_recordings_to_s3` can fill the bucket before the switch.
+# With RECORDING_STORAGE=s3 the bucket is always required, and in production the credentials
+# and region too; S3_ENDPOINT_URL stays optional (unset means AWS itself).
+S3_BUCKET = env_str("S3_BUCKET", "")
+S3_ENDPOINT_URL = env_optional("S3_ENDPOINT_URL")
+S3_ACCESS_KEY_ID = env_str("S3_ACCESS_KEY_ID", "")
+S3_SECRET_ACCESS_KEY = env_str("S3_SECRET_ACCESS_KEY", "")
+S3_REGION = env_str("S3_REGION", "")
+if RECORDING_STORAGE == "s3":
+    for _name, _value, _always in (
+        ("S3_BUCKET", S3_BUCKET, True),
+        ("S3_ACCESS_KEY_ID", S3_ACCESS_KEY_ID, False),
+        ("S3_SECRET_ACCESS_KEY", S3_SECRET_ACCESS_KEY, False),
+        ("S3_REGION", S3_REGION, False),
+    ):
+        if not _value and (_always or is_production()):
+            raise ImproperlyConfigured(
+                f"{_name} is required when RECORDING_STORAGE=s3"
+                + ("" if _always else " and DJANGO_ENV=production")
+                + "; set it in the environment or .env."
+            )
 RECORDING_MAX_BYTES = env_int("RECORDING_MAX_BYTES", 104_857_600, minimum=1)
 RECORDING_KEYS = parse_recording_keys(
     env_secret("RECORDING_KEYS", VAR_DIR / "recording_keys", dev_prefix="dev:")
