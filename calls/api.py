@@ -18,8 +18,7 @@ from accounts.models import ApiKeyScope
 from accounts.permissions import capability_or_scope
 from accounts.roles import Capability
 from calls import selectors, services
-from calls.filters import call_filters_parse
-from calls.models import CallStatus
+from calls.filters import call_filters_parse, openapi_parameters
 from calls.serializers import (
     CallInSerializer,
     CallOutSerializer,
@@ -39,19 +38,7 @@ class CallCursorPagination(CursorPagination):
 
 
 PAGINATION_PARAMS = ("cursor", "page_size")
-FILTER_PARAMETERS = [
-    OpenApiParameter(
-        "started_after",
-        OpenApiTypes.STR,
-        description="Date (Client's midnight) or datetime with offset; inclusive.",
-    ),
-    OpenApiParameter(
-        "started_before", OpenApiTypes.STR, description="Date or datetime with offset; exclusive."
-    ),
-    OpenApiParameter("status", OpenApiTypes.STR, enum=CallStatus.values),
-    OpenApiParameter("tracking_number", OpenApiTypes.STR, description="E.164"),
-    OpenApiParameter("caller_number", OpenApiTypes.STR, description="E.164"),
-]
+FILTER_PARAMETERS = openapi_parameters()
 
 
 def parse_filters_or_400(

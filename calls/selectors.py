@@ -27,16 +27,7 @@ CALL_SORTS = {
 
 def call_list(*, client: Client, filters: CallFilters, sort: str = "newest") -> QuerySet[Call]:
     calls = Call.objects.for_client(client).select_related("tracking_number", "contact")
-    if filters.started_after:
-        calls = calls.filter(started_at__gte=filters.started_after)
-    if filters.started_before:
-        calls = calls.filter(started_at__lt=filters.started_before)
-    if filters.status:
-        calls = calls.filter(status=filters.status)
-    if filters.tracking_number:
-        calls = calls.filter(tracking_number__number=filters.tracking_number)
-    if filters.caller_number:
-        calls = calls.filter(contact__phone_number=filters.caller_number)
+    calls = filters.apply(calls)
     return calls.order_by(*CALL_SORTS.get(sort, CALL_SORTS["newest"]))
 
 

@@ -18,7 +18,7 @@ from accounts.phones import normalize_e164
 from accounts.roles import Capability
 from accounts.tenancy import capability_required, get_for_client_or_404
 from calls import selectors, services
-from calls.filters import CallFilters, call_filters_parse
+from calls.filters import FILTER_NAMES
 from calls.forms import ApiKeyForm, CallFilterForm, PeriodForm, TrackingNumberForm
 from calls.models import ExportJob, TrackingNumber
 
@@ -67,32 +67,25 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 @capability_required(Capability.VIEW_CALLS)
 def call_list(request: HttpRequest) -> HttpResponse:
-    params = {name: value for name, value in request.GET.items() if value.strip()}
-    sort = params.pop("sort", "newest")
-    page_number = params.pop("page", None)
-    numbers = list(selectors.tracking_number_list(client=request.client))
-    form = CallFilterForm(request.GET or None, tracking_numbers=numbers)
-    try:
-        filters = call_filters_parse(params, client=request.client)
-        errors: dict[str, list[str]] = {}
-    except ValidationError as error:
-        filters, errors = CallFilters(), error.message_dict
-    calls = selectors.call_list(client=request.client, filters=filters, sort=sort)
-    page = Paginator(calls, CALLS_PER_PAGE).get_page(page_number)
+    form = CallFilterForm(request.GET, client=request.client)
+    if not form.is_valid():
+        # The errors alone: calls listed under them would read as the filtered result.
+        return render(request, "calls/call_list.html", {"form": form, "page": None}, status=400)
+    sort = form.sort_order
+    calls = selectors.call_list(client=request.client, filters=form.filters, sort=sort)
+    page = Paginator(calls, CALLS_PER_PAGE).get_page(request.GET.get("page"))
     # Links keep the filters as the User typed them, so the form shows them again on every page.
-    valid = {} if errors else params
-    keep = {**valid, **({"sort": sort} if sort != "newest" else {})}
+    typed = {name: request.GET[name] for name in FILTER_NAMES if request.GET.get(name, "").strip()}
+    keep = {**typed, **({"sort": sort} if sort != "newest" else {})}
     return render(
         request,
         "calls/call_list.html",
         {
             "form": form,
-            "filter_errors": errors,
             "page": page,
             "querystring": urlencode(keep),
-            "export_query": urlencode(valid),
+            "export_query": urlencode(typed),
         },
-        status=400 if errors else 200,
     )
 
 
