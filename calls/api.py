@@ -19,6 +19,7 @@ from accounts.permissions import capability_or_scope
 from accounts.roles import Capability
 from calls import selectors, services
 from calls.filters import call_filters_parse, openapi_parameters
+from calls.selectors import API_GROUP_BY, DEFAULT_GROUP_BY
 from calls.serializers import (
     CallInSerializer,
     CallOutSerializer,
@@ -110,7 +111,7 @@ class StatsAPI(ClientAPIView):
             OpenApiParameter("from", OpenApiTypes.DATE, required=True),
             OpenApiParameter("to", OpenApiTypes.DATE, required=True),
             OpenApiParameter(
-                "group_by", OpenApiTypes.STR, enum=["day", "tracking_number", "status"]
+                "group_by", OpenApiTypes.STR, enum=list(API_GROUP_BY), default=DEFAULT_GROUP_BY
             ),
         ],
         responses=inline_serializer(

@@ -104,3 +104,17 @@ def test_a_bad_sort_falls_back_to_newest(as_user, acme_admin, acme, acme_number)
     CallFactory(client=acme, tracking_number=acme_number)
     response = as_user(acme_admin).get(reverse("call-list"), {"sort": "colour"})
     assert response.status_code == 200 and response.context["page"].paginator.count == 1
+
+
+def test_the_stats_group_by_parameter_is_the_declared_api_groups(schema, acme_api):
+    from calls.selectors import API_GROUP_BY, STATS_GROUPS
+
+    (group_by,) = [
+        p for p in schema["paths"]["/api/v1/stats/"]["get"]["parameters"] if p["name"] == "group_by"
+    ]
+    assert sorted(group_by["schema"]["enum"]) == sorted(API_GROUP_BY)
+    for group in STATS_GROUPS:
+        response = acme_api.get(
+            f"/api/v1/stats/?from=2026-11-01&to=2026-11-02&group_by={group.name}"
+        )
+        assert response.status_code == (200 if group.in_api else 400), group.name
