@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
-from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import CursorPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -42,15 +40,6 @@ PAGINATION_PARAMS = ("cursor", "page_size")
 FILTER_PARAMETERS = openapi_parameters()
 
 
-def parse_filters_or_400(
-    request: Request, client: Any, *, allowed_extra: tuple[str, ...] = ()
-) -> Any:
-    try:
-        return call_filters_parse(request.query_params, client=client, allowed_extra=allowed_extra)
-    except DjangoValidationError as error:
-        raise ValidationError(error.message_dict) from None
-
-
 class CallCollectionAPI(ClientAPIView):
     def get_permissions(self) -> list[Any]:
         return [INGEST() if self.request.method == "POST" else READ_CALLS()]
@@ -61,7 +50,9 @@ class CallCollectionAPI(ClientAPIView):
         responses=CallOutSerializer(many=True),
     )
     def get(self, request: Request) -> Response:
-        filters = parse_filters_or_400(request, self.client, allowed_extra=PAGINATION_PARAMS)
+        filters = call_filters_parse(
+            request.query_params, client=self.client, allowed_extra=PAGINATION_PARAMS
+        )
         paginator = CallCursorPagination()
         calls = selectors.call_list(client=self.client, filters=filters)
         page = paginator.paginate_queryset(calls, request, view=self)
@@ -75,10 +66,7 @@ class CallCollectionAPI(ClientAPIView):
     def post(self, request: Request) -> Response:
         payload = CallInSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        try:
-            call, created = services.call_ingest(client=self.client, **payload.validated_data)
-        except DjangoValidationError as error:
-            raise ValidationError(error.message_dict) from None
+        call, created = services.call_ingest(client=self.client, **payload.validated_data)
         return Response(
             CallOutSerializer(call).data,
             status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
@@ -158,8 +146,5 @@ class TrackingNumberCollectionAPI(ClientAPIView):
     def post(self, request: Request) -> Response:
         payload = TrackingNumberSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        try:
-            number = services.tracking_number_create(client=self.client, **payload.validated_data)
-        except DjangoValidationError as error:
-            raise ValidationError(error.message_dict) from None
+        number = services.tracking_number_create(client=self.client, **payload.validated_data)
         return Response(TrackingNumberSerializer(number).data, status=status.HTTP_201_CREATED)

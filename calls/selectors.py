@@ -14,7 +14,7 @@ from django.db.models.functions import TruncDate
 from accounts.models import Client
 from accounts.tenancy import get_for_client_or_404
 from calls.filters import CallFilters
-from calls.media.objects import OpenedObject, object_open
+from calls.media.objects import stored_object_open
 from calls.models import MEDIA_MODELS, Call, CallStatus, Contact, MediaObject, TrackingNumber
 
 CALL_SORTS = {
@@ -154,17 +154,6 @@ def call_media(*, call: Call, kind: str) -> MediaObject:
     return get_for_client_or_404(MEDIA_MODELS[kind].objects.all(), client=call.client, call=call)
 
 
-def media_open(*, media: MediaObject) -> OpenedObject:
-    """Ready to decrypt; raises IntegrityError for a tampered, truncated or unkeyed object."""
-    return object_open(
-        storage_name=media.storage_name,
-        object_id=media.pk,
-        key_id=media.key_id,
-        wrapped_key=media.wrapped_key,
-        size_bytes=media.size_bytes,
-    )
-
-
 def contact_find(*, client: Client, phone_number: str) -> Contact | None:
     return Contact.objects.for_client(client).filter(phone_number=phone_number).first()
 
@@ -205,7 +194,7 @@ def contact_bundle(*, client: Client, contact: Contact) -> ContactBundle:
         )
         counts[kind] = 0
         for item in media:
-            opened.append((f"{folder}/{item.call_id}.{item.extension}", media_open(media=item)))
+            opened.append((f"{folder}/{item.call_id}.{item.extension}", stored_object_open(item)))
             counts[kind] += 1
     return ContactBundle(
         client=client,

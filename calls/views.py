@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import services as account_services
+from accounts.forms import form_add_service_error
 from accounts.models import ApiKey
 from accounts.phones import normalize_e164
 from accounts.roles import Capability
@@ -123,8 +124,7 @@ def tracking_number_create(request: HttpRequest) -> HttpResponse:
         try:
             number = services.tracking_number_create(client=request.client, **form.cleaned_data)
         except ValidationError as error:
-            for field, field_errors in error.message_dict.items():
-                form.add_error(field if field in form.fields else None, field_errors)
+            form_add_service_error(form, error)
         else:
             messages.success(request, f"Tracking number {number.number} added.")
             return redirect("settings")

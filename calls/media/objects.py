@@ -9,7 +9,7 @@ import threading
 import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
 from calls.media import keys
 from calls.media.format import HEADER_SIZE, Decryptor, Header, IntegrityError, encrypt_stream
@@ -228,6 +228,28 @@ def object_open(
         data_key, header, object_id=object_id, stored_size=stored_size, plaintext_size=size_bytes
     )
     return OpenedObject(decryptor=decryptor, storage_name=storage_name)
+
+
+class SealedRecord(Protocol):
+    """A row describing one encrypted object: a Recording, a VoiceMessage, an ExportJob."""
+
+    pk: uuid.UUID
+    storage_name: str
+    key_id: str
+    wrapped_key: bytes
+    size_bytes: int
+
+
+def stored_object_open(record: SealedRecord) -> OpenedObject:
+    """The record's object, ready to decrypt; raises IntegrityError for a tampered, truncated or
+    unkeyed object (UnknownKey, one of them, when its key id is not configured)."""
+    return object_open(
+        storage_name=record.storage_name,
+        object_id=record.pk,
+        key_id=record.key_id,
+        wrapped_key=record.wrapped_key,
+        size_bytes=record.size_bytes,
+    )
 
 
 def object_delete(storage_name: str) -> None:

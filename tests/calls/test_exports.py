@@ -314,3 +314,19 @@ def test_a_bundle_whose_recording_key_left_the_keyring_says_so_not_tampering(
     response = as_user(acme_admin).get(BUNDLE_URL, {"phone": "+33612345678"})
     assert response.status_code == 503 and "not configured" in response.json()["detail"]
     assert not AuditEvent.objects.filter(action=AuditAction.CONTACT_EXPORTED).exists()
+
+
+def test_a_bundle_whose_recording_was_tampered_is_refused_with_409(
+    as_user, acme_admin, contact_with_media, settings
+):
+    from calls.models import Recording
+
+    media = Recording.objects.for_client(contact_with_media.client).get()
+    path = settings.RECORDING_STORAGE_DIR / media.storage_name
+    path.write_bytes(path.read_bytes()[:-1])
+    response = as_user(acme_admin).get(BUNDLE_URL, {"phone": "+33612345678"})
+    assert response.status_code == 409
+    assert response.json() == {
+        "detail": "A stored recording failed its integrity check; the incident was logged."
+    }
+    assert not AuditEvent.objects.filter(action=AuditAction.CONTACT_EXPORTED).exists()
