@@ -31,7 +31,6 @@ from accounts.models import ApiKeyScope, User
 from accounts.permissions import capability_or_scope
 from accounts.phones import normalize_e164
 from accounts.roles import Capability
-from accounts.tenancy import get_for_client_or_404
 from calls import selectors, services
 from calls.api import FILTER_PARAMETERS
 from calls.exports import csv_stream, export_rows, write_xlsx, zip_stream
@@ -224,7 +223,7 @@ class ExportJobAPI(ClientAPIView):
 
     @extend_schema(operation_id="export_job", responses=EXPORT_JOB)
     def get(self, request: Request, job_id: str) -> Response:
-        job = get_for_client_or_404(ExportJob.objects.all(), client=self.client, pk=job_id)
+        job = selectors.export_job_get(client=self.client, job_id=job_id)
         return Response(export_job_data(job))
 
 
@@ -237,9 +236,7 @@ class ExportJobDownloadAPI(ClientAPIView):
         operation_id="export_job_download", responses={(200, XLSX_TYPE): OpenApiTypes.BINARY}
     )
     def get(self, request: Request, job_id: str) -> StreamingHttpResponse | Response:
-        job = get_for_client_or_404(
-            ExportJob.objects.all(), client=self.client, pk=job_id, status=ExportJobStatus.DONE
-        )
+        job = selectors.export_job_get(client=self.client, job_id=job_id, done=True)
         opened = stored_object_open(job)
         response = StreamingHttpResponse(
             opened.iter_range(0, opened.size - 1), content_type=XLSX_TYPE

@@ -15,7 +15,16 @@ from accounts.models import Client
 from accounts.tenancy import get_for_client_or_404
 from calls.filters import CallFilters
 from calls.media.objects import stored_object_open
-from calls.models import MEDIA_MODELS, Call, CallStatus, Contact, MediaObject, TrackingNumber
+from calls.models import (
+    MEDIA_MODELS,
+    Call,
+    CallStatus,
+    Contact,
+    ExportJob,
+    ExportJobStatus,
+    MediaObject,
+    TrackingNumber,
+)
 
 CALL_SORTS = {
     "newest": ("-started_at", "-id"),
@@ -39,6 +48,16 @@ def call_get(*, client: Client | None, call_id: object) -> Call:
 
 def tracking_number_list(*, client: Client) -> QuerySet[TrackingNumber]:
     return TrackingNumber.objects.for_client(client).order_by("-active", "number")
+
+
+def tracking_number_get(*, client: Client, number_id: object) -> TrackingNumber:
+    return get_for_client_or_404(TrackingNumber.objects.all(), client=client, pk=number_id)
+
+
+def export_job_get(*, client: Client | None, job_id: object, done: bool = False) -> ExportJob:
+    """An export job of the Client's (404 otherwise); `done`: only one whose file is ready."""
+    ready = {"status": ExportJobStatus.DONE} if done else {}
+    return get_for_client_or_404(ExportJob.objects.all(), client=client, pk=job_id, **ready)
 
 
 @dataclass(frozen=True)

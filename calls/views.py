@@ -12,16 +12,15 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
+from accounts import selectors as account_selectors
 from accounts import services as account_services
 from accounts.forms import form_add_service_error
-from accounts.models import ApiKey
 from accounts.phones import normalize_e164
 from accounts.roles import Capability
-from accounts.tenancy import capability_required, get_for_client_or_404
+from accounts.tenancy import capability_required
 from calls import selectors, services
 from calls.filters import FILTER_NAMES
 from calls.forms import ApiKeyForm, CallFilterForm, PeriodForm, TrackingNumberForm
-from calls.models import ExportJob, TrackingNumber
 
 CALLS_PER_PAGE = 50
 
@@ -107,7 +106,7 @@ def _settings_page(request: HttpRequest, *, status: int = 200, **context: Any) -
     context.setdefault("number_form", TrackingNumberForm())
     context.setdefault("key_form", ApiKeyForm())
     context["tracking_numbers"] = selectors.tracking_number_list(client=request.client)
-    context["api_keys"] = ApiKey.objects.for_client(request.client).select_related("created_by")
+    context["api_keys"] = account_selectors.api_key_list(client=request.client)
     return render(request, "calls/settings.html", context, status=status)
 
 
@@ -134,9 +133,7 @@ def tracking_number_create(request: HttpRequest) -> HttpResponse:
 @capability_required(Capability.MANAGE_SETTINGS)
 @require_POST
 def tracking_number_toggle(request: HttpRequest, number_id: str) -> HttpResponse:
-    number = get_for_client_or_404(
-        TrackingNumber.objects.all(), client=request.client, pk=number_id
-    )
+    number = selectors.tracking_number_get(client=request.client, number_id=number_id)
     services.tracking_number_set_active(tracking_number=number, active=not number.active)
     state = "reactivated" if number.active else "deactivated: new calls on it are refused"
     messages.success(request, f"Tracking number {number.number} {state}.")
@@ -164,7 +161,7 @@ def api_key_create(request: HttpRequest) -> HttpResponse:
 @capability_required(Capability.MANAGE_SETTINGS)
 @require_http_methods(["GET", "POST"])
 def api_key_revoke(request: HttpRequest, key_id: str) -> HttpResponse:
-    api_key = get_for_client_or_404(ApiKey.objects.all(), client=request.client, pk=key_id)
+    api_key = account_selectors.api_key_get(client=request.client, key_id=key_id)
     if request.method == "POST":
         account_services.api_key_revoke(api_key=api_key)
         messages.success(
@@ -198,5 +195,5 @@ def contact_lookup(request: HttpRequest) -> HttpResponse:
 
 @capability_required(Capability.EXPORT_CALLS)
 def export_job_page(request: HttpRequest, job_id: str) -> HttpResponse:
-    job = get_for_client_or_404(ExportJob.objects.all(), client=request.client, pk=job_id)
+    job = selectors.export_job_get(client=request.client, job_id=job_id)
     return render(request, "calls/export_job.html", {"job": job})
