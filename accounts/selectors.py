@@ -19,6 +19,16 @@ def user_get(*, client: Client, user_id: object) -> User:
     return get_for_client_or_404(User.objects.all(), client=client, pk=user_id)
 
 
+def api_key_list(*, client: Client) -> QuerySet[ApiKey]:
+    return ApiKey.objects.for_client(client).select_related("created_by")
+
+
+def api_key_get(*, client: Client, key_id: object) -> ApiKey:
+    from accounts.tenancy import get_for_client_or_404
+
+    return get_for_client_or_404(ApiKey.objects.all(), client=client, pk=key_id)
+
+
 def api_key_find_across_clients(*, prefix: str) -> ApiKey | None:
     """The key a request presents, before anything says whose it is: the prefix is unique
     platform-wide, and the caller then checks the secret and the key's and Client's state."""

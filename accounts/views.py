@@ -18,6 +18,7 @@ from accounts.forms import (
     ProfilePictureForm,
     UserCreateForm,
     UserEditForm,
+    form_add_service_error,
 )
 from accounts.invitations import user_invitation_send
 from accounts.roles import Capability
@@ -96,14 +97,12 @@ def user_delete(request: HttpRequest, user_id: str) -> HttpResponse:
 
 
 def _add_service_errors(form: UserCreateForm | UserEditForm, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, field_errors in error.error_dict.items():
-            if field == "email" and any(e.code == "unique" for e in field_errors):
-                # Taken between the form's check and the save: the same answer as the form's.
-                field_errors = [ValidationError(form.taken_email_message, code="unavailable")]
-            form.add_error(field if field in form.fields else None, field_errors)
-    else:
-        form.add_error(None, error)
+    taken = getattr(error, "error_dict", {}).get("email", [])
+    if any(e.code == "unique" for e in taken):
+        # Taken between the form's check and the save: the same answer as the form's.
+        unavailable = ValidationError(form.taken_email_message, code="unavailable")
+        error = ValidationError({**error.error_dict, "email": [unavailable]})
+    form_add_service_error(form, error)
 
 
 # --- Own profile ---------------------------------------------------------------------------------

@@ -77,8 +77,8 @@ def run() -> list[Result]:
 
     from accounts.models import Client
     from accounts.services import api_key_create, client_create
+    from calls.media.objects import stored_object_open
     from calls.models import Call, Recording, TrackingNumber
-    from calls.selectors import media_open
     from calls.services import media_shred, media_store
 
     client = Client.objects.filter(slug="bench-media").first() or client_create(
@@ -139,11 +139,11 @@ def run() -> list[Result]:
     media = uploads[0]
 
     def decrypt() -> None:
-        for _ in media_open(media=media).iter_range(0, BIG - 1):
+        for _ in stored_object_open(media).iter_range(0, BIG - 1):
             pass
 
     decrypt_seconds = best_of(3, decrypt)
-    tail = media_open(media=media)
+    tail = stored_object_open(media)
     for _ in tail.iter_range(BIG - 64 * 1024, BIG - 1):
         pass
     tail_segments = tail.decryptor.segments_decrypted

@@ -1,19 +1,32 @@
-"""The call list's filters, parsed once for the HTML list, the API and the exports (SPEC §5)."""
+"""The call list's filters, declared once (SPEC §5, STYLE.md §7c).
+
+`CALL_FILTERS` is the one declaration: the HTML list's form (calls.forms), the API's and the
+exports' OpenAPI parameters (`openapi_parameters`), the parsing (`call_filters_parse`), the query
+(`CallFilters.apply`) and the audit record (`CallFilters.for_audit`) all come from it. A new filter
+is one `CallFilter(...)` line in `CALL_FILTERS`."""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
-from dataclasses import asdict, dataclass
+import enum
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Client
 from accounts.phones import normalize_e164
 from calls.models import CallStatus
 
-FILTER_NAMES = ("started_after", "started_before", "status", "tracking_number", "caller_number")
+if TYPE_CHECKING:
+    from django.db.models import QuerySet
+
+    from calls.models import Call
+
 # Far enough for any real call; keeps date arithmetic (a day's end, a time-zone shift) in range.
 EARLIEST_DAY = dt.date(1970, 1, 1)
 LATEST_DAY = dt.date(2999, 12, 31)
@@ -24,31 +37,131 @@ def day_in_range(day: dt.date) -> bool:
     return EARLIEST_DAY <= day <= LATEST_DAY
 
 
+class FilterKind(enum.Enum):
+    MOMENT = "moment"  # a date (the Client's midnight) or a datetime with its offset
+    CHOICE = "choice"  # one of `choices`
+    PHONE = "phone"  # a phone number, normalised to E.164; hashed in audit records
+
+
+Choices = Callable[[], Sequence[tuple[str, Any]]]
+
+
 @dataclass(frozen=True)
+class CallFilter:
+    name: str
+    label: str | Promise
+    kind: FilterKind
+    lookup: str  # the Call queryset lookup the parsed value is given to
+    description: str = ""  # for the OpenAPI parameter
+    choices: Choices | None = None  # CHOICE: the accepted values and their labels
+    # The HTML list offers these values in a select instead of a text input (the Client's own
+    # numbers, say); the parsing still accepts any value of the kind.
+    form_options: Callable[[Client], Sequence[tuple[str, str]]] | None = None
+
+    def values(self) -> list[str]:
+        return [str(value) for value, _label in self.choices()] if self.choices else []
+
+
+def _tracking_number_options(client: Client) -> list[tuple[str, str]]:
+    from calls.selectors import tracking_number_list
+
+    return [
+        (number.number, f"{number.number} · {number.source}")
+        for number in tracking_number_list(client=client)
+    ]
+
+
+CALL_FILTERS: tuple[CallFilter, ...] = (
+    CallFilter(
+        "started_after",
+        _("From"),
+        FilterKind.MOMENT,
+        lookup="started_at__gte",
+        description="Date (Client's midnight) or datetime with offset; inclusive.",
+    ),
+    CallFilter(
+        "started_before",
+        _("Before"),
+        FilterKind.MOMENT,
+        lookup="started_at__lt",
+        description="Date or datetime with offset; exclusive.",
+    ),
+    CallFilter(
+        "status",
+        _("Status"),
+        FilterKind.CHOICE,
+        lookup="status",
+        choices=lambda: CallStatus.choices,
+    ),
+    CallFilter(
+        "tracking_number",
+        _("Tracking number"),
+        FilterKind.PHONE,
+        lookup="tracking_number__number",
+        description="E.164",
+        form_options=_tracking_number_options,
+    ),
+    CallFilter(
+        "caller_number",
+        _("Caller"),
+        FilterKind.PHONE,
+        lookup="contact__phone_number",
+        description="E.164",
+    ),
+)
+FILTERS_BY_NAME = {declared.name: declared for declared in CALL_FILTERS}
+FILTER_NAMES = tuple(FILTERS_BY_NAME)
+
+
 class CallFilters:
-    started_after: dt.datetime | None = None
-    started_before: dt.datetime | None = None
-    status: str | None = None
-    tracking_number: str | None = None
-    caller_number: str | None = None
+    """Parsed filter values by name (an absent filter reads as None): `filters.status`."""
+
+    __slots__ = ("_values",)
+
+    def __init__(self, **values: object) -> None:
+        unknown = set(values) - set(FILTER_NAMES)
+        if unknown:
+            raise TypeError(f"unknown call filters: {', '.join(sorted(unknown))}")
+        self._values = {name: value for name, value in values.items() if value is not None}
+
+    def __getattr__(self, name: str) -> object:
+        if name in FILTERS_BY_NAME:
+            return self._values.get(name)
+        raise AttributeError(name)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, CallFilters) and self._values == other._values
+
+    def __hash__(self) -> int:
+        return hash(tuple(sorted(self.as_query().items())))
+
+    def __repr__(self) -> str:
+        return f"CallFilters({', '.join(sorted(self._values))})"
+
+    def apply(self, calls: QuerySet[Call]) -> QuerySet[Call]:
+        lookups = {
+            FILTERS_BY_NAME[name].lookup: value for name, value in self._values.items() if value
+        }
+        return calls.filter(**lookups) if lookups else calls
 
     def as_query(self) -> dict[str, str]:
-        """The filters as query parameters (for links that keep them)."""
+        """The filters as query parameters (for links that keep them), in declaration order."""
         return {
-            name: value.isoformat() if isinstance(value, dt.datetime) else value
-            for name, value in asdict(self).items()
-            if value is not None
+            name: value.isoformat() if isinstance(value, dt.datetime) else str(value)
+            for name in FILTER_NAMES
+            if (value := self._values.get(name)) is not None
         }
 
     def for_audit(self) -> dict[str, object]:
         """The filters for an audit record: phone numbers only as keyed hashes."""
         from privacy.audit import identifier_hash
 
-        query = self.as_query()
-        for name in ("tracking_number", "caller_number"):
-            if name in query:
-                query[name] = identifier_hash(query[name])
-        return query
+        return {
+            name: identifier_hash(value)
+            if FILTERS_BY_NAME[name].kind is FilterKind.PHONE
+            else value
+            for name, value in self.as_query().items()
+        }
 
 
 def parse_moment(raw: str, *, client: Client, field: str) -> dt.datetime:
@@ -77,6 +190,22 @@ def parse_moment(raw: str, *, client: Client, field: str) -> dt.datetime:
     raise ValidationError({field: ["Enter a date (YYYY-MM-DD) or a datetime with its offset."]})
 
 
+def _parse_one(declared: CallFilter, raw: str, *, client: Client) -> object:
+    if declared.kind is FilterKind.MOMENT:
+        return parse_moment(raw, client=client, field=declared.name)
+    if declared.kind is FilterKind.PHONE:
+        try:
+            return normalize_e164(raw)
+        except ValidationError as error:
+            raise ValidationError({declared.name: error.messages}) from None
+    value = raw.strip()
+    if value not in declared.values():
+        raise ValidationError(
+            {declared.name: [f"Unknown {declared.name}; use {', '.join(declared.values())}."]}
+        )
+    return value
+
+
 def call_filters_parse(
     params: Mapping[str, str], *, client: Client, allowed_extra: tuple[str, ...] = ()
 ) -> CallFilters:
@@ -86,27 +215,33 @@ def call_filters_parse(
     for name in unknown:
         errors[name] = [f"Unknown filter; use {', '.join(FILTER_NAMES)}."]
     values: dict[str, object] = {}
-    for name in ("started_after", "started_before"):
-        if params.get(name, "").strip():
-            try:
-                values[name] = parse_moment(params[name], client=client, field=name)
-            except ValidationError as error:
-                errors.update(error.message_dict)
-    status = params.get("status", "").strip()
-    if status:
-        if status in CallStatus.values:
-            values["status"] = status
-        else:
-            errors["status"] = [f"Unknown status; use {', '.join(CallStatus.values)}."]
-    for name in ("tracking_number", "caller_number"):
-        if params.get(name, "").strip():
-            try:
-                values[name] = normalize_e164(params[name])
-            except ValidationError as error:
-                errors[name] = error.messages
+    for declared in CALL_FILTERS:
+        raw = params.get(declared.name, "")
+        if not raw.strip():
+            continue
+        try:
+            values[declared.name] = _parse_one(declared, raw, client=client)
+        except ValidationError as error:
+            errors.update(error.message_dict)
     after, before = values.get("started_after"), values.get("started_before")
     if after and before and after >= before:  # type: ignore[operator]
         errors["started_before"] = ["Must be later than started_after."]
     if errors:
         raise ValidationError(errors)
-    return CallFilters(**values)  # type: ignore[arg-type]
+    return CallFilters(**values)
+
+
+def openapi_parameters() -> list[Any]:
+    """The filters as drf-spectacular query parameters (the calls list and the exports)."""
+    from drf_spectacular.types import OpenApiTypes
+    from drf_spectacular.utils import OpenApiParameter
+
+    parameters = []
+    for declared in CALL_FILTERS:
+        extra: dict[str, Any] = (
+            {"description": declared.description} if declared.description else {}
+        )
+        if declared.choices:
+            extra["enum"] = declared.values()
+        parameters.append(OpenApiParameter(declared.name, OpenApiTypes.STR, **extra))
+    return parameters

@@ -14,8 +14,17 @@ from django.db.models.functions import TruncDate
 from accounts.models import Client
 from accounts.tenancy import get_for_client_or_404
 from calls.filters import CallFilters
-from calls.media.objects import OpenedObject, object_open
-from calls.models import MEDIA_MODELS, Call, CallStatus, Contact, MediaObject, TrackingNumber
+from calls.media.objects import stored_object_open
+from calls.models import (
+    MEDIA_MODELS,
+    Call,
+    CallStatus,
+    Contact,
+    ExportJob,
+    ExportJobStatus,
+    MediaObject,
+    TrackingNumber,
+)
 
 CALL_SORTS = {
     "newest": ("-started_at", "-id"),
@@ -27,16 +36,7 @@ CALL_SORTS = {
 
 def call_list(*, client: Client, filters: CallFilters, sort: str = "newest") -> QuerySet[Call]:
     calls = Call.objects.for_client(client).select_related("tracking_number", "contact")
-    if filters.started_after:
-        calls = calls.filter(started_at__gte=filters.started_after)
-    if filters.started_before:
-        calls = calls.filter(started_at__lt=filters.started_before)
-    if filters.status:
-        calls = calls.filter(status=filters.status)
-    if filters.tracking_number:
-        calls = calls.filter(tracking_number__number=filters.tracking_number)
-    if filters.caller_number:
-        calls = calls.filter(contact__phone_number=filters.caller_number)
+    calls = filters.apply(calls)
     return calls.order_by(*CALL_SORTS.get(sort, CALL_SORTS["newest"]))
 
 
@@ -50,19 +50,35 @@ def tracking_number_list(*, client: Client) -> QuerySet[TrackingNumber]:
     return TrackingNumber.objects.for_client(client).order_by("-active", "number")
 
 
+def tracking_number_get(*, client: Client, number_id: object) -> TrackingNumber:
+    return get_for_client_or_404(TrackingNumber.objects.all(), client=client, pk=number_id)
+
+
+def export_job_get(*, client: Client | None, job_id: object, done: bool = False) -> ExportJob:
+    """An export job of the Client's (404 otherwise); `done`: only one whose file is ready."""
+    ready = {"status": ExportJobStatus.DONE} if done else {}
+    return get_for_client_or_404(ExportJob.objects.all(), client=client, pk=job_id, **ready)
+
+
+@dataclass(frozen=True)
 class StatsGroup:
-    DAY = "day"
-    TRACKING_NUMBER = "tracking_number"
-    STATUS = "status"
-    SOURCE = "source"
-    ALL = (DAY, TRACKING_NUMBER, STATUS, SOURCE)
+    """One way of splitting the stats into rows (STYLE.md §7c): declared once in STATS_GROUPS,
+    from which the API's `group_by` choices, its OpenAPI enum and the dashboard's splits come."""
+
+    name: str
+    field: str | None  # the Call value each row stands for; None: one row per day of the period
+    in_api: bool = True  # offered as the stats API's `group_by`
 
 
-_GROUP_EXPRESSIONS = {
-    StatsGroup.TRACKING_NUMBER: "tracking_number__number",
-    StatsGroup.STATUS: "status",
-    StatsGroup.SOURCE: "tracking_number__source",
-}
+STATS_GROUPS: tuple[StatsGroup, ...] = (
+    StatsGroup("day", None),
+    StatsGroup("tracking_number", "tracking_number__number"),
+    StatsGroup("status", "status"),
+    StatsGroup("source", "tracking_number__source", in_api=False),  # the dashboard's split
+)
+STATS_GROUPS_BY_NAME = {group.name: group for group in STATS_GROUPS}
+API_GROUP_BY = tuple(group.name for group in STATS_GROUPS if group.in_api)
+DEFAULT_GROUP_BY = "day"
 
 
 @dataclass(frozen=True)
@@ -117,7 +133,8 @@ def _totals(calls: QuerySet[Call]) -> dict[str, Any]:
 def _grouped(
     calls: QuerySet[Call], *, client: Client, period: Period, group_by: str
 ) -> list[dict[str, Any]]:
-    if group_by == StatsGroup.DAY:
+    field = STATS_GROUPS_BY_NAME[group_by].field
+    if field is None:
         grouped = (
             calls.annotate(group=TruncDate("started_at", tzinfo=client.tzinfo))
             .values("group")
@@ -127,7 +144,6 @@ def _grouped(
         by_day = {row["group"]: row for row in grouped}
         empty = {"calls": 0, "answered": 0, "avg_duration_seconds": None}
         return [_row(day.isoformat(), by_day.get(day, empty)) for day in period.days()]
-    field = _GROUP_EXPRESSIONS[group_by]
     grouped = calls.values(field).annotate(**_aggregates()).order_by("-calls", field)
     return [_row(row[field], row) for row in grouped]
 
@@ -146,26 +162,15 @@ def dashboard_summary(*, client: Client, period: Period) -> dict[str, Any]:
     calls = _calls_in(client, period)
     return {
         "totals": _totals(calls),
-        "per_day": _grouped(calls, client=client, period=period, group_by=StatsGroup.DAY),
-        "by_source": _grouped(calls, client=client, period=period, group_by=StatsGroup.SOURCE),
-        "by_status": _grouped(calls, client=client, period=period, group_by=StatsGroup.STATUS),
+        "per_day": _grouped(calls, client=client, period=period, group_by="day"),
+        "by_source": _grouped(calls, client=client, period=period, group_by="source"),
+        "by_status": _grouped(calls, client=client, period=period, group_by="status"),
     }
 
 
 def call_media(*, call: Call, kind: str) -> MediaObject:
     """The call's recording or voice message (404 when it has none)."""
     return get_for_client_or_404(MEDIA_MODELS[kind].objects.all(), client=call.client, call=call)
-
-
-def media_open(*, media: MediaObject) -> OpenedObject:
-    """Ready to decrypt; raises IntegrityError for a tampered, truncated or unkeyed object."""
-    return object_open(
-        storage_name=media.storage_name,
-        object_id=media.pk,
-        key_id=media.key_id,
-        wrapped_key=media.wrapped_key,
-        size_bytes=media.size_bytes,
-    )
 
 
 def contact_find(*, client: Client, phone_number: str) -> Contact | None:
@@ -208,7 +213,7 @@ def contact_bundle(*, client: Client, contact: Contact) -> ContactBundle:
         )
         counts[kind] = 0
         for item in media:
-            opened.append((f"{folder}/{item.call_id}.{item.extension}", media_open(media=item)))
+            opened.append((f"{folder}/{item.call_id}.{item.extension}", stored_object_open(item)))
             counts[kind] += 1
     return ContactBundle(
         client=client,

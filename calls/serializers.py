@@ -12,6 +12,7 @@ from rest_framework import serializers
 from accounts.phones import normalize_e164
 from calls.filters import OUT_OF_RANGE, day_in_range
 from calls.models import CallStatus, Direction, TrackingNumber
+from calls.selectors import API_GROUP_BY, DEFAULT_GROUP_BY
 
 
 class E164Field(serializers.CharField):
@@ -121,7 +122,7 @@ class TrackingNumberUpdateSerializer(TrackingNumberSerializer):
 
 class StatsQuerySerializer(serializers.Serializer):
     # `from` is a Python keyword: the fields are renamed in `to_internal_value`.
-    group_by = serializers.ChoiceField(choices=["day", "tracking_number", "status"], default="day")
+    group_by = serializers.ChoiceField(choices=API_GROUP_BY, default=DEFAULT_GROUP_BY)
 
     def to_internal_value(self, data: Any) -> dict[str, Any]:
         errors: dict[str, list[str]] = {}

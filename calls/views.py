@@ -13,13 +13,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from accounts import selectors as account_selectors
 from accounts import services as account_services
-from accounts.models import ApiKey
+from accounts.forms import form_add_service_error
 from accounts.phones import normalize_e164
 from accounts.roles import Capability
-from accounts.tenancy import capability_required, get_for_client_or_404
+from accounts.tenancy import capability_required
 from calls import selectors, services
-from calls.filters import CallFilters, call_filters_parse
+from calls.filters import FILTER_NAMES
 from calls.forms import (
     ApiKeyForm,
     CallFilterForm,
@@ -27,7 +28,7 @@ from calls.forms import (
     TrackingNumberCallHandlingForm,
     TrackingNumberForm,
 )
-from calls.models import Call, ExportJob, TrackingNumber
+from calls.models import Call
 from calls.signals import call_detail_facts
 
 CALLS_PER_PAGE = 50
@@ -75,32 +76,25 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 @capability_required(Capability.VIEW_CALLS)
 def call_list(request: HttpRequest) -> HttpResponse:
-    params = {name: value for name, value in request.GET.items() if value.strip()}
-    sort = params.pop("sort", "newest")
-    page_number = params.pop("page", None)
-    numbers = list(selectors.tracking_number_list(client=request.client))
-    form = CallFilterForm(request.GET or None, tracking_numbers=numbers)
-    try:
-        filters = call_filters_parse(params, client=request.client)
-        errors: dict[str, list[str]] = {}
-    except ValidationError as error:
-        filters, errors = CallFilters(), error.message_dict
-    calls = selectors.call_list(client=request.client, filters=filters, sort=sort)
-    page = Paginator(calls, CALLS_PER_PAGE).get_page(page_number)
+    form = CallFilterForm(request.GET, client=request.client)
+    if not form.is_valid():
+        # The errors alone: calls listed under them would read as the filtered result.
+        return render(request, "calls/call_list.html", {"form": form, "page": None}, status=400)
+    sort = form.sort_order
+    calls = selectors.call_list(client=request.client, filters=form.filters, sort=sort)
+    page = Paginator(calls, CALLS_PER_PAGE).get_page(request.GET.get("page"))
     # Links keep the filters as the User typed them, so the form shows them again on every page.
-    valid = {} if errors else params
-    keep = {**valid, **({"sort": sort} if sort != "newest" else {})}
+    typed = {name: request.GET[name] for name in FILTER_NAMES if request.GET.get(name, "").strip()}
+    keep = {**typed, **({"sort": sort} if sort != "newest" else {})}
     return render(
         request,
         "calls/call_list.html",
         {
             "form": form,
-            "filter_errors": errors,
             "page": page,
             "querystring": urlencode(keep),
-            "export_query": urlencode(valid),
+            "export_query": urlencode(typed),
         },
-        status=400 if errors else 200,
     )
 
 
@@ -127,7 +121,7 @@ def _settings_page(request: HttpRequest, *, status: int = 200, **context: Any) -
     context.setdefault("number_form", TrackingNumberForm())
     context.setdefault("key_form", ApiKeyForm())
     context["tracking_numbers"] = selectors.tracking_number_list(client=request.client)
-    context["api_keys"] = ApiKey.objects.for_client(request.client).select_related("created_by")
+    context["api_keys"] = account_selectors.api_key_list(client=request.client)
     return render(request, "calls/settings.html", context, status=status)
 
 
@@ -144,8 +138,7 @@ def tracking_number_create(request: HttpRequest) -> HttpResponse:
         try:
             number = services.tracking_number_create(client=request.client, **form.cleaned_data)
         except ValidationError as error:
-            for field, field_errors in error.message_dict.items():
-                form.add_error(field if field in form.fields else None, field_errors)
+            form_add_service_error(form, error)
         else:
             messages.success(request, f"Tracking number {number.number} added.")
             return redirect("settings")
@@ -155,9 +148,7 @@ def tracking_number_create(request: HttpRequest) -> HttpResponse:
 @capability_required(Capability.MANAGE_SETTINGS)
 @require_POST
 def tracking_number_toggle(request: HttpRequest, number_id: str) -> HttpResponse:
-    number = get_for_client_or_404(
-        TrackingNumber.objects.all(), client=request.client, pk=number_id
-    )
+    number = selectors.tracking_number_get(client=request.client, number_id=number_id)
     services.tracking_number_set_active(tracking_number=number, active=not number.active)
     state = "reactivated" if number.active else "deactivated: new calls on it are refused"
     messages.success(request, f"Tracking number {number.number} {state}.")
@@ -167,24 +158,22 @@ def tracking_number_toggle(request: HttpRequest, number_id: str) -> HttpResponse
 @capability_required(Capability.MANAGE_SETTINGS)
 @require_http_methods(["GET", "POST"])
 def tracking_number_edit(request: HttpRequest, number_id: str) -> HttpResponse:
-    number = get_for_client_or_404(
-        TrackingNumber.objects.for_client(request.client), client=request.client, pk=number_id
-    )
+    number = selectors.tracking_number_get(client=request.client, number_id=number_id)
     status = 200
     if request.method == "POST":
         form = TrackingNumberCallHandlingForm(request.POST, instance=number)
         if form.is_valid():
             try:
                 services.tracking_number_update(
-                    tracking_number=TrackingNumber.objects.for_client(request.client).get(
-                        pk=number.pk
+                    # The form's validation wrote onto `number`: the service starts from the row.
+                    tracking_number=selectors.tracking_number_get(
+                        client=request.client, number_id=number.pk
                     ),
                     actor=request.user,
                     **{name: form.cleaned_data[name] for name in form.Meta.fields},
                 )
             except ValidationError as error:
-                for field, field_errors in error.message_dict.items():
-                    form.add_error(field if field in form.fields else None, field_errors)
+                form_add_service_error(form, error)
             else:
                 messages.success(request, _("Tracking number %s saved.") % number.number)
                 return redirect("settings")
@@ -217,7 +206,7 @@ def api_key_create(request: HttpRequest) -> HttpResponse:
 @capability_required(Capability.MANAGE_SETTINGS)
 @require_http_methods(["GET", "POST"])
 def api_key_revoke(request: HttpRequest, key_id: str) -> HttpResponse:
-    api_key = get_for_client_or_404(ApiKey.objects.all(), client=request.client, pk=key_id)
+    api_key = account_selectors.api_key_get(client=request.client, key_id=key_id)
     if request.method == "POST":
         account_services.api_key_revoke(api_key=api_key)
         messages.success(
@@ -251,5 +240,5 @@ def contact_lookup(request: HttpRequest) -> HttpResponse:
 
 @capability_required(Capability.EXPORT_CALLS)
 def export_job_page(request: HttpRequest, job_id: str) -> HttpResponse:
-    job = get_for_client_or_404(ExportJob.objects.all(), client=request.client, pk=job_id)
+    job = selectors.export_job_get(client=request.client, job_id=job_id)
     return render(request, "calls/export_job.html", {"job": job})

@@ -9,6 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
 from accounts.client_address import client_address_required
+from accounts.forms import form_add_service_error
 from accounts.phones import normalize_e164
 from accounts.retention_policy import policy_for
 from accounts.roles import Capability
@@ -54,8 +55,7 @@ def privacy_centre(request: HttpRequest) -> HttpResponse:
                     notes=form.cleaned_data["notes"],
                 )
             except ValidationError as error:
-                for field, errors in error.message_dict.items():
-                    form.add_error("phone" if field not in form.fields else field, errors)
+                form_add_service_error(form, error, fallback="phone")
             else:
                 messages.success(
                     request, "The erasure request was sent to our DPO; its progress shows below."

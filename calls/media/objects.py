@@ -11,7 +11,7 @@ from collections import OrderedDict
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import BinaryIO, TypeVar
+from typing import BinaryIO, Protocol, TypeVar
 
 from calls.media import keys
 from calls.media.format import HEADER_SIZE, Decryptor, Header, IntegrityError, encrypt_stream
@@ -281,6 +281,28 @@ def _forget_header(name: str) -> None:
     with _headers_lock:
         for key in [key for key in _headers if key[0] == name]:
             del _headers[key]
+
+
+class SealedRecord(Protocol):
+    """A row describing one encrypted object: a Recording, a VoiceMessage, an ExportJob."""
+
+    pk: uuid.UUID
+    storage_name: str
+    key_id: str
+    wrapped_key: bytes
+    size_bytes: int
+
+
+def stored_object_open(record: SealedRecord) -> OpenedObject:
+    """The record's object, ready to decrypt; raises IntegrityError for a tampered, truncated or
+    unkeyed object (UnknownKey, one of them, when its key id is not configured)."""
+    return object_open(
+        storage_name=record.storage_name,
+        object_id=record.pk,
+        key_id=record.key_id,
+        wrapped_key=record.wrapped_key,
+        size_bytes=record.size_bytes,
+    )
 
 
 def object_delete(storage_name: str) -> None:

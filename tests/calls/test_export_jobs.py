@@ -203,3 +203,21 @@ def test_a_finished_export_whose_key_left_the_keyring_says_so_not_tampering(
     settings.RECORDING_KEYS = {"other": b"o" * 32}
     response = as_user(acme_manager).get(f"/api/v1/exports/jobs/{job.pk}/download")
     assert response.status_code == 503 and "not configured" in response.json()["detail"]
+
+
+def test_a_finished_export_whose_file_was_tampered_is_refused_with_409_and_logged(
+    as_user, acme_manager, many_calls, django_capture_on_commit_callbacks, settings, caplog
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        as_user(acme_manager).post(XLSX_URL)
+    job = ExportJob.objects.across_clients().get()
+    path = settings.RECORDING_STORAGE_DIR / job.storage_name
+    path.write_bytes(path.read_bytes()[:-1])
+    response = as_user(acme_manager).get(f"/api/v1/exports/jobs/{job.pk}/download")
+    assert response.status_code == 409
+    assert response.json() == {
+        "detail": "The export file failed its integrity check; export again."
+    }
+    record = next(r for r in caplog.records if "failed its integrity check" in r.getMessage())
+    # Which job (the log filter's phone redaction may mask digits of the id, so only its presence).
+    assert record.view == "ExportJobDownloadAPI" and hasattr(record, "job_id")

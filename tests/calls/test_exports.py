@@ -369,3 +369,19 @@ def test_copy_and_the_orm_write_the_same_csv_bytes(acme, acme_number, time_zone)
     copied = b"".join(_csv_copy(calls, client=acme))
     assert copied.count(b"\n") >= len(cases) + 1
     assert copied == b"".join(csv_rows_python(calls, client=acme))
+
+
+def test_a_bundle_whose_recording_was_tampered_is_refused_with_409(
+    as_user, acme_admin, contact_with_media, settings
+):
+    from calls.models import Recording
+
+    media = Recording.objects.for_client(contact_with_media.client).get()
+    path = settings.RECORDING_STORAGE_DIR / media.storage_name
+    path.write_bytes(path.read_bytes()[:-1])
+    response = as_user(acme_admin).get(BUNDLE_URL, {"phone": "+33612345678"})
+    assert response.status_code == 409
+    assert response.json() == {
+        "detail": "A stored recording failed its integrity check; the incident was logged."
+    }
+    assert not AuditEvent.objects.filter(action=AuditAction.CONTACT_EXPORTED).exists()

@@ -251,7 +251,9 @@ def test_shredding_destroys_the_key_before_the_object_in_the_bucket(s3, sent, ca
     original_delete = storage.delete
 
     def delete(name):
-        keys_when_deleted.append(bytes(Recording.objects.across_clients().get(pk=media.pk).wrapped_key))
+        keys_when_deleted.append(
+            bytes(Recording.objects.across_clients().get(pk=media.pk).wrapped_key)
+        )
         original_delete(name)
 
     storage.delete = delete
