@@ -272,7 +272,7 @@ def run() -> list[Result]:
             ],
         ),
         Result.measured(
-            f"the format alone: segment encryption of {BIG / MIB:g} MiB, no storage, vs openssl",
+            f"the format alone: segment encryption of {BIG / MIB:g} MiB, no storage",
             rate(encrypting["format"]),
             rate(encrypting["openssl"]),
             "MB/s",

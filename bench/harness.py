@@ -214,7 +214,10 @@ class Result:
         if self.too_wide or not self.previous_ratio:
             return f"was {self.previous_ratio:.2f}"
         change = (self.ratio - self.previous_ratio) / self.previous_ratio * 100
-        return f"was {self.previous_ratio:.2f} ({change:+.0f} %)"
+        if round(change) == 0:
+            return f"was {self.previous_ratio:.2f} (same)"
+        better = (change > 0) == self.higher_is_better
+        return f"was {self.previous_ratio:.2f} ({change:+.0f} %, {'better' if better else 'worse'})"
 
     def _side(self, value: float, samples: Samples | None) -> str:
         text = f"{value:,.3f} {self.unit}"
@@ -392,11 +395,25 @@ def load_results() -> dict[str, list[Result]]:
     }
 
 
+def _keys(rows: Sequence[Result]) -> list[str]:
+    """Each row's key, the second and later rows of the same key (one measure on two data set
+    sizes, say) told apart by their order."""
+    seen: dict[str, int] = {}
+    keys = []
+    for row in rows:
+        seen[row.key] = seen.get(row.key, 0) + 1
+        keys.append(row.key if seen[row.key] == 1 else f"{row.key} ({seen[row.key]})")
+    return keys
+
+
 def with_previous(results: list[Result], previous: list[Result]) -> list[Result]:
     """`results`, each told the ratio of the same row in the previous run (when it printed one)."""
-    before = {row.key: None if row.too_wide else row.ratio for row in previous}
-    for result in results:
-        result.previous_ratio = before.get(result.key)
+    before = {
+        key: None if row.too_wide else row.ratio
+        for key, row in zip(_keys(previous), previous, strict=True)
+    }
+    for key, result in zip(_keys(results), results, strict=True):
+        result.previous_ratio = before.get(key)
     return results
 
 

@@ -107,11 +107,11 @@ def test_the_next_run_prints_the_change_since_the_previous_one(results_dir):
     previous = harness.load_results()
     again = with_previous([_row(99.0)], previous["Dashboard"])
     assert again[0].previous_ratio == pytest.approx(0.9)
-    assert again[0].change_text() == "was 0.90 (+10 %)"
+    assert again[0].change_text() == "was 0.90 (+10 %, worse)"
     harness.write_results({"Dashboard": again}, [])
     text = (results_dir / "results.md").read_text()
     assert "| ratio | previous |" in text
-    assert "| **0.99** | was 0.90 (+10 %) |" in text
+    assert "| **0.99** | was 0.90 (+10 %, worse) |" in text
     kept = json.loads((results_dir / "results.json").read_text())
     assert kept["sections"]["Dashboard"][0]["previous_ratio"] == pytest.approx(0.9)
 
@@ -149,3 +149,10 @@ def test_bench_scale_shrinks_the_data_sets_but_not_below_their_floor(monkeypatch
     assert harness.scaled(10_000_000, 10_000) == 100_000
     monkeypatch.delenv("BENCH_SCALE")
     assert harness.scaled(1_000_000) == 1_000_000
+
+
+def test_rows_of_the_same_measure_on_two_sizes_each_find_their_own_previous_ratio(results_dir):
+    first = [_row(90.0), _row(50.0)]
+    again = with_previous([_row(91.0), _row(49.0)], first)
+    assert [row.previous_ratio for row in again] == [pytest.approx(0.9), pytest.approx(0.5)]
+    assert again[1].change_text() == "was 0.50 (-2 %, better)"
