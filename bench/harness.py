@@ -17,7 +17,9 @@ from pathlib import Path
 from urllib.parse import urlparse, urlunparse
 
 ROOT = Path(__file__).resolve().parent.parent
-BENCH_DB = "dexem_bench"
+RESULTS = Path(__file__).resolve().parent / "results.md"
+# Overridable so that parallel runs (other branches, other schemas) do not share one database.
+BENCH_DB = os.environ.get("BENCH_DB", "dexem_bench")
 # A row whose median moves more than this between its repetitions prints no ratio: the run is
 # too noisy to tell a regression from chance (half the interquartile range, over the median).
 MAX_SPREAD = 0.10
@@ -42,7 +44,7 @@ def scaled(amount: int, minimum: int = 1) -> int:
 def results_path(suffix: str) -> Path:
     """bench/results.md and .json; a smaller scale writes its own, never the real figures."""
     stem = "results" if scale() == 1 else f"results-scale-{scale():g}"
-    return Path(__file__).resolve().parent / f"{stem}.{suffix}"
+    return RESULTS.with_name(f"{stem}.{suffix}")
 
 
 # --- repetitions and their spread -------------------------------------------------------------
@@ -111,6 +113,13 @@ def rounds(
         for name in names[shift:] + names[:shift]:
             measures[name].append(sides[name]())
     return {name: Samples(tuple(values)) for name, values in measures.items()}
+
+
+def best_of(repeats: int, action: Callable[[], object]) -> float:
+    """The fastest of `repeats` calls, in seconds. Kept only for bench modules written before
+    `repeat`/`alternate` (bench_s3 on its branch); a best-of figure hides the spread that
+    issue 19 asks every row to show: new rows use `repeat` or `alternate` instead."""
+    return min(repeat(action, repeats, warmup=0).values)
 
 
 def seconds_of(action: Callable[[], object]) -> Callable[[], float]:
@@ -278,7 +287,7 @@ class Result:
 
 def bench_database_url() -> str:
     """BENCH_DATABASE_URL as given (its database name included, so runs side by side need not
-    share one); otherwise DATABASE_URL's server with the `dexem_bench` database."""
+    share one); otherwise DATABASE_URL's server with the BENCH_DB database (`dexem_bench`)."""
     explicit = os.environ.get("BENCH_DATABASE_URL")
     base = explicit or os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
     parsed = urlparse(base)
