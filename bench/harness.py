@@ -4,6 +4,7 @@ its spread, memory, and the results file (with the previous run's figures kept b
 from __future__ import annotations
 
 import json
+import math
 import os
 import re
 import resource
@@ -213,7 +214,8 @@ class Result:
 
     def ratio_text(self) -> str:
         if self.too_wide:
-            return f"spread too wide (±{self.spread * 100:.0f} %)"
+            # Rounded up: a row just past ±10 % must not read "too wide (±10 %)".
+            return f"spread too wide (±{math.ceil(round(self.spread * 100, 6))} %)"
         return f"**{self.ratio:.2f}**"
 
     def change_text(self) -> str:

@@ -156,3 +156,15 @@ def test_rows_of_the_same_measure_on_two_sizes_each_find_their_own_previous_rati
     again = with_previous([_row(91.0), _row(49.0)], first)
     assert [row.previous_ratio for row in again] == [pytest.approx(0.9), pytest.approx(0.5)]
     assert again[1].change_text() == "was 0.50 (-2 %, better)"
+
+
+def test_a_row_just_past_the_limit_does_not_read_as_on_it():
+    result = Result.measured(
+        "edge", Samples((89.5, 100.0, 110.5)), Samples((1.0, 1.0)), "ms", "≤ 1.5", False
+    )
+    assert result.spread == pytest.approx(0.0525)
+    wider = Result.measured(
+        "edge", Samples((89.7, 100.0, 110.3, 80.0, 120.0)), Samples((1.0,)), "ms", "≤ 1.5", False
+    )
+    assert wider.spread == pytest.approx(0.103)
+    assert wider.ratio_text() == "spread too wide (±11 %)"
