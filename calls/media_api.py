@@ -9,6 +9,7 @@ from typing import Any
 
 from django.conf import settings
 from django.http import HttpResponse, StreamingHttpResponse
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -55,6 +56,12 @@ class AnyAccept(BaseContentNegotiation):
         self, request: Request, renderers: list[Any], format_suffix: str | None = None
     ) -> tuple[Any, str]:
         return renderers[0], renderers[0].media_type
+
+
+RESTRICTED_MESSAGE = _(
+    "The caller asked us to restrict the use of their data: this audio cannot be played until "
+    "the restriction is lifted."
+)
 
 
 def _error(status_code: int, message: str) -> Response:
@@ -157,6 +164,9 @@ class CallMediaAPI(ClientAPIView):
     )
     def get(self, request: Request, call_id: str) -> HttpResponse | Response:
         call = selectors.call_get(client=self.client, call_id=call_id)
+        if call.contact_id and call.contact.restricted_at is not None:
+            # 451 Unavailable For Legal Reasons: the audio exists but the law says not now.
+            return _error(status.HTTP_451_UNAVAILABLE_FOR_LEGAL_REASONS, str(RESTRICTED_MESSAGE))
         media = selectors.call_media(call=call, kind=self.kind)
         try:
             opened = selectors.media_open(media=media)

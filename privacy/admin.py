@@ -2,25 +2,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.template.response import TemplateResponse
 from django.utils import timezone
 
-from accounts.phones import normalize_e164
 from calls.exports import zip_stream
 from calls.media.format import IntegrityError
 from privacy.audit import AuditAction, AuditEvent, audit_record, identifier_hash
-from privacy.erasure import (
-    access_bundle_members_across_clients,
-    contact_preview_across_clients,
-    request_execute,
-    request_reject,
-)
+from privacy.erasure import access_bundle_members_across_clients, contact_preview_across_clients
+from privacy.forms import RejectForm, RequestForm
 from privacy.models import DataSubjectRequest, RequestKind, RequestScope, RequestStatus, SubjectType
+from privacy.services import request_execute, request_reject
 
 
 @admin.register(AuditEvent)
@@ -58,38 +52,6 @@ class OverdueFilter(admin.SimpleListFilter):
         if self.value() == "no":
             return queryset.exclude(pk__in=open_requests.filter(due_on__lt=timezone.localdate()))
         return queryset
-
-
-class RequestForm(forms.ModelForm):
-    class Meta:
-        model = DataSubjectRequest
-        fields = [
-            "kind",
-            "subject_type",
-            "subject",
-            "scope",
-            "client",
-            "source",
-            "verified",
-            "received_on",
-            "due_on",
-            "notes",
-        ]
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean()
-        if data.get("subject_type") == SubjectType.CONTACT and data.get("subject"):
-            try:
-                data["subject"] = normalize_e164(data["subject"])
-            except ValidationError as error:
-                self.add_error("subject", error)
-        if data.get("scope") == RequestScope.ONE_CLIENT and not data.get("client"):
-            self.add_error("client", "A request for one account names the Client.")
-        return data
-
-
-class RejectForm(forms.Form):
-    reason = forms.CharField(max_length=500, widget=forms.Textarea(attrs={"rows": 3}))
 
 
 @admin.register(DataSubjectRequest)
@@ -220,7 +182,7 @@ class DataSubjectRequestAdmin(admin.ModelAdmin):
                 },
             )
         for item in chosen:
-            request_execute(request=item, actor=request.user)
+            request_execute(subject_request=item, actor=request.user)
         self.message_user(request, f"{len(chosen)} erasure request(s) executed.", messages.SUCCESS)
         return None
 
@@ -232,7 +194,9 @@ class DataSubjectRequestAdmin(admin.ModelAdmin):
         form = RejectForm(request.POST if request.POST.get("confirmed") == "yes" else None)
         if form.is_bound and form.is_valid():
             for item in chosen:
-                request_reject(request=item, reason=form.cleaned_data["reason"], actor=request.user)
+                request_reject(
+                    subject_request=item, reason=form.cleaned_data["reason"], actor=request.user
+                )
             self.message_user(request, f"{len(chosen)} request(s) rejected.", messages.SUCCESS)
             return None
         return TemplateResponse(

@@ -1,13 +1,19 @@
-"""Every write of the privacy app but erasure itself (privacy/erasure.py)."""
+"""Every write of the privacy app: requests filed, executed, rejected. Erasure itself is
+privacy/erasure.py, which hands the writes in the calls tables to the calls services."""
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError
-from django.db.models import QuerySet
+from typing import Any
 
-from accounts.models import Client
+from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from accounts.models import Client, User
 from accounts.phones import normalize_e164
 from privacy.audit import identifier_hash
+from privacy.erasure import ClientCounts, contact_erase_across_clients, user_erase_across_clients
 from privacy.models import (
     DataSubjectRequest,
     RequestKind,
@@ -95,5 +101,68 @@ def _open_requests(
     ).order_by("received_on")
 
 
-def request_subject_matches(request: DataSubjectRequest, value: str) -> bool:
-    return bool(request.subject_hash) and request.subject_hash == identifier_hash(value)
+def request_execute(*, subject_request: DataSubjectRequest, actor: Any) -> DataSubjectRequest:
+    """Carry out an erasure request, notify the Clients if it came from the Contact, minimise it."""
+    if subject_request.status in (RequestStatus.DONE, RequestStatus.REJECTED):
+        return subject_request
+    if subject_request.kind != RequestKind.ERASURE:
+        raise ValueError(
+            "Only erasure requests are executed here; access and rectification are worked by hand."
+        )
+    DataSubjectRequest.objects.filter(pk=subject_request.pk).update(
+        status=RequestStatus.IN_PROGRESS
+    )
+    scope_client = (
+        subject_request.client if subject_request.scope == RequestScope.ONE_CLIENT else None
+    )
+    if subject_request.subject_type == SubjectType.CONTACT:
+        done = contact_erase_across_clients(
+            phone=subject_request.subject, client=scope_client, actor=actor
+        )
+    else:
+        done = user_erase_across_clients(email=subject_request.subject, client=scope_client)
+    if subject_request.source == RequestSource.CONTACT:
+        for match in done.matches:
+            _notify_client(match)
+    subject_request.result = {
+        "per_client": {
+            str(match.client.pk): {"client": match.client.slug, **match.counts()}
+            for match in done.matches
+        },
+        "total": done.total,
+    }
+    subject_request.subject_hash = identifier_hash(subject_request.subject)
+    subject_request.subject = ""
+    subject_request.status, subject_request.executed_at = RequestStatus.DONE, timezone.now()
+    subject_request.executed_by = actor if isinstance(actor, User) else None
+    subject_request.save(
+        update_fields=["result", "subject_hash", "subject", "status", "executed_at", "executed_by"]
+    )
+    return subject_request
+
+
+def request_reject(
+    *, subject_request: DataSubjectRequest, reason: str, actor: Any
+) -> DataSubjectRequest:
+    subject_request.status, subject_request.rejection_reason = RequestStatus.REJECTED, reason[:500]
+    subject_request.executed_at = timezone.now()
+    subject_request.executed_by = actor if isinstance(actor, User) else None
+    subject_request.save(update_fields=["status", "rejection_reason", "executed_at", "executed_by"])
+    return subject_request
+
+
+def _notify_client(match: ClientCounts) -> None:
+    admins = list(User.objects.for_client(match.client).admins().values_list("email", flat=True))
+    if not admins:
+        return
+    send_mail(
+        subject="Dexem: a caller's erasure request was carried out in your account",
+        message=(
+            f"Hello,\n\nA caller asked us directly to erase their personal data. As your processor we "
+            f"have carried it out in your account ({match.client.name}): {match.calls} call(s) no longer "
+            f"hold their number, {match.recordings} recording(s) and {match.voicemails} voice message(s) "
+            "were destroyed. The calls' facts remain in your statistics.\n\nThe Dexem DPO"
+        ),
+        from_email=None,
+        recipient_list=admins,
+    )

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -8,31 +7,18 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
-from accounts.phones import normalize_e164
 from accounts.retention_policy import policy_for
 from accounts.roles import Capability
 from accounts.tenancy import capability_required
 from privacy.audit import AuditEvent
+from privacy.forms import CodeForm, ErasureRequestForm, PublicRequestForm
 from privacy.models import DataSubjectRequest, RequestSource
 from privacy.public import RateLimited, verification_check, verification_start
+from privacy.selectors import subject_request_list
 from privacy.services import erasure_request_file
 from privacy.sms import SmsUnavailable
 
 EVENTS_PER_PAGE = 25
-
-
-class ErasureRequestForm(forms.Form):
-    phone = forms.CharField(
-        max_length=32,
-        label="Caller's phone number",
-        widget=forms.TextInput(attrs={"type": "tel", "placeholder": "+33612345678"}),
-    )
-    notes = forms.CharField(
-        required=False,
-        max_length=1000,
-        widget=forms.Textarea(attrs={"rows": 2}),
-        label="Notes for the DPO (no other personal data, please)",
-    )
 
 
 @capability_required(Capability.VIEW_PRIVACY_CENTRE)
@@ -72,9 +58,7 @@ def privacy_centre(request: HttpRequest) -> HttpResponse:
         {
             "policy": policy_for(client),
             "dpo_email": settings.DPO_EMAIL,
-            "requests": DataSubjectRequest.objects.filter(client=client).order_by("-received_on")[
-                :50
-            ],
+            "requests": subject_request_list(client=client)[:50],
             "form": form if is_admin else None,
             "page": events,
         },
@@ -85,33 +69,6 @@ def privacy_centre(request: HttpRequest) -> HttpResponse:
 # --- The public form: requests straight from a Contact ---------------------------------------------
 
 SESSION_KEY = "privacy_request"
-
-
-class PublicRequestForm(forms.Form):
-    phone = forms.CharField(
-        max_length=32,
-        label="Your phone number",
-        widget=forms.TextInput(
-            attrs={"type": "tel", "placeholder": "+33612345678", "autocomplete": "tel"}
-        ),
-    )
-    kind = forms.ChoiceField(
-        choices=[("erasure", "Erase my data"), ("access", "Send me my data")],
-        widget=forms.RadioSelect,
-        initial="erasure",
-    )
-
-    def clean_phone(self) -> str:
-        return normalize_e164(self.cleaned_data["phone"])
-
-
-class CodeForm(forms.Form):
-    code = forms.CharField(
-        max_length=6,
-        min_length=6,
-        label="The 6-digit code we sent you",
-        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code"}),
-    )
 
 
 def _too_many(request: HttpRequest) -> HttpResponse:
