@@ -171,7 +171,9 @@ class TrackingNumberCollectionAPI(ClientAPIView):
         payload = TrackingNumberSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         try:
-            number = services.tracking_number_create(client=self.client, **payload.validated_data)
+            number = services.tracking_number_create(
+                client=self.client, actor=request.user, **payload.validated_data
+            )
         except DjangoValidationError as error:
             raise ValidationError(error.message_dict) from None
         return Response(TrackingNumberSerializer(number).data, status=status.HTTP_201_CREATED)

@@ -34,7 +34,7 @@ from calls.models import (
     TrackingNumber,
 )
 from calls.upserts import call_ingest_upsert
-from privacy.audit import AuditAction, AuditEvent, actor_of, audit_record
+from privacy.audit import AuditAction, AuditEvent, actor_of, audit_record, identifier_hash
 
 logger = logging.getLogger(__name__)
 
@@ -42,7 +42,7 @@ UNKNOWN_TRACKING_NUMBER = "No active tracking number of your account has this nu
 
 
 def tracking_number_create(
-    *, client: Client, number: str, source: str, campaign: str = ""
+    *, client: Client, number: str, source: str, campaign: str = "", actor: Any = None
 ) -> TrackingNumber:
     try:
         number = normalize_e164(number)
@@ -61,14 +61,44 @@ def tracking_number_create(
             {"number": ["Your account already has this tracking number."]}
         ) from None
     logger.info("tracking number created", extra={"client_id": str(client.pk)})
+    _tracking_number_record(AuditAction.TRACKING_NUMBER_ADDED, tracking_number, actor)
     return tracking_number
 
 
-def tracking_number_set_active(*, tracking_number: TrackingNumber, active: bool) -> TrackingNumber:
+def tracking_number_set_active(
+    *, tracking_number: TrackingNumber, active: bool, actor: Any = None
+) -> TrackingNumber:
     if tracking_number.active != active:
         tracking_number.active = active
         tracking_number.save(update_fields=["active"])
+        _tracking_number_record(
+            AuditAction.TRACKING_NUMBER_CHANGED
+            if active
+            else AuditAction.TRACKING_NUMBER_DEACTIVATED,
+            tracking_number,
+            actor,
+            fields=["active"],
+        )
     return tracking_number
+
+
+def _tracking_number_record(
+    action: AuditAction,
+    tracking_number: TrackingNumber,
+    actor: Any,
+    fields: list[str] | None = None,
+) -> None:
+    metadata: dict[str, Any] = {"number": identifier_hash(tracking_number.number)}
+    if fields:
+        metadata["fields"] = fields
+    audit_record(
+        action=action,
+        actor=actor,
+        client_id=tracking_number.client_id,
+        object_type="tracking_number",
+        object_id=tracking_number.pk,
+        metadata=metadata,
+    )
 
 
 def call_ingest(

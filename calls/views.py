@@ -128,7 +128,9 @@ def tracking_number_create(request: HttpRequest) -> HttpResponse:
     form = TrackingNumberForm(request.POST)
     if form.is_valid():
         try:
-            number = services.tracking_number_create(client=request.client, **form.cleaned_data)
+            number = services.tracking_number_create(
+                client=request.client, actor=request.user, **form.cleaned_data
+            )
         except ValidationError as error:
             for field, field_errors in error.message_dict.items():
                 form.add_error(field if field in form.fields else None, field_errors)
@@ -144,7 +146,9 @@ def tracking_number_toggle(request: HttpRequest, number_id: str) -> HttpResponse
     number = get_for_client_or_404(
         TrackingNumber.objects.all(), client=request.client, pk=number_id
     )
-    services.tracking_number_set_active(tracking_number=number, active=not number.active)
+    services.tracking_number_set_active(
+        tracking_number=number, active=not number.active, actor=request.user
+    )
     state = "reactivated" if number.active else "deactivated: new calls on it are refused"
     messages.success(request, f"Tracking number {number.number} {state}.")
     return redirect("settings")
@@ -173,7 +177,7 @@ def api_key_create(request: HttpRequest) -> HttpResponse:
 def api_key_revoke(request: HttpRequest, key_id: str) -> HttpResponse:
     api_key = get_for_client_or_404(ApiKey.objects.all(), client=request.client, pk=key_id)
     if request.method == "POST":
-        account_services.api_key_revoke(api_key=api_key)
+        account_services.api_key_revoke(api_key=api_key, actor=request.user)
         messages.success(
             request, f"Key {api_key.name!r} revoked: requests using it are now refused."
         )

@@ -6,9 +6,11 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.utils.translation import gettext_lazy as _
 
 from accounts.phones import normalize_e164
-from privacy.models import DataSubjectRequest, RequestScope, SubjectType
+from privacy.models import DataSubjectRequest, RequestKind, RequestScope, SubjectType, due_date
 
 
 class ErasureRequestForm(forms.Form):
@@ -53,6 +55,9 @@ class CodeForm(forms.Form):
 
 
 class RequestForm(forms.ModelForm):
+    """The DPO's form for an open request. The due date follows from the receipt date (and an
+    extension), so it is not typed in."""
+
     class Meta:
         model = DataSubjectRequest
         fields = [
@@ -64,21 +69,70 @@ class RequestForm(forms.ModelForm):
             "source",
             "verified",
             "received_on",
-            "due_on",
             "notes",
         ]
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if "subject" in self.fields:
+            self.fields["subject"].required = True
+            self.fields["subject"].help_text = _(
+                "A phone number in international format (+33 6 12 34 56 78) or an email; "
+                "replaced by a keyed hash once the request is done."
+            )
+
     def clean(self) -> dict[str, Any]:
         data = super().clean()
-        if data.get("subject_type") == SubjectType.CONTACT and data.get("subject"):
+        subject = (data.get("subject") or "").strip()
+        if "subject" in self.fields and not subject:
+            self.add_error("subject", _("A request needs its subject: a phone number or an email."))
+        elif subject and data.get("subject_type") == SubjectType.CONTACT:
             try:
-                data["subject"] = normalize_e164(data["subject"])
-            except ValidationError as error:
-                self.add_error("subject", error)
+                data["subject"] = normalize_e164(subject)
+            except ValidationError:
+                self.add_error("subject", _("Enter a valid phone number, e.g. +33 6 12 34 56 78."))
+        elif subject and data.get("subject_type") == SubjectType.USER:
+            try:
+                validate_email(subject)
+            except ValidationError:
+                self.add_error("subject", _("Enter a valid email address."))
+            else:
+                data["subject"] = subject.lower()
         if data.get("scope") == RequestScope.ONE_CLIENT and not data.get("client"):
-            self.add_error("client", "A request for one account names the Client.")
+            self.add_error("client", _("A request for one account names the Client."))
+        if data.get("kind") == RequestKind.OBJECTION and (
+            data.get("scope") != RequestScope.ONE_CLIENT or not data.get("client")
+        ):
+            self.add_error("client", _("An objection concerns one Client: name it."))
         return data
+
+    def save(self, commit: bool = True) -> DataSubjectRequest:
+        subject_request = super().save(commit=False)
+        subject_request.due_on = due_date(
+            subject_request.received_on, extended=subject_request.extended_on is not None
+        )
+        if commit:
+            subject_request.save()
+        return subject_request
 
 
 class RejectForm(forms.Form):
-    reason = forms.CharField(max_length=500, widget=forms.Textarea(attrs={"rows": 3}))
+    reason = forms.CharField(
+        label=_("Reason"), max_length=500, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class RectificationForm(forms.Form):
+    note = forms.CharField(
+        label=_("Which fields were changed, and where (field names, never their values)"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class ExtensionForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why two more months are needed (GDPR art. 12(3))"),
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )

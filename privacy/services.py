@@ -3,24 +3,38 @@ privacy/erasure.py, which hands the writes in the calls tables to the calls serv
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Client, User
 from accounts.phones import normalize_e164
-from privacy.audit import identifier_hash
-from privacy.erasure import ClientCounts, contact_erase_across_clients, user_erase_across_clients
+from privacy.audit import AuditAction, audit_record, identifier_hash
+from privacy.erasure import (
+    ClientCounts,
+    CountsByClient,
+    access_bundle_members_across_clients,
+    contact_erase_across_clients,
+    contact_preview_across_clients,
+    contacts_in_scope,
+    user_erase_across_clients,
+)
 from privacy.models import (
+    CLOSED_STATUSES,
+    OPEN_STATUSES,
     DataSubjectRequest,
     RequestKind,
     RequestScope,
     RequestSource,
     RequestStatus,
     SubjectType,
+    due_date,
 )
 
 
@@ -32,6 +46,7 @@ def erasure_request_file(
     scope: str = RequestScope.ONE_CLIENT,
     notes: str = "",
     verified: bool = False,
+    actor: Any = None,
 ) -> DataSubjectRequest:
     """File a Contact's erasure request for the DPO (from the privacy centre, or the DPO's own)."""
     try:
@@ -39,10 +54,10 @@ def erasure_request_file(
     except ValidationError as error:
         raise ValidationError({"phone": error.messages}) from None
     if scope == RequestScope.ONE_CLIENT and client is None:
-        raise ValidationError({"client": "A request for one account names the Client."})
+        raise ValidationError({"client": _("A request for one account names the Client.")})
     if _open_requests(subject=number, client=client, kind=RequestKind.ERASURE).exists():
-        raise ValidationError({"phone": "An erasure request for this number is already open."})
-    return DataSubjectRequest.objects.create(
+        raise ValidationError({"phone": _("An erasure request for this number is already open.")})
+    subject_request = DataSubjectRequest.objects.create(
         kind=RequestKind.ERASURE,
         subject_type=SubjectType.CONTACT,
         subject=number,
@@ -52,6 +67,8 @@ def erasure_request_file(
         notes=notes,
         verified=verified or source != RequestSource.CONTACT,
     )
+    request_filed_record(subject_request=subject_request, actor=actor)
+    return subject_request
 
 
 def contact_request_file(*, phone: str, kind: str, notes: str = "") -> DataSubjectRequest:
@@ -79,7 +96,7 @@ def contact_request_file(*, phone: str, kind: str, notes: str = "") -> DataSubje
             if existing is None:
                 raise
             return existing
-    return DataSubjectRequest.objects.create(
+    subject_request = DataSubjectRequest.objects.create(
         kind=kind,
         subject_type=SubjectType.CONTACT,
         subject=number,
@@ -87,6 +104,24 @@ def contact_request_file(*, phone: str, kind: str, notes: str = "") -> DataSubje
         source=RequestSource.CONTACT,
         verified=True,
         notes=notes,
+    )
+    request_filed_record(subject_request=subject_request, actor=None)
+    return subject_request
+
+
+def request_filed_record(*, subject_request: DataSubjectRequest, actor: Any) -> None:
+    """Audit a filed request, in the Client's log when it names one (the subject hashed)."""
+    audit_record(
+        action=AuditAction.REQUEST_FILED,
+        actor=actor,
+        client_id=subject_request.client_id,
+        object_type="request",
+        object_id=subject_request.pk,
+        metadata={
+            "kind": subject_request.kind,
+            "source": subject_request.source,
+            "subject": identifier_hash(subject_request.subject),
+        },
     )
 
 
@@ -97,23 +132,73 @@ def _open_requests(
         subject=subject,
         client=client,
         kind=kind,
-        status__in=[RequestStatus.RECEIVED, RequestStatus.IN_PROGRESS],
+        status__in=OPEN_STATUSES,
     ).order_by("received_on")
 
 
+class RequestStateError(ValueError):
+    """The request is not in a state that allows this action (the message says why)."""
+
+
+def _scope_client(subject_request: DataSubjectRequest) -> Client | None:
+    return subject_request.client if subject_request.scope == RequestScope.ONE_CLIENT else None
+
+
+def _require_open(subject_request: DataSubjectRequest, *kinds: str) -> None:
+    if subject_request.status in CLOSED_STATUSES:
+        raise RequestStateError(_("This request is closed; it can no longer change."))
+    if kinds and subject_request.kind not in kinds:
+        raise RequestStateError(_("This action does not apply to this kind of request."))
+
+
+def _result(done: CountsByClient, *, outcome: str) -> dict[str, Any]:
+    """The record a closed request keeps: counts per Client, the Client named as it was then."""
+    return {
+        "outcome": outcome,
+        "per_client": [
+            {"client_id": str(match.client.pk), "client": match.client.name, **match.counts()}
+            for match in done.matches
+        ],
+        "total": done.total,
+    }
+
+
+def _close(
+    subject_request: DataSubjectRequest,
+    *,
+    actor: Any,
+    status: str = RequestStatus.DONE,
+    fields: tuple[str, ...] = (),
+) -> DataSubjectRequest:
+    """Close a request: the identifier is replaced by its keyed hash (minimisation)."""
+    if subject_request.subject:
+        subject_request.subject_hash = identifier_hash(subject_request.subject)
+        subject_request.subject = ""
+    subject_request.status, subject_request.executed_at = status, timezone.now()
+    subject_request.executed_by = actor if isinstance(actor, User) else None
+    subject_request.save(
+        update_fields=["subject_hash", "subject", "status", "executed_at", "executed_by", *fields]
+    )
+    return subject_request
+
+
 def request_execute(*, subject_request: DataSubjectRequest, actor: Any) -> DataSubjectRequest:
-    """Carry out an erasure request, notify the Clients if it came from the Contact, minimise it."""
-    if subject_request.status in (RequestStatus.DONE, RequestStatus.REJECTED):
+    """Carry out an erasure (or an objection, handled as an erasure in the Client it concerns),
+    notify the Clients if it came from the Contact, minimise the request."""
+    if subject_request.status in CLOSED_STATUSES:
         return subject_request
-    if subject_request.kind != RequestKind.ERASURE:
-        raise ValueError(
-            "Only erasure requests are executed here; access and rectification are worked by hand."
-        )
+    _require_open(subject_request, RequestKind.ERASURE, RequestKind.OBJECTION)
+    if not subject_request.subject:
+        raise RequestStateError(_("This request has no subject: there is nothing to erase."))
+    if subject_request.kind == RequestKind.OBJECTION and subject_request.client_id is None:
+        raise RequestStateError(_("An objection names the Client it concerns."))
     DataSubjectRequest.objects.filter(pk=subject_request.pk).update(
         status=RequestStatus.IN_PROGRESS
     )
     scope_client = (
-        subject_request.client if subject_request.scope == RequestScope.ONE_CLIENT else None
+        subject_request.client
+        if subject_request.kind == RequestKind.OBJECTION
+        else _scope_client(subject_request)
     )
     if subject_request.subject_type == SubjectType.CONTACT:
         done = contact_erase_across_clients(
@@ -123,20 +208,142 @@ def request_execute(*, subject_request: DataSubjectRequest, actor: Any) -> DataS
         done = user_erase_across_clients(email=subject_request.subject, client=scope_client)
     if subject_request.source == RequestSource.CONTACT:
         for match in done.matches:
-            _notify_client(match)
-    subject_request.result = {
-        "per_client": {
-            str(match.client.pk): {"client": match.client.slug, **match.counts()}
-            for match in done.matches
+            _notify_client(match, subject_request)
+    subject_request.result = _result(done, outcome="erased")
+    return _close(subject_request, actor=actor, fields=("result",))
+
+
+def access_request_bundle(
+    *, subject_request: DataSubjectRequest, actor: Any
+) -> list[tuple[str, Any]]:
+    """The members of an access request's ZIP. Handing them out completes the request: the
+    download is its answer, audited once (the export), and the request keeps the counts."""
+    _require_open(subject_request, RequestKind.ACCESS)
+    if subject_request.subject_type != SubjectType.CONTACT or not subject_request.subject:
+        raise RequestStateError(_("Only a phone number's access request has a bundle here."))
+    scope_client = _scope_client(subject_request)
+    preview = contact_preview_across_clients(phone=subject_request.subject, client=scope_client)
+    for match in preview.matches:
+        match.export_jobs = 0
+    members = list(
+        access_bundle_members_across_clients(phone=subject_request.subject, client=scope_client)
+    )
+    audit_record(
+        action=AuditAction.CONTACT_EXPORTED,
+        actor=actor,
+        object_type="request",
+        object_id=subject_request.pk,
+        metadata={
+            "subject": identifier_hash(subject_request.subject),
+            "files": len(members),
+            "completes_request": True,
         },
-        "total": done.total,
-    }
-    subject_request.subject_hash = identifier_hash(subject_request.subject)
-    subject_request.subject = ""
-    subject_request.status, subject_request.executed_at = RequestStatus.DONE, timezone.now()
-    subject_request.executed_by = actor if isinstance(actor, User) else None
-    subject_request.save(
-        update_fields=["result", "subject_hash", "subject", "status", "executed_at", "executed_by"]
+    )
+    subject_request.result = _result(preview, outcome="exported")
+    _close(subject_request, actor=actor, fields=("result",))
+    return members
+
+
+def rectification_complete(
+    *, subject_request: DataSubjectRequest, note: str, actor: Any
+) -> DataSubjectRequest:
+    """Close a rectification with its note: which fields were changed where, never the values."""
+    _require_open(subject_request, RequestKind.RECTIFICATION)
+    if not note.strip():
+        raise ValidationError({"note": _("Say which fields were changed, and where.")})
+    subject_request.completion_note = note.strip()[:2000]
+    subject_request.result = {"outcome": "rectified"}
+    _close(subject_request, actor=actor, fields=("completion_note", "result"))
+    audit_record(
+        action=AuditAction.REQUEST_COMPLETED,
+        actor=actor,
+        client_id=subject_request.client_id,
+        object_type="request",
+        object_id=subject_request.pk,
+        metadata={"kind": subject_request.kind},
+    )
+    return subject_request
+
+
+def restriction_apply(*, subject_request: DataSubjectRequest, actor: Any) -> DataSubjectRequest:
+    """Restrict the Contacts in scope (GDPR art. 18). The request stays open, answered, until the
+    restriction is lifted."""
+    from calls.services import contact_restrict
+
+    _require_open(subject_request, RequestKind.RESTRICTION)
+    if subject_request.subject_type != SubjectType.CONTACT:
+        raise RequestStateError(_("Only a phone number's processing can be restricted here."))
+    if subject_request.restricted_at is not None:
+        raise RequestStateError(_("The restriction is already in force."))
+    done = CountsByClient()
+    for contact in contacts_in_scope(
+        phone=subject_request.subject, client=_scope_client(subject_request)
+    ):
+        contact_restrict(contact=contact, actor=actor)
+        done.matches.append(ClientCounts(client=contact.client, contacts=1))
+        _restriction_record(
+            AuditAction.CONTACT_RESTRICTED, contact.client_id, subject_request, actor
+        )
+    subject_request.status = RequestStatus.IN_PROGRESS
+    subject_request.restricted_at = timezone.now()
+    subject_request.result = _result(done, outcome="restricted")
+    subject_request.save(update_fields=["status", "restricted_at", "result"])
+    return subject_request
+
+
+def restriction_lift(*, subject_request: DataSubjectRequest, actor: Any) -> DataSubjectRequest:
+    """Lift a restriction in force: the Contacts are processed again and the request is done."""
+    from calls.services import contact_lift_restriction
+
+    _require_open(subject_request, RequestKind.RESTRICTION)
+    if subject_request.restricted_at is None:
+        raise RequestStateError(_("No restriction is in force for this request."))
+    done = CountsByClient()
+    for contact in contacts_in_scope(
+        phone=subject_request.subject, client=_scope_client(subject_request)
+    ):
+        contact_lift_restriction(contact=contact, actor=actor)
+        done.matches.append(ClientCounts(client=contact.client, contacts=1))
+        _restriction_record(
+            AuditAction.CONTACT_RESTRICTION_LIFTED, contact.client_id, subject_request, actor
+        )
+    subject_request.result = _result(done, outcome="lifted")
+    return _close(subject_request, actor=actor, fields=("result",))
+
+
+def _restriction_record(
+    action: AuditAction, client_id: Any, subject_request: DataSubjectRequest, actor: Any
+) -> None:
+    audit_record(
+        action=action,
+        actor=actor,
+        client_id=client_id,
+        object_type="request",
+        object_id=subject_request.pk,
+        metadata={"subject": identifier_hash(subject_request.subject)},
+    )
+
+
+def request_deadline_extend(
+    *, subject_request: DataSubjectRequest, reason: str, actor: Any
+) -> DataSubjectRequest:
+    """Extend the deadline by two months, once, with a reason (GDPR art. 12(3))."""
+    _require_open(subject_request)
+    if subject_request.extended_on is not None:
+        raise RequestStateError(_("The deadline of this request was already extended once."))
+    if not reason.strip():
+        raise ValidationError({"reason": _("Give the reason for the extension.")})
+    subject_request.extended_on = timezone.localdate()
+    subject_request.extension_reason = reason.strip()[:500]
+    subject_request.due_on = due_date(subject_request.received_on, extended=True)
+    subject_request.save(update_fields=["extended_on", "extension_reason", "due_on"])
+    audit_record(
+        action=AuditAction.REQUEST_EXTENDED,
+        actor=actor,
+        client_id=subject_request.client_id,
+        object_type="request",
+        object_id=subject_request.pk,
+        metadata={"due_on": subject_request.due_on.isoformat()},
     )
     return subject_request
 
@@ -144,25 +351,85 @@ def request_execute(*, subject_request: DataSubjectRequest, actor: Any) -> DataS
 def request_reject(
     *, subject_request: DataSubjectRequest, reason: str, actor: Any
 ) -> DataSubjectRequest:
-    subject_request.status, subject_request.rejection_reason = RequestStatus.REJECTED, reason[:500]
-    subject_request.executed_at = timezone.now()
-    subject_request.executed_by = actor if isinstance(actor, User) else None
-    subject_request.save(update_fields=["status", "rejection_reason", "executed_at", "executed_by"])
+    _require_open(subject_request)
+    subject_request.rejection_reason = reason[:500]
+    subject_request.result = {"outcome": "rejected"}
+    _close(
+        subject_request,
+        actor=actor,
+        status=RequestStatus.REJECTED,
+        fields=("rejection_reason", "result"),
+    )
+    audit_record(
+        action=AuditAction.REQUEST_REJECTED,
+        actor=actor,
+        client_id=subject_request.client_id,
+        object_type="request",
+        object_id=subject_request.pk,
+        metadata={"kind": subject_request.kind},
+    )
     return subject_request
 
 
-def _notify_client(match: ClientCounts) -> None:
+REMINDER_HORIZON_DAYS = 7
+
+
+def request_deadlines_remind(*, today: dt.date | None = None) -> dict[str, int]:
+    """Email the DPO the open requests due within a week and those overdue (references, kinds
+    and dates only: no subject). Sends nothing when nothing is due."""
+    from privacy.selectors import requests_due_soon
+
+    today = today or timezone.localdate()
+    due_soon, overdue = requests_due_soon(today=today, days=REMINDER_HORIZON_DAYS)
+    if not due_soon and not overdue:
+        return {"due_soon": 0, "overdue": 0}
+
+    def lines(requests: list[DataSubjectRequest]) -> str:
+        return "\n".join(
+            f"- {item.reference}: {item.get_kind_display()}, "
+            f"{_('due')} {item.due_on.isoformat()}"
+            + (f" ({item.client.name})" if item.client else "")
+            for item in requests
+        )
+
+    body = [str(_("Hello,"))]
+    if overdue:
+        body += ["", str(_("Overdue requests:")), lines(overdue)]
+    if due_soon:
+        body += ["", str(_("Requests due within 7 days:")), lines(due_soon)]
+    body += ["", str(_("They are in the admin, under Privacy > Data subject requests."))]
+    send_mail(
+        subject=str(_("Dexem: %(overdue)d overdue and %(soon)d soon-due privacy requests"))
+        % {"overdue": len(overdue), "soon": len(due_soon)},
+        message="\n".join(body),
+        from_email=None,
+        recipient_list=[settings.DPO_EMAIL],
+    )
+    return {"due_soon": len(due_soon), "overdue": len(overdue)}
+
+
+def _notify_client(match: ClientCounts, subject_request: DataSubjectRequest) -> None:
     admins = list(User.objects.for_client(match.client).admins().values_list("email", flat=True))
     if not admins:
         return
     send_mail(
-        subject="Dexem: a caller's erasure request was carried out in your account",
-        message=(
-            f"Hello,\n\nA caller asked us directly to erase their personal data. As your processor we "
-            f"have carried it out in your account ({match.client.name}): {match.calls} call(s) no longer "
-            f"hold their number, {match.recordings} recording(s) and {match.voicemails} voice message(s) "
-            "were destroyed. The calls' facts remain in your statistics.\n\nThe Dexem DPO"
-        ),
+        subject=str(_("Dexem: a caller's erasure request was carried out in your account")),
+        message=str(
+            _(
+                "Hello,\n\nA caller asked us directly to erase their personal data (our reference "
+                "%(reference)s). As your processor we have carried it out in your account "
+                "(%(client)s): %(calls)d call(s) no longer hold their number, %(recordings)d "
+                "recording(s) and %(voicemails)d voice message(s) were destroyed. The calls' facts "
+                "remain in your statistics.\n\nThe Dexem DPO"
+            )
+        )
+        % {
+            "reference": subject_request.reference,
+            "client": match.client.name,
+            "calls": match.calls,
+            "recordings": match.recordings,
+            "voicemails": match.voicemails,
+        },
         from_email=None,
         recipient_list=admins,
     )

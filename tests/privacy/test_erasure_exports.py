@@ -32,7 +32,9 @@ def test_erasing_a_contact_shreds_the_file_of_an_export_that_holds_its_calls(
     contact = ContactFactory(client=acme, phone_number=PHONE)
     CallFactory(client=acme, tracking_number=acme_number, contact=contact)
     every_call = _finished(ExportJobFactory(client=acme, query={}))
-    by_number = _finished(ExportJobFactory(client=acme, query={"caller_number": "+33 6 12 34 56 78"}))
+    by_number = _finished(
+        ExportJobFactory(client=acme, query={"caller_number": "+33 6 12 34 56 78"})
+    )
     yesterday = (timezone.now() - dt.timedelta(days=2)).date().isoformat()
     before_the_call = _finished(ExportJobFactory(client=acme, query={"started_before": yesterday}))
     CallFactory(client=globex)
