@@ -10,7 +10,9 @@ from django.core.validators import validate_email
 from django.utils.translation import gettext_lazy as _
 
 from accounts.phones import normalize_e164
+from privacy.audit import AuditAction
 from privacy.models import DataSubjectRequest, RequestKind, RequestScope, SubjectType, due_date
+from privacy.selectors import AuditFilters
 
 
 class ErasureRequestForm(forms.Form):
@@ -136,3 +138,43 @@ class ExtensionForm(forms.Form):
         max_length=500,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
+
+
+class AuditFilterForm(forms.Form):
+    """The audit page's filters; the CSV export takes the same ones."""
+
+    action = forms.ChoiceField(label=_("Action"), required=False)
+    since = forms.DateField(
+        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    until = forms.DateField(
+        label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    actor = forms.ChoiceField(label=_("Who"), required=False)
+
+    def __init__(self, *args: Any, actors: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["action"].choices = [("", _("Every action")), *AuditAction.choices]
+        self.fields["actor"].choices = [
+            ("", _("Anyone")),
+            *actors,
+            ("staff", _("Dexem staff (DPO)")),
+            ("system", _("Dexem (automatic)")),
+        ]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        since, until = data.get("since"), data.get("until")
+        if since and until and since > until:
+            self.add_error("until", _("Must not be before the start date."))
+        return data
+
+    def filters(self) -> AuditFilters:
+        """The valid filters (an invalid form filters nothing it could not read)."""
+        data = self.cleaned_data if self.is_valid() else {}
+        return AuditFilters(
+            action=data.get("action") or None,
+            since=data.get("since"),
+            until=data.get("until"),
+            actor=data.get("actor") or None,
+        )
