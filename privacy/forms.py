@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django import forms
@@ -56,6 +57,11 @@ class CodeForm(forms.Form):
     )
 
 
+# One leading "+" at most, then digits and the separators people type (spaces, dots, dashes,
+# parentheses).
+WRITTEN_NUMBER = re.compile(r"\+?[0-9][0-9 .()\-]*")
+
+
 class RequestForm(forms.ModelForm):
     """The DPO's form for an open request. The due date follows from the receipt date (and an
     extension), so it is not typed in."""
@@ -90,6 +96,9 @@ class RequestForm(forms.ModelForm):
             self.add_error("subject", _("A request needs its subject: a phone number or an email."))
         elif subject and data.get("subject_type") == SubjectType.CONTACT:
             try:
+                if not WRITTEN_NUMBER.fullmatch(subject):
+                    # phonenumbers forgives "++33…" and letters; a subject must be a number.
+                    raise ValidationError("not a written number")
                 data["subject"] = normalize_e164(subject)
             except ValidationError:
                 self.add_error("subject", _("Enter a valid phone number, e.g. +33 6 12 34 56 78."))
