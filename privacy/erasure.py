@@ -99,7 +99,9 @@ def contact_erase_across_clients(
     return done
 
 
-def user_erase_across_clients(*, email: str, client: Client | None) -> CountsByClient:
+def user_erase_across_clients(
+    *, email: str, client: Client | None, actor: Any = None
+) -> CountsByClient:
     """Erase the Users holding `email` (in `client` only when given) through the Users tab's
     deletion, which also ends their sessions and forgets their login attempts."""
     from accounts.services import user_delete
@@ -112,7 +114,7 @@ def user_erase_across_clients(*, email: str, client: Client | None) -> CountsByC
         users = users.filter(client=client)
     for user in users:
         match = ClientCounts(client=user.client, users=1)
-        user_delete(user=user, enforce_last_admin=False)
+        user_delete(user=user, enforce_last_admin=False, actor=actor)
         done.matches.append(match)
     return done
 

@@ -205,7 +205,9 @@ def request_execute(*, subject_request: DataSubjectRequest, actor: Any) -> DataS
             phone=subject_request.subject, client=scope_client, actor=actor
         )
     else:
-        done = user_erase_across_clients(email=subject_request.subject, client=scope_client)
+        done = user_erase_across_clients(
+            email=subject_request.subject, client=scope_client, actor=actor
+        )
     if subject_request.source == RequestSource.CONTACT:
         for match in done.matches:
             _notify_client(match, subject_request)
