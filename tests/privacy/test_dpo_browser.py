@@ -15,7 +15,13 @@ from accounts.services import staff_create
 from calls.models import Contact, Recording
 from calls.services import media_store
 from privacy.models import DataSubjectRequest, RequestKind, RequestStatus
-from tests.factories import PASSWORD, CallFactory, ContactFactory, DataSubjectRequestFactory
+from tests.factories import (
+    PASSWORD,
+    CallFactory,
+    ClientFactory,
+    ContactFactory,
+    DataSubjectRequestFactory,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -78,6 +84,19 @@ def test_the_dpo_executes_an_erasure_and_downloads_an_access_bundle(
     access = DataSubjectRequestFactory(kind=RequestKind.ACCESS, client=acme, subject=ASKED)
     page = chromium_page
     _log_in_as_dpo(page)
+    # A row with the longest labels the list shows.
+    DataSubjectRequestFactory(
+        client=ClientFactory(name="Établissements Dupont-Lajoie et Fils"),
+        subject_type="user",
+        subject="marie-christine.de-la-fontaine@etablissements-dupont.example",
+        scope="all_clients",
+        source="contact",
+    )
+    page.set_viewport_size({"width": 1366, "height": 768})
+    page.goto("/admin/privacy/datasubjectrequest/")
+    for column in ("reference", "status", "overdue", "due_on"):
+        box = page.locator(f"th.column-{column}").bounding_box()
+        assert box is not None and box["x"] + box["width"] <= 1366, column
 
     _choose(page, erasure, "execute_requests")
     page.click("button[name=index]")
