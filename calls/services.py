@@ -350,7 +350,7 @@ def export_job_run(*, job: ExportJob) -> ExportJob:
     finally:
         os.unlink(handle.name)
     now = timezone.now()
-    ExportJob.objects.filter(pk=job.pk).update(
+    finished = ExportJob.objects.filter(pk=job.pk).update(
         status=ExportJobStatus.DONE,
         progress_rows=rows,
         total_rows=rows,
@@ -362,6 +362,11 @@ def export_job_run(*, job: ExportJob) -> ExportJob:
         key_id=stored.key_id,
         wrapped_key=stored.wrapped_key,
     )
+    if not finished:
+        # Shredded while it ran (a Contact's erasure, calls.services.contact_erase): the file it
+        # just wrote may hold the erased number and must not outlive the job.
+        object_delete(stored.storage_name)
+        return job
     job.refresh_from_db()
     export_record(
         client=job.client,

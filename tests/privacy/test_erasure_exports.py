@@ -66,3 +66,23 @@ def test_a_status_filter_does_not_save_an_export_from_shredding(acme, acme_numbe
     job = ExportJobFactory(client=acme, query={"status": "missed"})
     contact_erase_across_clients(phone=PHONE, client=acme)
     assert not ExportJob.objects.filter(pk=job.pk).exists()
+
+
+def test_an_export_shredded_while_it_runs_leaves_no_file_behind(acme, acme_number, monkeypatch):
+    from calls import services
+
+    contact = ContactFactory(client=acme, phone_number=PHONE)
+    CallFactory(client=acme, tracking_number=acme_number, contact=contact)
+    job = ExportJobFactory(client=acme, query={})
+    real_write = services.object_write
+
+    def erased_meanwhile(**kwargs):
+        # The erasure runs while the export writes its file (it already read the rows).
+        contact_erase_across_clients(phone=PHONE, client=acme)
+        return real_write(**kwargs)
+
+    monkeypatch.setattr(services, "object_write", erased_meanwhile)
+    before = _stored_files()
+    export_job_run(job=job)
+    assert not ExportJob.objects.filter(pk=job.pk).exists()
+    assert _stored_files() == before  # the file written after the shredding went too
