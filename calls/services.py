@@ -393,8 +393,7 @@ def export_jobs_purge_expired_across_clients(*, now: dt.datetime | None = None) 
     now = now or timezone.now()
     purged = 0
     for job in ExportJob.objects.across_clients().filter(expires_at__lte=now).order_by("pk")[:1000]:
-        _key_then_file_destroy(ExportJob, job.pk, job.storage_name)
-        ExportJob.objects.filter(pk=job.pk).delete()
+        export_job_shred(job=job)
         purged += 1
     return purged
 
