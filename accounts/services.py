@@ -14,6 +14,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from accounts import signals
 from accounts.models import ApiKey, ApiKeyScope, Client, User, UserSession, normalize_email
 from accounts.roles import Role
 
@@ -74,6 +75,7 @@ def user_create(
     password: str | None = None,
     phone_numbers: list[str] | None = None,
     organization: str = "",
+    actor: Any = None,
 ) -> User:
     """A User of `client`. Without a password the account cannot log in until one is set."""
     if role not in Role.values:
@@ -93,6 +95,7 @@ def user_create(
     user.full_clean(exclude=["password"])
     user.save()
     logger.info("user created", extra={"user_id": str(user.pk), "client_id": str(client.pk)})
+    signals.user_created.send(User, user=user, actor=actor, client_id=client.pk)
     return user
 
 
@@ -133,7 +136,12 @@ def _set_password(user: User, password: str | None) -> None:
 
 @transaction.atomic
 def user_update(
-    *, user: User, role: str | None = None, is_active: bool | None = None, **fields: Any
+    *,
+    user: User,
+    role: str | None = None,
+    is_active: bool | None = None,
+    actor: Any = None,
+    **fields: Any,
 ) -> User:
     """Change a User's details, role or status; the last active admin of a Client is kept."""
     unknown = set(fields) - set(USER_EDITABLE_FIELDS)
@@ -146,6 +154,7 @@ def user_update(
         if getattr(user, name) != value:
             setattr(user, name, value)
             changed.add(name)
+    old_role = user.role
     if role is not None and role != user.role:
         if role not in Role.values:
             raise ValidationError({"role": f"Unknown role {role!r}."})
@@ -165,6 +174,17 @@ def user_update(
     if "is_active" in changed and not user.is_active:
         user_sessions_end(user=user)
     logger.info("user updated", extra={"user_id": str(user.pk), "fields": sorted(changed)})
+    # One event per kind of change: details, role, deactivation (a reactivation is a change).
+    sent = {"actor": actor, "client_id": user.client_id}
+    details = sorted(changed - {"role"} - ({"is_active"} if not user.is_active else set()))
+    if details:
+        signals.user_changed.send(User, user=user, fields=details, **sent)
+    if "role" in changed:
+        signals.user_role_changed.send(
+            User, user=user, old_role=old_role, new_role=user.role, **sent
+        )
+    if "is_active" in changed and not user.is_active:
+        signals.user_deactivated.send(User, user=user, **sent)
     return user
 
 
@@ -184,13 +204,14 @@ def _ensure_another_admin(user: User, *, field: str) -> None:
 
 
 @transaction.atomic
-def user_delete(*, user: User, enforce_last_admin: bool = True) -> None:
+def user_delete(*, user: User, enforce_last_admin: bool = True, actor: Any = None) -> None:
     """Erase a User: their sessions, login-attempt records, picture and row (SPEC §8).
 
     `enforce_last_admin=False` is for retention, which erases every User of an ended contract."""
     if enforce_last_admin and user.role == Role.ADMIN and user.is_active:
         _ensure_another_admin(user, field="user")
     user_id, client_id = str(user.pk), str(user.client_id)
+    signals.user_deleted.send(User, user_id=user.pk, actor=actor, client_id=user.client_id)
     user_sessions_end(user=user)
     login_records_delete(username=user.email)
     picture = user.profile_picture
@@ -247,7 +268,12 @@ def user_profile_picture_set(*, user: User, picture: Any) -> None:
 
 
 def api_key_create(
-    *, client: Client, name: str, scopes: list[str] | None = None, created_by: User | None = None
+    *,
+    client: Client,
+    name: str,
+    scopes: list[str] | None = None,
+    created_by: User | None = None,
+    actor: Any = None,
 ) -> tuple[ApiKey, str]:
     """A new key for `client`; returns the row and the full key, which is never stored."""
     from accounts.api_keys import key_generate, secret_hash
@@ -274,12 +300,18 @@ def api_key_create(
     logger.info(
         "api key created", extra={"client_id": str(client.pk), "api_key_id": str(api_key.pk)}
     )
+    signals.api_key_created.send(
+        ApiKey, api_key=api_key, actor=actor or created_by, client_id=client.pk
+    )
     return api_key, new.full
 
 
-def api_key_revoke(*, api_key: ApiKey) -> ApiKey:
+def api_key_revoke(*, api_key: ApiKey, actor: Any = None) -> ApiKey:
     if api_key.revoked_at is None:
         api_key.revoked_at = timezone.now()
         api_key.save(update_fields=["revoked_at"])
         logger.info("api key revoked", extra={"api_key_id": str(api_key.pk)})
+        signals.api_key_revoked.send(
+            ApiKey, api_key=api_key, actor=actor, client_id=api_key.client_id
+        )
     return api_key

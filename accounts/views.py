@@ -44,7 +44,9 @@ def user_create(request: HttpRequest) -> HttpResponse:
     form = UserCreateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            user = services.user_create(client=request.client, **form.cleaned_data)
+            user = services.user_create(
+                client=request.client, actor=request.user, **form.cleaned_data
+            )
         except ValidationError as error:
             _add_service_errors(form, error)
         else:
@@ -63,7 +65,7 @@ def user_edit(request: HttpRequest, user_id: str) -> HttpResponse:
     form = UserEditForm(request.POST or None, instance=user)
     if request.method == "POST" and form.is_valid():
         try:
-            services.user_update(user=user, **form.cleaned_data)
+            services.user_update(user=user, actor=request.user, **form.cleaned_data)
         except ValidationError as error:
             _add_service_errors(form, error)
         else:
@@ -80,7 +82,7 @@ def user_delete(request: HttpRequest, user_id: str) -> HttpResponse:
     if request.method == "POST":
         name = user.get_full_name()
         try:
-            services.user_delete(user=user)
+            services.user_delete(user=user, actor=request.user)
         except ValidationError as failure:
             error = " ".join(failure.messages)
         else:
@@ -123,7 +125,7 @@ def profile(request: HttpRequest) -> HttpResponse:
                 messages.success(request, "Your picture was updated.")
                 return redirect("profile")
         elif form.is_valid():
-            services.user_update(user=request.user, **form.cleaned_data)
+            services.user_update(user=request.user, actor=request.user, **form.cleaned_data)
             messages.success(request, "Your profile was saved.")
             return redirect("profile")
     from django_otp import user_has_device

@@ -148,7 +148,9 @@ class TrackingNumberCollectionAPI(ClientAPIView):
     def post(self, request: Request) -> Response:
         payload = TrackingNumberSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        number = services.tracking_number_create(client=self.client, **payload.validated_data)
+        number = services.tracking_number_create(
+            client=self.client, actor=request.user, **payload.validated_data
+        )
         return Response(TrackingNumberSerializer(number).data, status=status.HTTP_201_CREATED)
 
 

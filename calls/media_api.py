@@ -59,6 +59,12 @@ class AnyAccept(BaseContentNegotiation):
         return renderers[0], renderers[0].media_type
 
 
+RESTRICTED_MESSAGE = _(
+    "The caller asked us to restrict the use of their data: this audio cannot be played until "
+    "the restriction is lifted."
+)
+
+
 def _error(status_code: int, message: str) -> Response:
     return Response({"detail": message}, status=status_code)
 
@@ -229,6 +235,9 @@ class CallMediaAPI(ClientAPIView):
     )
     def get(self, request: Request, call_id: str) -> HttpResponse | Response:
         call = selectors.call_get(client=self.client, call_id=call_id)
+        if call.contact_id and call.contact.restricted_at is not None:
+            # 451 Unavailable For Legal Reasons: the audio exists but the law says not now.
+            return _error(status.HTTP_451_UNAVAILABLE_FOR_LEGAL_REASONS, str(RESTRICTED_MESSAGE))
         media = selectors.call_media(call=call, kind=self.kind)
         opened = stored_object_open(media)
         size = opened.size

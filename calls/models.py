@@ -79,6 +79,9 @@ class Contact(models.Model):
     )
     phone_number = models.CharField(max_length=16)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Set while the Contact's processing is restricted (GDPR art. 18, calls.services.contact_restrict):
+    # its calls stay, but its audio does not play and its calls leave the call list and exports.
+    restricted_at = models.DateTimeField(null=True, blank=True)
 
     objects = TenantManager()
 

@@ -7,13 +7,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.db.models import Avg, Count, Max, Min, Q, QuerySet
 from django.db.models.functions import TruncDate
 
 from accounts.models import Client
 from accounts.tenancy import get_for_client_or_404
-from calls.filters import CallFilters
+from calls.filters import CallFilters, call_filters_parse
 from calls.media.objects import stored_object_open
 from calls.models import (
     MEDIA_MODELS,
@@ -34,8 +35,18 @@ CALL_SORTS = {
 }
 
 
-def call_list(*, client: Client, filters: CallFilters, sort: str = "newest") -> QuerySet[Call]:
+def call_list(
+    *,
+    client: Client,
+    filters: CallFilters,
+    sort: str = "newest",
+    include_restricted: bool = False,
+) -> QuerySet[Call]:
+    """The call list, its API and its exports. The calls of a Contact whose processing is
+    restricted (GDPR art. 18) are left out unless `include_restricted` (the erasure's own check)."""
     calls = Call.objects.for_client(client).select_related("tracking_number", "contact")
+    if not include_restricted:
+        calls = calls.filter(contact__restricted_at__isnull=True)
     calls = filters.apply(calls)
     return calls.order_by(*CALL_SORTS.get(sort, CALL_SORTS["newest"]))
 
@@ -246,3 +257,27 @@ def contact_ids_locate_across_clients(*, phone: str, client: Client | None = Non
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return [row[0] for row in cursor.fetchall()]
+
+
+def export_jobs_holding_contact(*, contact: Contact) -> list[ExportJob]:
+    """The export jobs of the Contact's Client whose file may hold one of the Contact's calls.
+
+    The rule: a job is kept (in storage, for its 24 hours) with the query it was made from; it may
+    hold the Contact's number when that query, read again now, matches one of the Contact's calls.
+    The status filter is left out of that test because a call's status can still change after the
+    export ran (a later status callback), and a query that no longer parses is taken to match:
+    shredding an export too many costs its owner a new download, keeping one too many keeps a
+    number the law says must go. An export of every call matches, as it should."""
+    own_calls = Call.objects.for_client(contact.client).filter(contact=contact)
+    held = []
+    for job in ExportJob.objects.for_client(contact.client).order_by("created_at"):
+        query = {name: value for name, value in job.query.items() if name != "status"}
+        try:
+            filters = call_filters_parse(query, client=contact.client, allowed_extra=tuple(query))
+        except ValidationError:
+            held.append(job)
+            continue
+        matched = call_list(client=contact.client, filters=filters, include_restricted=True)
+        if own_calls.filter(pk__in=matched.values("pk")).exists():
+            held.append(job)
+    return held

@@ -7,6 +7,7 @@ import functools
 import logging
 import uuid
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -35,7 +36,7 @@ from calls.models import (
 )
 from calls.signals import media_keys_rotating
 from calls.upserts import call_ingest_postgresql
-from privacy.audit import AuditAction, AuditEvent, actor_of, audit_record
+from privacy.audit import AuditAction, AuditEvent, actor_of, audit_record, identifier_hash
 
 logger = logging.getLogger(__name__)
 
@@ -110,6 +111,7 @@ def tracking_number_create(
     announcement: str = "",
     voicemail: bool = True,
     ring_seconds: int = 20,
+    actor: Any = None,
 ) -> TrackingNumber:
     try:
         number = normalize_e164(number)
@@ -136,6 +138,7 @@ def tracking_number_create(
             {"number": ["Your account already has this tracking number."]}
         ) from None
     logger.info("tracking number created", extra={"client_id": str(client.pk)})
+    _tracking_number_record(AuditAction.TRACKING_NUMBER_ADDED, tracking_number, actor)
     return tracking_number
 
 
@@ -161,22 +164,46 @@ def tracking_number_update(
     tracking_number.full_clean(validate_unique=False)
     with transaction.atomic():
         tracking_number.save(update_fields=changed)
-        audit_record(
-            action=AuditAction.TRACKING_NUMBER_CHANGED,
-            actor=actor,
-            client_id=tracking_number.client_id,
-            object_type="tracking_number",
-            object_id=tracking_number.pk,
-            metadata={"fields": sorted(changed)},
+        _tracking_number_record(
+            AuditAction.TRACKING_NUMBER_CHANGED, tracking_number, actor, fields=sorted(changed)
         )
     return tracking_number
 
 
-def tracking_number_set_active(*, tracking_number: TrackingNumber, active: bool) -> TrackingNumber:
+def tracking_number_set_active(
+    *, tracking_number: TrackingNumber, active: bool, actor: Any = None
+) -> TrackingNumber:
     if tracking_number.active != active:
         tracking_number.active = active
         tracking_number.save(update_fields=["active"])
+        _tracking_number_record(
+            AuditAction.TRACKING_NUMBER_CHANGED
+            if active
+            else AuditAction.TRACKING_NUMBER_DEACTIVATED,
+            tracking_number,
+            actor,
+            fields=["active"],
+        )
     return tracking_number
+
+
+def _tracking_number_record(
+    action: AuditAction,
+    tracking_number: TrackingNumber,
+    actor: Any,
+    fields: list[str] | None = None,
+) -> None:
+    metadata: dict[str, Any] = {"number": identifier_hash(tracking_number.number)}
+    if fields:
+        metadata["fields"] = fields
+    audit_record(
+        action=action,
+        actor=actor,
+        client_id=tracking_number.client_id,
+        object_type="tracking_number",
+        object_id=tracking_number.pk,
+        metadata=metadata,
+    )
 
 
 def call_ingest(
@@ -512,7 +539,7 @@ def export_job_run(*, job: ExportJob) -> ExportJob:
     finally:
         os.unlink(handle.name)
     now = timezone.now()
-    this_job.update(
+    finished = this_job.update(
         status=ExportJobStatus.DONE,
         progress_rows=rows,
         total_rows=rows,
@@ -524,6 +551,11 @@ def export_job_run(*, job: ExportJob) -> ExportJob:
         key_id=stored.key_id,
         wrapped_key=stored.wrapped_key,
     )
+    if not finished:
+        # Shredded while it ran (a Contact's erasure, calls.services.contact_erase): the file it
+        # just wrote may hold the erased number and must not outlive the job.
+        object_delete(stored.storage_name)
+        return job
     job.refresh_from_db()
     export_record(
         client=job.client,
@@ -550,7 +582,83 @@ def export_jobs_purge_expired_across_clients(*, now: dt.datetime | None = None) 
     now = now or timezone.now()
     purged = 0
     for job in ExportJob.objects.across_clients().filter(expires_at__lte=now).order_by("pk")[:1000]:
-        _key_then_file_destroy(ExportJob, job.client_id, job.pk, job.storage_name)
-        ExportJob.objects.filter(client_id=job.client_id, pk=job.pk).delete()
+        export_job_shred(job=job)
         purged += 1
     return purged
+
+
+# --- Erasure and restriction of a Contact (SPEC §8; the privacy app's erasure service calls these) --
+
+# Calls detached from their Contact per transaction: short locks on a busy table.
+DETACH_BATCH = 5_000
+
+
+@dataclass(frozen=True)
+class ContactErasure:
+    """What erasing one Contact removed in its Client's account (counts only)."""
+
+    calls: int = 0
+    recordings: int = 0
+    voicemails: int = 0
+    export_jobs: int = 0
+
+
+def export_job_shred(*, job: ExportJob, actor: Any = None, reason: str = "") -> None:
+    """Crypto-shred an export's file (key first, committed, then the file), then forget the job.
+
+    Idempotent, like `media_shred`: a run interrupted anywhere finishes when run again."""
+    _key_then_file_destroy(ExportJob, job.client_id, job.pk, job.storage_name)
+    deleted, _ = ExportJob.objects.filter(client_id=job.client_id, pk=job.pk).delete()
+    if deleted and reason:
+        logger.info(
+            "export job shredded", extra={"client_id": str(job.client_id), "reason": reason}
+        )
+
+
+def contact_erase(*, contact: Contact, actor: Any = None) -> ContactErasure:
+    """Erase one Contact from its Client's account: the exports that may hold its number, its
+    recordings and voice messages (crypto-shredded), its number on its calls, then the Contact.
+
+    The anonymous call facts stay for statistics. Batched and rerunnable: each step finds what is
+    left through the Contact, which goes last, so a rerun after a crash finishes the job."""
+    export_jobs = 0
+    from calls.selectors import export_jobs_holding_contact
+
+    for job in export_jobs_holding_contact(contact=contact):
+        export_job_shred(job=job, actor=actor, reason="erasure")
+        export_jobs += 1
+    shredded = {kind: 0 for kind in MEDIA_MODELS}
+    for kind, model in MEDIA_MODELS.items():
+        for media in model.objects.for_client(contact.client).filter(call__contact=contact):
+            media_shred(media=media, actor=actor, reason="erasure")
+            shredded[kind] += 1
+    detached = 0
+    calls = Call.objects.for_client(contact.client).filter(contact=contact)
+    while ids := list(calls.values_list("pk", flat=True)[:DETACH_BATCH]):
+        with transaction.atomic():
+            detached += (
+                Call.objects.for_client(contact.client).filter(pk__in=ids).update(contact=None)
+            )
+    Contact.objects.for_client(contact.client).filter(pk=contact.pk).delete()
+    return ContactErasure(
+        calls=detached,
+        recordings=shredded[MediaKind.RECORDING],
+        voicemails=shredded[MediaKind.VOICEMAIL],
+        export_jobs=export_jobs,
+    )
+
+
+def contact_restrict(*, contact: Contact, actor: Any = None) -> Contact:
+    """Restrict the processing of a Contact's data (GDPR art. 18): its calls stay, its recordings
+    and voice messages no longer play and its calls are left out of the call list and exports."""
+    if contact.restricted_at is None:
+        contact.restricted_at = timezone.now()
+        contact.save(update_fields=["restricted_at"])
+    return contact
+
+
+def contact_lift_restriction(*, contact: Contact, actor: Any = None) -> Contact:
+    if contact.restricted_at is not None:
+        contact.restricted_at = None
+        contact.save(update_fields=["restricted_at"])
+    return contact

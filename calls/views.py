@@ -136,7 +136,9 @@ def tracking_number_create(request: HttpRequest) -> HttpResponse:
     form = TrackingNumberForm(request.POST)
     if form.is_valid():
         try:
-            number = services.tracking_number_create(client=request.client, **form.cleaned_data)
+            number = services.tracking_number_create(
+                client=request.client, actor=request.user, **form.cleaned_data
+            )
         except ValidationError as error:
             form_add_service_error(form, error)
         else:
@@ -149,7 +151,9 @@ def tracking_number_create(request: HttpRequest) -> HttpResponse:
 @require_POST
 def tracking_number_toggle(request: HttpRequest, number_id: str) -> HttpResponse:
     number = selectors.tracking_number_get(client=request.client, number_id=number_id)
-    services.tracking_number_set_active(tracking_number=number, active=not number.active)
+    services.tracking_number_set_active(
+        tracking_number=number, active=not number.active, actor=request.user
+    )
     state = "reactivated" if number.active else "deactivated: new calls on it are refused"
     messages.success(request, f"Tracking number {number.number} {state}.")
     return redirect("settings")
@@ -208,7 +212,7 @@ def api_key_create(request: HttpRequest) -> HttpResponse:
 def api_key_revoke(request: HttpRequest, key_id: str) -> HttpResponse:
     api_key = account_selectors.api_key_get(client=request.client, key_id=key_id)
     if request.method == "POST":
-        account_services.api_key_revoke(api_key=api_key)
+        account_services.api_key_revoke(api_key=api_key, actor=request.user)
         messages.success(
             request, f"Key {api_key.name!r} revoked: requests using it are now refused."
         )

@@ -221,6 +221,8 @@ ROUTES: dict[str, Tenant | Public | list[Tenant]] = {
     ],
     # --- Privacy (privacy/urls.py) ---
     "privacy-centre": Tenant("GET", ALL, HTML_KEYS),
+    "privacy-audit": Tenant("GET", ADMIN_ONLY, HTML_KEYS),
+    "privacy-audit-csv": Tenant("GET", ADMIN_ONLY, HTML_KEYS),
     "privacy-request": Public("the public request form for callers, who have no account"),
     "privacy-request-verify": Public("the public form's one-time code step"),
     # --- Accounts (accounts/urls.py) ---

@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('accounts', '0005_staff_account_permission'),
-        ('calls', '0004_tracking_number_telephony'),
+        ('calls', '0005_tracking_number_telephony'),
     ]
 
     operations = [

@@ -55,6 +55,7 @@ def test_the_capability_table_matches_the_specification():
         Capability.VIEW_PRIVACY_CENTRE: {"admin", "manager", "analyst"},
         Capability.MANAGE_OWN_PROFILE: {"admin", "manager", "analyst"},
         Capability.INGEST_CALLS: {"admin"},
+        Capability.VIEW_AUDIT_LOG: {"admin"},
     }
     for capability, roles in expected.items():
         assert {role for role in Role.values if capability in ROLE_CAPABILITIES[role]} == roles

@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("calls", "0003_export_jobs"),
+        ("calls", "0004_contact_restriction"),
     ]
 
     operations = [
