@@ -19,14 +19,22 @@ from urllib.parse import parse_qsl, unquote, unquote_plus
 
 from dexem.middleware import request_id_var
 
-_PHONE = re.compile(r"\+?\d[\d .()-]{7,}\d")
+# A digit run glued to letters is part of an identifier (a hash, a key), not a phone number.
+_PHONE = re.compile(r"(?<![0-9A-Za-z])\+?\d[\d .()-]{7,}\d(?![0-9A-Za-z])")
+# Ids in URLs and messages are UUIDs: opaque, never personal, and their digit groups would
+# otherwise read as numbers ("1234-5678-9012" inside one). They are kept whole.
+_UUID = re.compile(r"([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})")
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
 _STANDARD = set(logging.LogRecord("", 0, "", 0, "", None, None).__dict__) | {"message", "asctime"}
 MASK = "[masked]"
 
 
 def _mask(text: str) -> str:
-    return _EMAIL.sub("[email]", _PHONE.sub("[phone]", text))
+    pieces = _UUID.split(text)  # odd positions are the UUIDs themselves
+    return "".join(
+        piece if index % 2 else _EMAIL.sub("[email]", _PHONE.sub("[phone]", piece))
+        for index, piece in enumerate(pieces)
+    )
 
 
 def scrub(text: str) -> str:

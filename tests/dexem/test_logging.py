@@ -84,3 +84,13 @@ def test_query_strings_keep_their_names_and_lose_their_values():
 def test_a_request_object_is_logged_as_its_method_and_path_only(rf):
     request = rf.get("/calls/", {"phone": "+33612345678"})
     assert scrub_value(request) == "GET /calls/"
+
+
+def test_ids_keep_their_digits_while_numbers_beside_them_are_masked():
+    line = "Not Found: /api/v1/calls/6fa37fa8-d7d9-4334-8123-456789012345/ from +33612345678"
+    assert scrub_value(line) == (
+        "Not Found: /api/v1/calls/6fa37fa8-d7d9-4334-8123-456789012345/ from [phone]"
+    )
+    # A digit run glued to letters belongs to an identifier, not to a phone number.
+    assert scrub_value("key dxm_1234567890ab") == "key dxm_1234567890ab"
+    assert scrub_value("call 06 12 34 56 78") == "call [phone]"
