@@ -10,6 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
 
 from accounts import services
+from accounts.forms import PhoneNumbersField
 from accounts.invitations import user_invitation_send
 from accounts.models import Client, User, normalize_email
 
@@ -141,6 +142,15 @@ class UserAdmin(DjangoUserAdmin):
         (None, {"classes": ["wide"], "fields": StaffUserAddForm.Meta.fields}),
     ]
     filter_horizontal = ["groups", "user_permissions"]
+
+    def formfield_for_dbfield(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        # The Users tab's field, one number a line: the bare JSON box stored an emptied box as
+        # null, which the column refuses.
+        if db_field.name == "phone_numbers":
+            return PhoneNumbersField(
+                required=False, label=_("Phone numbers"), help_text=_("One number a line.")
+            )
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
 
     def get_fieldsets(self, request: HttpRequest, obj: User | None = None) -> Any:
         if request.user.is_superuser:

@@ -48,7 +48,7 @@ def _change_form(user: User, **overrides: Any) -> dict[str, Any]:
         "first_name": user.first_name,
         "last_name": user.last_name,
         "initials": user.initials,
-        "phone_numbers": "[]",
+        "phone_numbers": "\n".join(user.phone_numbers),
         "organization": user.organization,
         "client": str(user.client_id or ""),
         "role": user.role,
@@ -354,3 +354,38 @@ def test_a_superuser_changing_an_email_ends_the_users_sessions_and_warns_the_old
     assert "alice.new@acme.example" not in mail.outbox[0].body
     # The superuser's own session is untouched.
     assert browser.get(_change_url(acme_admin)).status_code == 200
+
+
+@pytest.mark.parametrize("staff_fixture", ["dpo", "superuser"])
+def test_emptying_the_phone_numbers_box_stores_no_numbers(
+    request, as_verified_staff, staff_fixture, acme_analyst
+):
+    acme_analyst.phone_numbers = ["+33612345678"]
+    acme_analyst.save(update_fields=["phone_numbers"])
+    browser = as_verified_staff(request.getfixturevalue(staff_fixture))
+
+    response = browser.post(
+        _change_url(acme_analyst), {**_change_form(acme_analyst), "phone_numbers": ""}
+    )
+
+    assert response.status_code == 302
+    acme_analyst.refresh_from_db()
+    assert acme_analyst.phone_numbers == []
+
+
+@pytest.mark.parametrize("staff_fixture", ["dpo", "superuser"])
+def test_the_phone_numbers_box_takes_one_number_a_line_and_refuses_junk(
+    request, as_verified_staff, staff_fixture, acme_analyst
+):
+    browser = as_verified_staff(request.getfixturevalue(staff_fixture))
+    url = _change_url(acme_analyst)
+
+    response = browser.post(url, _change_form(acme_analyst, phone_numbers="not a number"))
+    assert (
+        response.status_code == 200 and "phone_numbers" in response.context["adminform"].form.errors
+    )
+
+    response = browser.post(url, _change_form(acme_analyst, phone_numbers="+33 6 12 34 56 78\n"))
+    assert response.status_code == 302
+    acme_analyst.refresh_from_db()
+    assert acme_analyst.phone_numbers == ["+33612345678"]
