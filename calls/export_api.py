@@ -255,6 +255,8 @@ class ExportJobDownloadAPI(ClientAPIView):
             return Response(
                 {"detail": "The export file failed its integrity check; export again."}, status=409
             )
+        # Recorded when the download starts (SPEC §8), once per download.
+        services.export_job_download_record(job=job, actor=request.user)
         response = StreamingHttpResponse(
             opened.iter_range(0, opened.size - 1), content_type=XLSX_TYPE
         )
