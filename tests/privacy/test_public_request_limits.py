@@ -82,3 +82,64 @@ def test_the_limit_counts_one_request_after_another_too(outbox):
 
     assert statuses == [302] * PER_NUMBER_PER_HOUR + [429]
     assert len(outbox) == PER_NUMBER_PER_HOUR
+
+
+# --- The embedded default: SQLite serves the form from many threads (`make run`) ---------------
+
+from tests.calls.test_ingest_sqlite_concurrency import sqlite_server  # noqa: E402, F401
+
+
+def _post_form(base: str, phone: str) -> int:
+    """GET the form for its CSRF cookie and token, then POST it; the POST's status."""
+    import http.cookiejar
+    import re
+    import urllib.error
+    import urllib.parse
+    import urllib.request
+
+    opener = urllib.request.build_opener(
+        urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar())
+    )
+    with opener.open(f"{base}{URL}", timeout=60) as page:
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.read().decode())
+    body = urllib.parse.urlencode(
+        {"csrfmiddlewaretoken": token.group(1), "phone": phone, "kind": "erasure"}
+    ).encode()
+    request = urllib.request.Request(  # noqa: S310 (a loopback URL of our own)
+        f"{base}{URL}", data=body, headers={"Referer": base}
+    )
+    try:
+        with opener.open(request, timeout=60) as response:
+            return response.status
+    except urllib.error.HTTPError as error:
+        return error.code
+
+
+def test_on_sqlite_simultaneous_requests_for_one_number_pass_only_the_hourly_limit(
+    sqlite_server,  # noqa: F811 (the fixture, imported above)
+):
+    import sqlite3
+
+    base, _key, database = sqlite_server
+    barrier = threading.Barrier(THREADS)
+    statuses: list[int] = []
+
+    def run() -> None:
+        barrier.wait()
+        statuses.append(_post_form(base, "+33612348888"))
+
+    threads = [threading.Thread(target=run) for _ in range(THREADS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    # Each success follows its redirect to the code page (200); the others are refused (429).
+    assert sorted(statuses) == [200] * PER_NUMBER_PER_HOUR + [429] * (
+        THREADS - PER_NUMBER_PER_HOUR
+    ), statuses
+    with sqlite3.connect(database) as db:
+        (rows,) = db.execute(
+            f"SELECT count(*) FROM {ContactVerification._meta.db_table}"  # noqa: S608
+        ).fetchone()
+    assert rows == PER_NUMBER_PER_HOUR
