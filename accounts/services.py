@@ -10,9 +10,12 @@ from django.contrib.auth.models import Group
 from django.contrib.auth.password_validation import validate_password
 from django.contrib.sessions.models import Session
 from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import QuerySet
+from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from accounts import signals
 from accounts.models import ApiKey, ApiKeyScope, Client, User, UserSession, normalize_email
@@ -141,9 +144,13 @@ def user_update(
     role: str | None = None,
     is_active: bool | None = None,
     actor: Any = None,
+    keep_session_key: str | None = None,
     **fields: Any,
 ) -> User:
-    """Change a User's details, role or status; the last active admin of a Client is kept."""
+    """Change a User's details, role or status; the last active admin of a Client is kept.
+
+    `keep_session_key`: the session of a User changing their own email, which stays open."""
+    old_email = user.email
     unknown = set(fields) - set(USER_EDITABLE_FIELDS)
     if unknown:
         raise ValueError(f"user_update cannot change {', '.join(sorted(unknown))}")
@@ -173,6 +180,8 @@ def user_update(
     user.save(update_fields=changed)
     if "is_active" in changed and not user.is_active:
         user_sessions_end(user=user)
+    elif "email" in changed:
+        user_email_changed(user=user, old_email=old_email, keep_session_key=keep_session_key)
     logger.info("user updated", extra={"user_id": str(user.pk), "fields": sorted(changed)})
     # One event per kind of change: details, role, deactivation (a reactivation is a change).
     sent = {"actor": actor, "client_id": user.client_id}
@@ -186,6 +195,24 @@ def user_update(
     if "is_active" in changed and not user.is_active:
         signals.user_deactivated.send(User, user=user, **sent)
     return user
+
+
+def user_email_changed(*, user: User, old_email: str, keep_session_key: str | None = None) -> None:
+    """After a login email changes, by any path: whoever held a session or a password-reset link
+    under the old address loses it, and the old address hears of it (a takeover is then seen).
+
+    Outstanding reset links are already dead: Django's token hashes the email in."""
+    user_sessions_end(user=user, keep_session_key=keep_session_key)
+    context = {"user": user}
+    transaction.on_commit(
+        lambda: send_mail(
+            subject=str(_("Your Dexem login email was changed")),
+            message=render_to_string("accounts/email/email_changed.txt", context),
+            from_email=None,
+            recipient_list=[old_email],
+        )
+    )
+    logger.info("user email changed", extra={"user_id": str(user.pk)})
 
 
 def _ensure_another_admin(user: User, *, field: str) -> None:

@@ -5,7 +5,10 @@
   names its Client by one of:
   - `for_client(client)`: the way views, APIs and selectors read tenant rows (no Client: none);
   - `filter(client=...)` / `filter(client_id=...)` (also `client__in`, `client_id__in`): what
-    Django's own unique validation and DRF's unique-together validator do with the unique fields;
+    Django's own unique validation and DRF's unique-together validator do with the unique fields.
+    The value must name Clients itself: a Client, a pk, or (for `__in`) a list, tuple or set of
+    them. An expression (`F("client")`, a Subquery, a queryset) can match every row: it scopes
+    nothing;
   - a related manager (`contact.calls.all()`, `client.calls.all()`): scoped by its parent row;
   - `across_clients()`: the named door for the rare cross-tenant work. It is used only in
     functions named `..._across_clients`, in `retention/`, in admin `get_queryset`s (staff work
@@ -14,6 +17,8 @@
   `validate_unique=False` (ModelForms and the admin leave the pk out, so they are unaffected).
   `_base_manager` stays Django's plain manager: forward foreign keys, `Model.save()` and deletion
   cascades go through it with the rows they already hold.
+  Querysets combined (`|`, `&`, `^`, `union`, `intersection`, `difference`) are scoped only if
+  every one of them is.
 - `get_for_client_or_404(...)`: an object named in a request; another Client's is a 404, exactly
   like a missing one (a malformed id too).
 - `require_capability(user, capability)`: a role lacking the capability gets a 403.
@@ -21,6 +26,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import AsyncIterator, Iterator
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -37,6 +43,29 @@ M = TypeVar("M", bound=models.Model)
 
 # Filter keywords that name the Client (a value of None names none).
 CLIENT_LOOKUPS = frozenset({"client", "client_id", "client__pk", "client__in", "client_id__in"})
+
+
+def _names_clients(key: str, value: Any) -> bool:
+    """Whether a filter value names Clients by themselves, not by an expression (an `F`, a
+    Subquery or a queryset could match any row, every row)."""
+    if key.endswith("__in"):
+        return isinstance(value, list | tuple | set | frozenset) and all(
+            _is_client_value(item) for item in value
+        )
+    return _is_client_value(value)
+
+
+def _is_client_value(value: Any) -> bool:
+    if isinstance(value, models.Model):
+        return value.pk is not None
+    return isinstance(value, str | int | uuid.UUID) and not isinstance(value, bool)
+
+
+def _is_scoped(queryset: Any) -> bool:
+    """A queryset a combination may take in: scoped, empty, or of a model that is not a tenant's."""
+    if not getattr(queryset, "refuses_unscoped", False):
+        return True
+    return queryset._names_client or queryset.query.is_empty()
 
 
 class UnscopedQueryError(RuntimeError):
@@ -73,9 +102,37 @@ class TenantQuerySet(models.QuerySet[M]):
 
     def filter(self, *args: Any, **kwargs: Any) -> TenantQuerySet[M]:
         clone = super().filter(*args, **kwargs)
-        if any(key in CLIENT_LOOKUPS and value is not None for key, value in kwargs.items()):
+        if any(
+            key in CLIENT_LOOKUPS and _names_clients(key, value) for key, value in kwargs.items()
+        ):
             clone._names_client = True
         return clone
+
+    # A combination reads the rows of every side: one unscoped side unscopes the whole.
+    def _combined(self, combined: Any, *others: Any) -> Any:
+        if combined is self or any(combined is other for other in others):
+            return combined  # Django returned one side as it was (the other was empty)
+        scoped = _is_scoped(self) and all(_is_scoped(other) for other in others)
+        if isinstance(combined, TenantQuerySet):
+            combined._names_client = scoped
+        elif not scoped:
+            # Django rebuilt a sliced side through the plain base manager, which has no guard.
+            for side in (self, *others):
+                if isinstance(side, TenantQuerySet):
+                    side._refuse_unscoped()
+        return combined
+
+    def __or__(self, other: Any) -> Any:
+        return self._combined(super().__or__(other), other)
+
+    def __and__(self, other: Any) -> Any:
+        return self._combined(super().__and__(other), other)
+
+    def __xor__(self, other: Any) -> Any:
+        return self._combined(super().__xor__(other), other)
+
+    def _combinator_query(self, combinator: str, *other_qs: Any, all: bool = False) -> Any:
+        return self._combined(super()._combinator_query(combinator, *other_qs, all=all), *other_qs)
 
     def _refuse_unscoped(self) -> None:
         if not self.refuses_unscoped or self._names_client or self.query.is_empty():

@@ -65,7 +65,13 @@ def user_edit(request: HttpRequest, user_id: str) -> HttpResponse:
     form = UserEditForm(request.POST or None, instance=user)
     if request.method == "POST" and form.is_valid():
         try:
-            services.user_update(user=user, actor=request.user, **form.cleaned_data)
+            own = user.pk == request.user.pk
+            services.user_update(
+                user=user,
+                actor=request.user,
+                keep_session_key=request.session.session_key if own else None,
+                **form.cleaned_data,
+            )
         except ValidationError as error:
             _add_service_errors(form, error)
         else:

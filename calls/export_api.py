@@ -238,6 +238,8 @@ class ExportJobDownloadAPI(ClientAPIView):
     def get(self, request: Request, job_id: str) -> StreamingHttpResponse | Response:
         job = selectors.export_job_get(client=self.client, job_id=job_id, done=True)
         opened = stored_object_open(job)
+        # Recorded when the download starts (SPEC §8), once per download.
+        services.export_job_download_record(job=job, actor=request.user)
         response = StreamingHttpResponse(
             opened.iter_range(0, opened.size - 1), content_type=XLSX_TYPE
         )

@@ -571,6 +571,27 @@ def export_job_run(*, job: ExportJob) -> ExportJob:
     return job
 
 
+def export_job_download_record(*, job: ExportJob, actor: Any) -> None:
+    """Audit one download of a finished job (SPEC §6, §8): the file leaves Dexem again, maybe to
+    someone other than who asked for it (another manager, an API key)."""
+    from calls.filters import call_filters_parse
+
+    filters = call_filters_parse(job.query, client=job.client)
+    export_record(
+        client=job.client,
+        actor=actor,
+        action=AuditAction.CALLS_EXPORTED,
+        metadata={
+            "format": "xlsx",
+            "background": True,
+            "download": True,
+            "job": str(job.pk),
+            "filters": filters.for_audit(),
+            "rows": job.total_rows,
+        },
+    )
+
+
 def export_job_fail(*, job: ExportJob, error: str) -> None:
     ExportJob.objects.filter(client_id=job.client_id, pk=job.pk).exclude(
         status=ExportJobStatus.DONE

@@ -206,3 +206,119 @@ def _across_clients_uses_outside_named_places() -> list[str]:
 
 def test_cross_client_reads_live_only_in_functions_named_for_it():
     assert _across_clients_uses_outside_named_places() == []
+
+
+# --- Combinations and expressions cannot smuggle an unscoped query past the guard -----------------
+
+
+@pytest.mark.parametrize(
+    "combine",
+    [
+        pytest.param(lambda mine, every: mine | every, id="or"),
+        pytest.param(lambda mine, every: every | mine, id="or-reversed"),
+        pytest.param(lambda mine, every: mine & every, id="and"),
+        pytest.param(lambda mine, every: mine ^ every, id="xor"),
+        pytest.param(lambda mine, every: mine.union(every), id="union"),
+        pytest.param(lambda mine, every: every.union(mine), id="union-reversed"),
+        pytest.param(lambda mine, every: mine.union(every, all=True), id="union-all"),
+        pytest.param(lambda mine, every: mine.intersection(every), id="intersection"),
+        pytest.param(lambda mine, every: mine.difference(every), id="difference"),
+        pytest.param(lambda mine, every: mine.union(mine, every), id="union-of-three"),
+    ],
+)
+def test_a_scoped_queryset_combined_with_an_unscoped_one_is_refused(acme, globex, combine):
+    CallFactory(client=acme)
+    CallFactory(client=globex)
+    mine = Call.objects.filter(client=acme)
+    every = Call.objects.all()
+
+    with pytest.raises(UnscopedQueryError):
+        combine(mine, every).count()
+    with pytest.raises(UnscopedQueryError):
+        list(combine(mine.values_list("pk"), every.values_list("pk")))
+
+
+@pytest.mark.parametrize(
+    "combine",
+    [
+        pytest.param(lambda a, b: a | b, id="or"),
+        pytest.param(lambda a, b: a & b, id="and"),
+        pytest.param(lambda a, b: a ^ b, id="xor"),
+        pytest.param(lambda a, b: a.union(b), id="union"),
+        pytest.param(lambda a, b: a.intersection(b), id="intersection"),
+        pytest.param(lambda a, b: a.difference(b), id="difference"),
+        pytest.param(lambda a, b: a | b.none(), id="or-empty"),
+        pytest.param(lambda a, b: b.none().union(a), id="empty-union"),
+    ],
+)
+def test_querysets_combined_are_scoped_when_every_side_is(acme, globex, combine):
+    mine = CallFactory(client=acme)
+    CallFactory(client=globex)
+    # No ordering: SQLite takes none inside a compound statement.
+    answered = Call.objects.for_client(acme).filter(status=mine.status).order_by()
+
+    combined = combine(Call.objects.for_client(acme).order_by(), answered)
+
+    assert set(combined.values_list("pk", flat=True)) <= {mine.pk}
+
+
+def test_an_unscoped_side_that_is_empty_does_not_unscope_a_combination(acme, globex):
+    mine = CallFactory(client=acme)
+    CallFactory(client=globex)
+
+    assert list(Call.objects.for_client(acme) | Call.objects.none()) == [mine]
+    assert list(Call.objects.none() | Call.objects.for_client(acme)) == [mine]
+
+
+@pytest.mark.parametrize(
+    "lookup",
+    [
+        pytest.param(lambda acme: {"client": models.F("client")}, id="F"),
+        pytest.param(lambda acme: {"client_id": models.F("client_id")}, id="F-id"),
+        pytest.param(
+            lambda acme: {"client__in": __import__("accounts.models").models.Client.objects.all()},
+            id="in-queryset",
+        ),
+        pytest.param(
+            lambda acme: {
+                "client__in": models.Subquery(
+                    __import__("accounts.models").models.Client.objects.values("pk")
+                )
+            },
+            id="in-subquery",
+        ),
+        pytest.param(
+            lambda acme: {
+                "client": models.Subquery(
+                    Call.objects.across_clients().filter(pk=models.OuterRef("pk")).values("client")
+                )
+            },
+            id="subquery",
+        ),
+    ],
+)
+def test_a_client_value_that_is_an_expression_does_not_scope(acme, globex, lookup):
+    CallFactory(client=acme)
+    CallFactory(client=globex)
+
+    with pytest.raises(UnscopedQueryError):
+        Call.objects.filter(**lookup(acme)).count()
+
+
+@pytest.mark.parametrize(
+    "lookup",
+    [
+        pytest.param(lambda acme: {"client": acme}, id="instance"),
+        pytest.param(lambda acme: {"client": acme.pk}, id="uuid"),
+        pytest.param(lambda acme: {"client_id": str(acme.pk)}, id="string"),
+        pytest.param(lambda acme: {"client__pk": acme.pk}, id="pk"),
+        pytest.param(lambda acme: {"client__in": [acme]}, id="in-list"),
+        pytest.param(lambda acme: {"client_id__in": (acme.pk,)}, id="in-tuple"),
+        pytest.param(lambda acme: {"client__in": {acme.pk}}, id="in-set"),
+    ],
+)
+def test_a_client_named_by_instance_or_pk_scopes(acme, globex, lookup):
+    mine = CallFactory(client=acme)
+    CallFactory(client=globex)
+
+    assert list(Call.objects.filter(**lookup(acme))) == [mine]

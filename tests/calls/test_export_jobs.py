@@ -219,5 +219,46 @@ def test_a_finished_export_whose_file_was_tampered_is_refused_with_409_and_logge
         "detail": "The export file failed its integrity check; export again."
     }
     record = next(r for r in caplog.records if "failed its integrity check" in r.getMessage())
-    # Which job (the log filter's phone redaction may mask digits of the id, so only its presence).
-    assert record.view == "ExportJobDownloadAPI" and hasattr(record, "job_id")
+    assert record.view == "ExportJobDownloadAPI" and record.job_id == str(job.pk)
+
+
+def test_every_download_of_a_finished_job_is_audited_with_its_downloader(
+    as_user,
+    acme,
+    acme_manager,
+    acme_number,
+    acme_read_api,
+    many_calls,
+    django_capture_on_commit_callbacks,
+):
+    from urllib.parse import quote
+
+    from privacy.audit import AuditAction, AuditEvent, identifier_hash
+    from tests.factories import UserFactory
+
+    number = acme_number.number
+    with django_capture_on_commit_callbacks(execute=True):
+        as_user(acme_manager).post(f"{XLSX_URL}?tracking_number={quote(number)}")
+    job = ExportJob.objects.across_clients().get()
+    url = f"/api/v1/exports/jobs/{job.pk}/download"
+    other_manager = UserFactory(client=acme, role="manager", email="mgr2@acme.example")
+    exported = AuditEvent.objects.filter(
+        action=AuditAction.CALLS_EXPORTED, metadata__job=str(job.pk)
+    )
+
+    browser = Client()
+    browser.force_login(other_manager)
+    download = browser.get(url)
+    # On record as the download starts, before a byte is read.
+    assert download.status_code == 200 and exported.count() == 1
+    _content(download)
+    event = exported.get()
+    assert event.client_id == acme.pk and event.actor_kind == "user"
+    assert event.actor_hash == identifier_hash(f"user:{other_manager.pk}")
+    assert event.metadata["rows"] == 3
+    assert event.metadata["filters"] == {"tracking_number": identifier_hash(number)}
+    assert number not in str(event.metadata)
+
+    assert acme_read_api.get(url).status_code == 200
+    assert exported.count() == 2
+    assert exported.filter(actor_kind="api_key").count() == 1

@@ -195,7 +195,7 @@ def test_rectification_in_the_admin_is_audited_without_the_values(
     data.update(
         {
             "first_name": "Charlotte",
-            "phone_numbers": "[]",
+            "phone_numbers": "",  # one number a line; none here
             "groups": [],
             "client": acme.pk,
             "last_login_0": "",
