@@ -41,6 +41,7 @@ COLUMNS = (
     "has_recording",
     "has_voicemail",
 )
+_BOOLEAN_CELLS = frozenset({COLUMNS.index("has_recording"), COLUMNS.index("has_voicemail")})
 # Formula injection (OWASP "CSV injection"): a cell starting with one of these is prefixed with '.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\0")
 E164 = re.compile(r"^\+[1-9][0-9]{1,14}$")
@@ -134,34 +135,13 @@ def csv_rows_python(calls: QuerySet[Call], *, client: Client) -> Iterator[bytes]
     yield _csv_line(writer, COLUMNS).encode()
     batch: list[str] = []
     tz = client.tzinfo
-    for (
-        call_id,
-        external_id,
-        started_at,
-        number,
-        source,
-        caller,
-        direction,
-        status,
-        duration,
-        recording,
-        voicemail,
-    ) in _rows(
+    for row in _rows(
         calls, local_time=lambda when: when.astimezone(tz).replace(microsecond=0).isoformat()
     ):
-        cells = (
-            call_id,
-            external_id,
-            started_at,
-            number,
-            source,
-            caller,
-            direction,
-            status,
-            duration,
-            "true" if recording else "false",
-            "true" if voicemail else "false",
-        )
+        cells = [
+            ("true" if value else "false") if index in _BOOLEAN_CELLS else value
+            for index, value in enumerate(row)
+        ]
         batch.append(_csv_line(writer, cells))
         if len(batch) >= 500:
             yield "".join(batch).encode()
