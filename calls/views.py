@@ -102,7 +102,12 @@ def call_list(request: HttpRequest) -> HttpResponse:
         {
             "form": form,
             "page": page,
-            "count": call_count(calls),
+            "count": call_count(
+                calls,
+                unrestricted=selectors.call_list(
+                    client=request.client, filters=form.filters, include_restricted=True
+                ),
+            ),
             "next_query": urlencode({**keep, "cursor": page.next_cursor})
             if page.next_cursor
             else None,
