@@ -27,6 +27,11 @@ from calls.models import Call
 from calls.selectors import CALL_SORTS
 
 CURSOR_SALT = "calls.call_list.cursor"
+MAX_DURATION = 2**31 - 1
+# Above this many times the limit, the planner's estimate is shown without the bounded count:
+# the estimates of a Client's calls are not a hundred times off, and the bound would cost more
+# than the page at millions of calls (10,001 index entries read).
+ESTIMATE_TRUSTED_ABOVE = 100
 EXACT_COUNT_LIMIT = 10_000
 
 
@@ -85,7 +90,10 @@ def _parse(name: str, raw: object) -> Any:
             raise CursorInvalid("malformed cursor")
         return moment
     if name == "duration_seconds":
-        return int(raw)
+        seconds = int(raw)
+        if not 0 <= seconds <= MAX_DURATION:  # the column's range: beyond, the query would fail
+            raise CursorInvalid("malformed cursor")
+        return seconds
     if name == "id":
         return uuid.UUID(raw)
     raise CursorInvalid("malformed cursor")
@@ -194,6 +202,7 @@ def planner_estimate(calls: QuerySet[Call]) -> int | None:
 
 def call_count(calls: QuerySet[Call], *, unrestricted: QuerySet[Call]) -> CallCount:
     """Exact up to the limit; above it the planner's estimate (PostgreSQL) or "more than".
+    An estimate of more than a hundred times the limit is shown without counting.
 
     `unrestricted` is `calls` with the calls of restricted Contacts left in (the selector's
     `include_restricted`): bounding that one reads at most limit + 1 entries of an index, where
@@ -201,9 +210,12 @@ def call_count(calls: QuerySet[Call], *, unrestricted: QuerySet[Call]) -> CallCo
     bound, `calls` is counted exactly (at most limit rows); above it, the calls of restricted
     Contacts are few enough not to matter to "about 1.2 million" or "more than 10,000"."""
     limit = exact_count_limit()
+    estimate = planner_estimate(calls)
+    if estimate is not None and estimate > limit * ESTIMATE_TRUSTED_ABOVE:
+        # Only a planner wrong a hundredfold would make the bound below say "exact" here.
+        return CallCount(value=estimate, exact=False, estimated=True)
     if unrestricted.order_by()[: limit + 1].count() <= limit:
         return CallCount(value=calls.count(), exact=True, estimated=False)
-    estimate = planner_estimate(calls)
     if estimate is not None and estimate > limit:
         return CallCount(value=estimate, exact=False, estimated=True)
     return CallCount(value=limit, exact=False, estimated=False)

@@ -146,6 +146,13 @@ def _cursor_of(browser, params: dict[str, str] | None = None) -> str:
     return parse_qs(response.context["next_query"])["cursor"][0]
 
 
+def _payload_of(cursor: str) -> str:
+    try:
+        return str(signing.loads(cursor, salt=CURSOR_SALT)).replace("'", '"')
+    except signing.BadSignature:
+        return ""
+
+
 def _signed(payload: object) -> str:
     return signing.dumps(payload, salt=CURSOR_SALT, compress=True)
 
@@ -167,11 +174,15 @@ def _signed(payload: object) -> str:
         lambda good: _signed({"sort": "newest"}),
         lambda good: _signed("newest"),
         lambda good: _signed(["longest", ["9" * 400, "2026-11-02T09:00:00+00:00", "0" * 32], 0, 2]),
+        lambda good: _signed(["longest", ["-1", "2026-11-02T09:00:00+00:00", "0" * 32], 0, 2]),
     ],
 )
 def test_a_tampered_cursor_is_a_clear_400(as_user, acme_admin, ties, three_per_page, tamper):
     browser = as_user(acme_admin)
-    response = browser.get(reverse("call-list"), {"cursor": tamper(_cursor_of(browser))})
+    cursor = tamper(_cursor_of(browser))
+    # The sort the cursor claims, so that it is its content that is refused.
+    sort = "longest" if '"longest"' in _payload_of(cursor) else "newest"
+    response = browser.get(reverse("call-list"), {"cursor": cursor, "sort": sort})
     assert response.status_code == 400
     assert "start again from the first page" in response.content.decode()
     assert response.context["page"] is None
@@ -283,6 +294,19 @@ def test_on_postgresql_above_the_limit_the_planners_estimate_is_shown(acme, acme
     assert count.estimated and count.value > 2, count
     assert str(count).startswith("about ")
     assert count.value == planner_estimate(selectors.call_list(client=acme, filters=CallFilters()))
+
+
+@pytest.mark.postgres
+def test_on_postgresql_an_estimate_a_hundred_times_the_limit_is_shown_without_counting(
+    acme, acme_number, settings
+):
+    settings.CALL_LIST_EXACT_COUNT_LIMIT = 1
+    CallFactory.create_batch(150, client=acme, tracking_number=acme_number)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE calls_call, calls_contact")
+    count, counts = _count_of(acme)
+    assert count.estimated and count.value > 100, count
+    assert counts == []
 
 
 @pytest.mark.parametrize(
