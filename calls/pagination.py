@@ -167,8 +167,8 @@ def call_page(calls: QuerySet[Call], *, sort: str, cursor: Cursor | None, size: 
 @dataclass(frozen=True)
 class CallCount:
     value: int
-    exact: bool  # False: `value` is an estimate, or (approximate False too) a lower bound
-    estimated: bool  # True: the planner's estimate; False and not exact: "more than value"
+    exact: bool  # the number of calls listed
+    estimated: bool  # the planner's estimate; neither: a lower bound ("more than value")
 
     def __str__(self) -> str:
         if self.exact:
