@@ -41,7 +41,7 @@ class CallFilterForm(forms.Form):
 
     Valid, `filters` holds the parsed filters; invalid, each error sits on its field."""
 
-    NON_FILTER_PARAMS = ("sort", "page")
+    NON_FILTER_PARAMS = ("sort", "cursor", "page")  # page: links made before the cursors
 
     sort = forms.CharField(
         required=False,

@@ -27,11 +27,13 @@ from calls.models import (
     TrackingNumber,
 )
 
+# Each order is total (it ends on the id): the HTML list pages by keyset (calls/pagination.py),
+# which needs every row to have one place, equal start times and durations included.
 CALL_SORTS = {
     "newest": ("-started_at", "-id"),
     "oldest": ("started_at", "id"),
-    "longest": ("-duration_seconds", "-started_at"),
-    "shortest": ("duration_seconds", "-started_at"),
+    "longest": ("-duration_seconds", "-started_at", "-id"),
+    "shortest": ("duration_seconds", "-started_at", "-id"),
 }
 
 

@@ -6,7 +6,6 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -29,6 +28,7 @@ from calls.forms import (
     TrackingNumberForm,
 )
 from calls.models import Call
+from calls.pagination import Cursor, CursorInvalid, call_count, call_page
 from calls.signals import call_detail_facts
 
 CALLS_PER_PAGE = 50
@@ -81,8 +81,18 @@ def call_list(request: HttpRequest) -> HttpResponse:
         # The errors alone: calls listed under them would read as the filtered result.
         return render(request, "calls/call_list.html", {"form": form, "page": None}, status=400)
     sort = form.sort_order
+    cursor = None
+    if raw_cursor := request.GET.get("cursor", "").strip():
+        try:
+            cursor = Cursor.decode(raw_cursor, sort=sort)
+        except CursorInvalid:
+            form.add_error(
+                None,
+                _("This page link is not valid (any longer): start again from the first page."),
+            )
+            return render(request, "calls/call_list.html", {"form": form, "page": None}, status=400)
     calls = selectors.call_list(client=request.client, filters=form.filters, sort=sort)
-    page = Paginator(calls, CALLS_PER_PAGE).get_page(request.GET.get("page"))
+    page = call_page(calls, sort=sort, cursor=cursor, size=CALLS_PER_PAGE)
     # Links keep the filters as the User typed them, so the form shows them again on every page.
     typed = {name: request.GET[name] for name in FILTER_NAMES if request.GET.get(name, "").strip()}
     keep = {**typed, **({"sort": sort} if sort != "newest" else {})}
@@ -92,7 +102,18 @@ def call_list(request: HttpRequest) -> HttpResponse:
         {
             "form": form,
             "page": page,
-            "querystring": urlencode(keep),
+            "count": call_count(
+                calls,
+                unrestricted=selectors.call_list(
+                    client=request.client, filters=form.filters, include_restricted=True
+                ),
+            ),
+            "next_query": urlencode({**keep, "cursor": page.next_cursor})
+            if page.next_cursor
+            else None,
+            "previous_query": urlencode({**keep, "cursor": page.previous_cursor})
+            if page.previous_cursor
+            else None,
             "export_query": urlencode(typed),
         },
     )

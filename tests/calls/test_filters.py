@@ -103,7 +103,7 @@ def test_an_unknown_parameter_on_the_list_is_named_in_the_errors(as_user, acme_a
 def test_a_bad_sort_falls_back_to_newest(as_user, acme_admin, acme, acme_number):
     CallFactory(client=acme, tracking_number=acme_number)
     response = as_user(acme_admin).get(reverse("call-list"), {"sort": "colour"})
-    assert response.status_code == 200 and response.context["page"].paginator.count == 1
+    assert response.status_code == 200 and len(response.context["page"]) == 1
 
 
 def test_the_stats_group_by_parameter_is_the_declared_api_groups(schema, acme_api):

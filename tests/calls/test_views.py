@@ -64,8 +64,8 @@ def test_the_call_list_filters_and_keeps_them_in_pagination(as_user, acme_admin,
     CallFactory.create_batch(2, client=acme, tracking_number=acme_number, status="answered")
     browser = as_user(acme_admin)
     response = browser.get(reverse("call-list"), {"status": "missed"})
-    assert response.context["page"].paginator.count == 55
-    assert "status=missed&amp;page=2" in response.content.decode()
+    assert str(response.context["count"]) == "55 calls"
+    assert response.context["next_query"].startswith("status=missed&cursor=")
 
 
 def test_the_call_list_sorts_by_duration(as_user, acme_admin, acme, acme_number):
