@@ -159,3 +159,11 @@ class PasswordChange(PasswordChangeForm):
         self.fields[
             "new_password1"
         ].help_text = "At least 12 characters; not a common or all-digit password."
+
+
+class TwoFactorCodeForm(forms.Form):
+    code = forms.CharField(
+        max_length=16,
+        label=_("Code"),
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+    )

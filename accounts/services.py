@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import secrets
 from typing import Any
 
 from django.contrib.auth.models import Group
@@ -13,12 +14,16 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts import signals
 from accounts.models import ApiKey, ApiKeyScope, Client, User, UserSession, normalize_email
 from accounts.roles import Role
 
 logger = logging.getLogger(__name__)
+
+RECOVERY_CODES = 10
 
 STAFF_GROUPS = ("DPO", "Support")
 USER_EDITABLE_FIELDS = (
@@ -315,3 +320,26 @@ def api_key_revoke(*, api_key: ApiKey, actor: Any = None) -> ApiKey:
             ApiKey, api_key=api_key, actor=actor, client_id=api_key.client_id
         )
     return api_key
+
+
+def two_factor_device_pending(*, user: User) -> TOTPDevice:
+    """The User's unconfirmed authenticator (created on the first visit to the setup page)."""
+    return TOTPDevice.objects.filter(
+        user=user, confirmed=False
+    ).first() or TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=False)
+
+
+def two_factor_device_confirm(*, device: TOTPDevice) -> None:
+    device.confirmed = True
+    device.save(update_fields=["confirmed"])
+
+
+def two_factor_recovery_codes_issue(*, user: User) -> list[str]:
+    """Replace the User's recovery codes with RECOVERY_CODES new ones, shown to them once."""
+    device, _ = StaticDevice.objects.get_or_create(
+        user=user, name="Recovery codes", defaults={"confirmed": True}
+    )
+    device.token_set.all().delete()
+    codes = [secrets.token_hex(5) for _ in range(RECOVERY_CODES)]
+    StaticToken.objects.bulk_create([StaticToken(device=device, token=code) for code in codes])
+    return codes

@@ -1,7 +1,10 @@
 from __future__ import annotations
 
+import base64
+import io
 import json
 
+import qrcode
 from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.decorators import login_required
@@ -9,18 +12,24 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
+from django_otp import login as otp_login
+from django_otp import match_token, user_has_device
 
 from accounts import selectors, services
 from accounts.forms import (
     PasswordChange,
     ProfileForm,
     ProfilePictureForm,
+    TwoFactorCodeForm,
     UserCreateForm,
     UserEditForm,
     form_add_service_error,
 )
 from accounts.invitations import user_invitation_send
+from accounts.middleware import TWO_FACTOR_SESSION_FLAG
 from accounts.roles import Capability
 from accounts.tenancy import capability_required
 
@@ -128,8 +137,6 @@ def profile(request: HttpRequest) -> HttpResponse:
             services.user_update(user=request.user, actor=request.user, **form.cleaned_data)
             messages.success(request, "Your profile was saved.")
             return redirect("profile")
-    from django_otp import user_has_device
-
     return render(
         request,
         "accounts/profile.html",
@@ -177,3 +184,78 @@ def profile_export(request: HttpRequest) -> HttpResponse:
     response["Content-Disposition"] = 'attachment; filename="my-dexem-data.json"'
     response["Cache-Control"] = "no-store"
     return response
+
+
+# --- Two-factor (SPEC §4, django-otp) ----------------------------------------------------------
+# Enrolment shows the otpauth:// URI and its QR code, is confirmed with a code, then shows the
+# recovery codes once; afterwards every new session asks for a code (StaffTwoFactorMiddleware).
+
+
+def _qr_data_uri(text: str) -> str:
+    image = qrcode.make(text, box_size=6, border=2)
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
+
+
+def _safe_next(request: HttpRequest) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    safe = url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
+    return target if safe else "/admin/"
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def two_factor_setup(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    if user_has_device(user):
+        return redirect("two-factor-verify")
+    device = services.two_factor_device_pending(user=user)
+    form = TwoFactorCodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if device.verify_token(form.cleaned_data["code"].strip()):
+            services.two_factor_device_confirm(device=device)
+            otp_login(request, device)
+            request.session[TWO_FACTOR_SESSION_FLAG] = True
+            codes = services.two_factor_recovery_codes_issue(user=user)
+            return render(
+                request,
+                "accounts/two_factor_codes.html",
+                {"codes": codes, "next": _safe_next(request)},
+            )
+        form.add_error(
+            "code", _("This code is not right; check the time on your phone and try the next one.")
+        )
+    return render(
+        request,
+        "accounts/two_factor_setup.html",
+        {
+            "form": form,
+            "uri": device.config_url,
+            "qr": _qr_data_uri(device.config_url),
+            "next": _safe_next(request),
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def two_factor_verify(request: HttpRequest) -> HttpResponse:
+    if not user_has_device(request.user):
+        return redirect("two-factor-setup")
+    form = TwoFactorCodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        device = match_token(request.user, form.cleaned_data["code"].strip().replace(" ", ""))
+        if device is not None:
+            otp_login(request, device)
+            return redirect(_safe_next(request))
+        form.add_error("code", _("This code is not right."))
+    return render(
+        request,
+        "accounts/two_factor_verify.html",
+        {"form": form, "next": _safe_next(request)},
+        status=400 if form.errors else 200,
+    )
