@@ -30,7 +30,7 @@ from accounts.permissions import capability_or_scope
 from accounts.roles import Capability
 from calls import selectors, services
 from calls.api import INGEST
-from calls.media.format import IntegrityError
+from calls.media.format import MediaIntegrityError
 from calls.media.objects import TooLarge, stored_object_open
 from calls.models import AUDIO_CONTENT_TYPES, MediaKind, MediaObject
 
@@ -284,7 +284,7 @@ def _guarded(first: bytes, rest: Iterator[bytes], *, media_id: str) -> Iterator[
         yield first
     try:
         yield from rest
-    except IntegrityError:
+    except MediaIntegrityError:
         # Headers are gone already: stop the stream short (the client sees a broken transfer)
         # rather than send a byte of an unauthenticated segment.
         logger.error(

@@ -14,7 +14,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from calls.exports import zip_stream
-from calls.media.format import IntegrityError
+from calls.media.format import MediaIntegrityError
 from privacy.audit import AuditEvent
 from privacy.erasure import contact_preview_across_clients
 from privacy.forms import ExtensionForm, RectificationForm, RejectForm, RequestForm
@@ -288,7 +288,7 @@ class DataSubjectRequestAdmin(admin.ModelAdmin):
         item = chosen[0]
         try:
             members = access_request_bundle(subject_request=item, actor=request.user)
-        except IntegrityError:
+        except MediaIntegrityError:
             self.message_user(
                 request,
                 _("A stored recording failed its integrity check; the incident was logged."),

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import BinaryIO, Protocol, TypeVar
 
 from calls.media import keys
-from calls.media.format import HEADER_SIZE, Decryptor, Header, IntegrityError, encrypt_stream
+from calls.media.format import HEADER_SIZE, Decryptor, Header, MediaIntegrityError, encrypt_stream
 from calls.media.storage import (
     SizeChanged,
     StreamedFile,
@@ -194,10 +194,10 @@ class OpenedObject:
             ) as stored:
                 yield stored
         except FileNotFoundError:
-            raise IntegrityError("the stored object is missing") from None
+            raise MediaIntegrityError("the stored object is missing") from None
         except SizeChanged:
             _forget_header(self.storage_name)
-            raise IntegrityError("stored size does not match the recorded size") from None
+            raise MediaIntegrityError("stored size does not match the recorded size") from None
 
     def _sealed_runs(self, first: int, last: int) -> Iterator[tuple[int, int, bytes]]:
         """(first index, last index, stored bytes) of runs of up to READ_SEGMENTS segments, all
@@ -218,7 +218,7 @@ class OpenedObject:
         """Plaintext bytes start..end (inclusive), decrypting only the segments they lie in.
 
         Each segment is authenticated before any of its bytes is yielded; a failure raises
-        IntegrityError, so nothing unauthenticated ever leaves."""
+        MediaIntegrityError, so nothing unauthenticated ever leaves."""
         decryptor = self.decryptor
         segment_size = decryptor.header.segment_size
         first, last = start // segment_size, end // segment_size
@@ -231,7 +231,7 @@ class OpenedObject:
                 at, length = decryptor.segment_span(current)
                 sealed = block[at - offset : at - offset + length]
                 if len(sealed) != length:
-                    raise IntegrityError(f"segment {current} truncated")
+                    raise MediaIntegrityError(f"segment {current} truncated")
                 plaintext = decryptor.open(current, sealed)
                 base = current * segment_size
                 low, high = max(start - base, 0), min(end - base, len(plaintext) - 1) + 1
@@ -249,7 +249,7 @@ def object_open(
             # The header and the stored size in one request (one ranged GET on S3).
             header, stored_size = read_head(storage_name, HEADER_SIZE)
         except FileNotFoundError:
-            raise IntegrityError("the stored object is missing") from None
+            raise MediaIntegrityError("the stored object is missing") from None
     else:
         header, stored_size = cached
     decryptor = Decryptor(
@@ -294,7 +294,7 @@ class SealedRecord(Protocol):
 
 
 def stored_object_open(record: SealedRecord) -> OpenedObject:
-    """The record's object, ready to decrypt; raises IntegrityError for a tampered, truncated or
+    """The record's object, ready to decrypt; raises MediaIntegrityError for a tampered, truncated or
     unkeyed object (UnknownKey, one of them, when its key id is not configured)."""
     return object_open(
         storage_name=record.storage_name,
