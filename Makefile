@@ -5,6 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 STAMP := $(VENV)/.installed
 SHELL := /bin/bash
+APPS := accounts calls privacy retention telephony dexem
 
 .PHONY: run test bench lint install migrate worker beat clean
 
@@ -39,6 +40,7 @@ bench: install
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy $(APPS)
 
 worker: install
 	$(BIN)/celery -A dexem worker --loglevel=INFO

@@ -5,8 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import secrets
-from typing import Any
+from typing import Any, cast
 
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.contrib.auth.models import Group
 from django.contrib.auth.password_validation import validate_password
 from django.contrib.sessions.models import Session
@@ -18,6 +19,7 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts import signals
+from accounts.api_keys import key_generate, secret_hash
 from accounts.models import ApiKey, ApiKeyScope, Client, User, UserSession, normalize_email
 from accounts.roles import Role
 
@@ -222,13 +224,11 @@ def user_delete(*, user: User, enforce_last_admin: bool = True, actor: Any = Non
     picture = user.profile_picture
     user.delete()
     if picture:
-        transaction.on_commit(lambda: picture.storage.delete(picture.name))
+        transaction.on_commit(lambda: picture.storage.delete(cast(str, picture.name)))
     logger.info("user deleted", extra={"user_id": user_id, "client_id": client_id})
 
 
 def login_records_delete(*, username: str) -> int:
-    from axes.models import AccessAttempt, AccessFailureLog, AccessLog
-
     username = normalize_email(username)
     deleted = 0
     for model in (AccessAttempt, AccessFailureLog, AccessLog):
@@ -281,8 +281,6 @@ def api_key_create(
     actor: Any = None,
 ) -> tuple[ApiKey, str]:
     """A new key for `client`; returns the row and the full key, which is never stored."""
-    from accounts.api_keys import key_generate, secret_hash
-
     scopes = list(dict.fromkeys(scopes or ApiKeyScope.values))
     unknown = [scope for scope in scopes if scope not in ApiKeyScope.values]
     if unknown or not scopes:

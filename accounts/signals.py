@@ -24,6 +24,7 @@ api_key_revoked = Signal()  # api_key
 
 @receiver(user_logged_in)
 def remember_session(sender: Any, request: HttpRequest, user: User, **kwargs: Any) -> None:
+    # Imported here: accounts.services imports this module for its signals (a real cycle).
     from accounts.services import user_session_register
 
     if request is not None and request.session.session_key:

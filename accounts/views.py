@@ -28,6 +28,7 @@ from accounts.forms import (
     UserEditForm,
     form_add_service_error,
 )
+from accounts.http import AuthenticatedRequest, ClientRequest
 from accounts.invitations import user_invitation_send
 from accounts.middleware import TWO_FACTOR_SESSION_FLAG
 from accounts.roles import Capability
@@ -40,7 +41,7 @@ USERS_PER_PAGE = 25
 
 
 @capability_required(Capability.MANAGE_USERS)
-def user_list(request: HttpRequest) -> HttpResponse:
+def user_list(request: ClientRequest) -> HttpResponse:
     page = Paginator(selectors.user_list(client=request.client), USERS_PER_PAGE).get_page(
         request.GET.get("page")
     )
@@ -49,7 +50,7 @@ def user_list(request: HttpRequest) -> HttpResponse:
 
 @capability_required(Capability.MANAGE_USERS)
 @require_http_methods(["GET", "POST"])
-def user_create(request: HttpRequest) -> HttpResponse:
+def user_create(request: ClientRequest) -> HttpResponse:
     form = UserCreateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -69,7 +70,7 @@ def user_create(request: HttpRequest) -> HttpResponse:
 
 @capability_required(Capability.MANAGE_USERS)
 @require_http_methods(["GET", "POST"])
-def user_edit(request: HttpRequest, user_id: str) -> HttpResponse:
+def user_edit(request: ClientRequest, user_id: str) -> HttpResponse:
     user = selectors.user_get(client=request.client, user_id=user_id)
     form = UserEditForm(request.POST or None, instance=user)
     if request.method == "POST" and form.is_valid():
@@ -85,7 +86,7 @@ def user_edit(request: HttpRequest, user_id: str) -> HttpResponse:
 
 @capability_required(Capability.MANAGE_USERS)
 @require_http_methods(["GET", "POST"])
-def user_delete(request: HttpRequest, user_id: str) -> HttpResponse:
+def user_delete(request: ClientRequest, user_id: str) -> HttpResponse:
     user = selectors.user_get(client=request.client, user_id=user_id)
     error = None
     if request.method == "POST":
@@ -121,7 +122,7 @@ def _add_service_errors(form: UserCreateForm | UserEditForm, error: ValidationEr
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def profile(request: HttpRequest) -> HttpResponse:
+def profile(request: AuthenticatedRequest) -> HttpResponse:
     form = ProfileForm(request.POST or None, user=request.user, prefix="profile")
     picture_form = ProfilePictureForm(prefix="picture")
     if request.method == "POST":
@@ -149,7 +150,7 @@ def profile(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def profile_picture(request: HttpRequest) -> FileResponse:
+def profile_picture(request: AuthenticatedRequest) -> FileResponse:
     picture = request.user.profile_picture
     if not picture:
         raise Http404("No picture.")
@@ -160,7 +161,7 @@ def profile_picture(request: HttpRequest) -> FileResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def profile_password(request: HttpRequest) -> HttpResponse:
+def profile_password(request: AuthenticatedRequest) -> HttpResponse:
     form = PasswordChange(request.user, request.POST or None)
     if request.method == "POST" and form.is_valid():
         services.user_password_change(
@@ -175,7 +176,7 @@ def profile_password(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def profile_export(request: HttpRequest) -> HttpResponse:
+def profile_export(request: AuthenticatedRequest) -> HttpResponse:
     data = selectors.user_own_data(user=request.user)
     response = HttpResponse(
         json.dumps(data, indent=2, ensure_ascii=False),
@@ -208,7 +209,7 @@ def _safe_next(request: HttpRequest) -> str:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def two_factor_setup(request: HttpRequest) -> HttpResponse:
+def two_factor_setup(request: AuthenticatedRequest) -> HttpResponse:
     user = request.user
     if user_has_device(user):
         return redirect("two-factor-verify")
@@ -243,7 +244,7 @@ def two_factor_setup(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def two_factor_verify(request: HttpRequest) -> HttpResponse:
+def two_factor_verify(request: AuthenticatedRequest) -> HttpResponse:
     if not user_has_device(request.user):
         return redirect("two-factor-setup")
     form = TwoFactorCodeForm(request.POST or None)

@@ -74,7 +74,8 @@ class CallOutSerializer(HotPathSerializer):
     id = serializers.UUIDField()
     external_id = serializers.CharField()
     tracking_number = serializers.CharField(source="tracking_number.number")
-    source = serializers.CharField(source="tracking_number.source")
+    # Named like Field.source, which a declared field shadows on purpose (the API's name).
+    source = serializers.CharField(source="tracking_number.source")  # type: ignore[assignment]
     caller_number = serializers.CharField(allow_null=True)
     direction = serializers.ChoiceField(choices=Direction.choices)
     status = serializers.ChoiceField(choices=CallStatus.choices)
@@ -114,7 +115,7 @@ class TrackingNumberSerializer(serializers.ModelSerializer):
 class TrackingNumberUpdateSerializer(TrackingNumberSerializer):
     """PATCH: every field optional; the number itself cannot change (its calls keep it)."""
 
-    number = serializers.CharField(read_only=True)
+    number = serializers.CharField(read_only=True)  # type: ignore[assignment]
 
     class Meta(TrackingNumberSerializer.Meta):
         read_only_fields = ["id", "number"]

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import hmac
 import secrets
+import uuid
 
 from django.db import transaction
 from django.db.models import F
@@ -63,7 +64,7 @@ def verification_start(*, phone: str, kind: str, ip_address: str) -> ContactVeri
 
 
 def verification_check(
-    *, verification_id: object, phone: str, code: str
+    *, verification_id: uuid.UUID | str, phone: str, code: str
 ) -> DataSubjectRequest | None:
     """The filed request when the code is right; None otherwise (the attempt is counted). When a
     request of the same kind is already open for the number, that one is returned instead."""

@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -254,8 +255,6 @@ def purge_logins(
     state: _Run, *, now: dt.datetime, dry_run: bool, between_batches: Callable[[], None]
 ) -> None:
     """django-axes records (attempts, failures, successful logins) older than 90 days."""
-    from axes.models import AccessAttempt, AccessFailureLog, AccessLog
-
     cutoff = now - dt.timedelta(days=LOGIN_RECORD_DAYS)
     for model in (AccessAttempt, AccessFailureLog, AccessLog):
         expired = model.objects.filter(attempt_time__lt=cutoff)

@@ -8,7 +8,7 @@ import queue
 import threading
 import uuid
 from collections import OrderedDict
-from collections.abc import Iterable, Iterator
+from collections.abc import Generator, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import BinaryIO, Protocol, TypeVar
@@ -77,7 +77,7 @@ class _Failed:
 _END = object()
 
 
-def _produced_ahead(items: Iterator[T], depth: int = 4) -> Iterator[T]:
+def _produced_ahead(items: Iterator[T], depth: int = 4) -> Generator[T]:
     """`items`, produced on another thread up to `depth` ahead of the consumer: encrypting the
     next megabyte overlaps writing this one, reading the next overlaps decrypting this one
     (file I/O and the cipher both release the GIL). An error in `items` is raised here; a
@@ -286,11 +286,18 @@ def _forget_header(name: str) -> None:
 class SealedRecord(Protocol):
     """A row describing one encrypted object: a Recording, a VoiceMessage, an ExportJob."""
 
-    pk: uuid.UUID
-    storage_name: str
-    key_id: str
-    wrapped_key: bytes
-    size_bytes: int
+    # Read-only members, so a model's field types (a BinaryField reads as bytes or memoryview)
+    # match.
+    @property
+    def pk(self) -> uuid.UUID: ...
+    @property
+    def storage_name(self) -> str: ...
+    @property
+    def key_id(self) -> str: ...
+    @property
+    def wrapped_key(self) -> bytes | memoryview: ...
+    @property
+    def size_bytes(self) -> int: ...
 
 
 def stored_object_open(record: SealedRecord) -> OpenedObject:
@@ -300,7 +307,7 @@ def stored_object_open(record: SealedRecord) -> OpenedObject:
         storage_name=record.storage_name,
         object_id=record.pk,
         key_id=record.key_id,
-        wrapped_key=record.wrapped_key,
+        wrapped_key=bytes(record.wrapped_key),
         size_bytes=record.size_bytes,
     )
 
