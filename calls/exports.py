@@ -46,7 +46,7 @@ COLUMNS = (
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\0")
 E164 = re.compile(r"^\+[1-9][0-9]{1,14}$")
 XLSX_MAX_ROWS = 1_048_576
-ITERATOR_CHUNK = 2000
+ITERATOR_CHUNK = 2000  # rows fetched per round trip by the Python exports; cost not measured
 
 
 def neutralise(value: str) -> str:

@@ -34,6 +34,9 @@ if TYPE_CHECKING:
 EARLIEST_DAY = dt.date(1970, 1, 1)
 LATEST_DAY = dt.date(2999, 12, 31)
 OUT_OF_RANGE = f"Choose a day between {EARLIEST_DAY} and {LATEST_DAY}."
+# The longest stats period, on the page and in the API: ten years, their leap days included.
+PERIOD_MAX_DAYS = 3660
+PERIOD_TOO_LONG = "A period covers at most ten years."
 
 
 def day_in_range(day: dt.date) -> bool:

@@ -12,6 +12,8 @@ from accounts.phones import normalize_e164
 from calls.filters import (
     CALL_FILTERS,
     OUT_OF_RANGE,
+    PERIOD_MAX_DAYS,
+    PERIOD_TOO_LONG,
     CallFilter,
     CallFilters,
     FilterKind,
@@ -167,6 +169,6 @@ class PeriodForm(forms.Form):
                 raise forms.ValidationError(OUT_OF_RANGE)
             if first > last:
                 raise forms.ValidationError("The period must end on or after its first day.")
-            if (last - first).days > 3660:
-                raise forms.ValidationError("A period covers at most ten years.")
+            if (last - first).days > PERIOD_MAX_DAYS:
+                raise forms.ValidationError(PERIOD_TOO_LONG)
         return data

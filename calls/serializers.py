@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
 from accounts.phones import normalize_e164
-from calls.filters import OUT_OF_RANGE, day_in_range
+from calls.filters import OUT_OF_RANGE, PERIOD_MAX_DAYS, PERIOD_TOO_LONG, day_in_range
 from calls.models import CallStatus, Direction, TrackingNumber
 from calls.selectors import API_GROUP_BY, DEFAULT_GROUP_BY
 
@@ -150,8 +150,8 @@ class StatsQuerySerializer(serializers.Serializer):
             base = {}
         if not errors and values["from"] > values["to"]:
             errors["to"] = ["Must be on or after from."]
-        if not errors and (values["to"] - values["from"]).days > 3660:
-            errors["to"] = ["A period covers at most ten years."]
+        if not errors and (values["to"] - values["from"]).days > PERIOD_MAX_DAYS:
+            errors["to"] = [PERIOD_TOO_LONG]
         if errors:
             raise serializers.ValidationError(errors)
         return {**base, **values}

@@ -38,10 +38,6 @@ def subject_request_list(*, client: Client) -> QuerySet[DataSubjectRequest]:
     return DataSubjectRequest.objects.filter(client=client).order_by("-received_on")
 
 
-def subject_request_get(*, pk: Any) -> DataSubjectRequest | None:
-    return DataSubjectRequest.objects.select_related("client").filter(pk=pk).first()
-
-
 def requests_due_soon(
     *, today: dt.date, days: int
 ) -> tuple[list[DataSubjectRequest], list[DataSubjectRequest]]:

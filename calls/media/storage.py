@@ -29,7 +29,6 @@ from django.dispatch import receiver
 from storages.backends.s3 import S3Storage
 from storages.utils import clean_name
 
-FILESYSTEM = "filesystem"
 S3 = "s3"
 # S3 refuses parts under 5 MiB (but the last); 5 MiB parts allow objects up to 48 GiB (10,000
 # parts). An upload holds at most two parts read ahead while two upload: about 25 MiB with the
