@@ -5,6 +5,7 @@ from django.urls import reverse
 
 from privacy.audit import AuditAction, audit_record
 from privacy.models import DataSubjectRequest, RequestSource, RequestStatus
+from tests.factories import RecordingFactory
 
 URL = "/privacy/"
 
@@ -148,7 +149,6 @@ def test_the_dpo_downloads_an_access_bundle_across_accounts(
     import io
     import zipfile
 
-    from calls.services import media_store
     from privacy.audit import AuditEvent
     from privacy.models import RequestKind, RequestScope
     from tests.factories import CallFactory, ContactFactory, StaffFactory
@@ -159,7 +159,7 @@ def test_the_dpo_downloads_an_access_bundle_across_accounts(
             tracking_number=number,
             contact=ContactFactory(client=client, phone_number="+33612345678"),
         )
-    media_store(call=call, kind="recording", content_type="audio/wav", chunks=[b"voice"])
+    RecordingFactory(call=call, content=b"voice")
     request = DataSubjectRequest.objects.create(
         kind=RequestKind.ACCESS,
         subject="+33612345678",
