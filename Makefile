@@ -5,13 +5,18 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 STAMP := $(VENV)/.installed
 SHELL := /bin/bash
+APPS := accounts calls privacy retention telephony dexem
 
 .PHONY: run test bench lint install migrate worker beat clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	@echo "Installing dependencies into $(VENV) (log: $(VENV)/install.log)"
-	$(BIN)/python -m pip install --quiet -e '.[dev]' > $(VENV)/install.log 2>&1 \
+	@echo "Installing dependencies into $(VENV), a line per package (full log: $(VENV)/install.log)"
+	@# The first install takes minutes: show each package as pip reaches it, keep pip's whole
+	@# output in the log, and print that log (less its noise) when the install fails.
+	@set -o pipefail; $(BIN)/python -m pip install --progress-bar off -e '.[dev]' 2>&1 \
+		| tee $(VENV)/install.log \
+		| { grep --line-buffered -E '^(Collecting|Building|Installing|Successfully)' || true; } \
 		|| { grep -v '^WARNING: Location' $(VENV)/install.log; exit 1; }
 	$(BIN)/python -c "import django, rest_framework, celery, axes, pytest"
 	touch $(STAMP)
@@ -35,6 +40,7 @@ bench: install
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy $(APPS)
 
 worker: install
 	$(BIN)/celery -A dexem worker --loglevel=INFO

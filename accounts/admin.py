@@ -109,10 +109,10 @@ class UserAdmin(DjangoUserAdmin):
     list_select_related = ["client"]
     fieldsets = [
         (None, {"fields": ["email", "password"]}),
-        ("Person", {"fields": PERSONAL_FIELDS[1:]}),
-        ("Account", {"fields": ACCOUNT_FIELDS}),
+        ("Person", {"fields": PERSONAL_FIELDS[1:]}),  # type: ignore[typeddict-item]
+        ("Account", {"fields": ACCOUNT_FIELDS}),  # type: ignore[typeddict-item]
         ("Staff", {"fields": [*STAFF_FIELDS, "user_permissions"]}),
-        ("Dates", {"fields": DATE_FIELDS}),
+        ("Dates", {"fields": DATE_FIELDS}),  # type: ignore[typeddict-item]
     ]
     staff_fieldsets = [
         (None, {"fields": ["email"]}),
@@ -173,7 +173,7 @@ class UserAdmin(DjangoUserAdmin):
             if name not in editable
         ]
 
-    def get_form(self, request: HttpRequest, obj: User | None = None, **kwargs: Any) -> Any:
+    def get_form(self, request: HttpRequest, obj: User | None = None, **kwargs: Any) -> Any:  # type: ignore[override]
         if not request.user.is_superuser:
             kwargs["form"] = StaffUserChangeForm if obj is not None else StaffUserAddForm
         return super().get_form(request, obj, **kwargs)

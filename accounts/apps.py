@@ -8,4 +8,5 @@ class AccountsConfig(AppConfig):
     verbose_name = "Clients and users"
 
     def ready(self) -> None:
+        # The receivers connect on import, once the app registry (their models) is ready.
         from accounts import signals  # noqa: F401

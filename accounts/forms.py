@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.conf import settings
@@ -15,7 +15,7 @@ from accounts.roles import Role
 
 
 def form_add_service_error(
-    form: forms.Form, error: ValidationError, *, fallback: str | None = None
+    form: forms.BaseForm, error: ValidationError, *, fallback: str | None = None
 ) -> None:
     """Put a service's ValidationError on the form (STYLE.md §7b): each message on the field it
     names, a message naming no field of this form on `fallback` (None: the form's own errors)."""
@@ -39,7 +39,7 @@ class LoginForm(AuthenticationForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        username = self.fields["username"]
+        username = cast(forms.CharField, self.fields["username"])
         username.validators.append(MaxLengthValidator(username.max_length))
 
     def confirm_login_allowed(self, user: Any) -> None:
@@ -159,3 +159,11 @@ class PasswordChange(PasswordChangeForm):
         self.fields[
             "new_password1"
         ].help_text = "At least 12 characters; not a common or all-digit password."
+
+
+class TwoFactorCodeForm(forms.Form):
+    code = forms.CharField(
+        max_length=16,
+        label=_("Code"),
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+    )

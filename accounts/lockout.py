@@ -101,9 +101,10 @@ class LockoutHandler(AxesDatabaseHandler):
             return
         # This failure began a lock: its end is fixed now, from the tier, and stored.
         username = get_client_username(request, credentials)
-        ip_address = request.axes_ip_address
+        # Both set on the request by django-axes before this handler runs.
+        ip_address = request.axes_ip_address  # type: ignore[attr-defined]
         lockouts = _lockouts_in_window(username=username, ip_address=ip_address)
         duration = lockout_duration(lockouts=lockouts)
         AccessAttemptExpiration.objects.filter(
             access_attempt__username=username, access_attempt__ip_address=ip_address
-        ).update(expires_at=request.axes_attempt_time + duration)
+        ).update(expires_at=request.axes_attempt_time + duration)  # type: ignore[attr-defined]

@@ -5,9 +5,21 @@ from collections.abc import Callable
 from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils import timezone
+from django_otp import user_has_device
 
 API_PREFIX = "/api/"
+# Pages a User waiting for their second factor still reaches: the way in, the way out, the forms.
+TWO_FACTOR_EXEMPT = (
+    "/admin/login/",
+    "/admin/logout/",
+    "/accounts/logout/",
+    "/two-factor/",
+    "/static/",
+)
+# Set at login (accounts.signals) for a User with a confirmed device: this session needs a code.
+TWO_FACTOR_SESSION_FLAG = "two_factor_required"
 
 
 class RequestClientMiddleware:
@@ -34,3 +46,28 @@ class RequestClientMiddleware:
         # Pages show times in the Client's time zone (SPEC §6 default Europe/Paris).
         with timezone.override(client.tzinfo):
             return self.get_response(request)
+
+
+class StaffTwoFactorMiddleware:
+    """TOTP two-factor (SPEC §4): staff reach /admin/ only once verified by a second factor in
+    this session (enrolment on their first visit); a User who enrolled (opt-in, from their
+    profile) reaches nothing before it."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        if (
+            user is not None
+            and user.is_authenticated
+            and not request.path.startswith(TWO_FACTOR_EXEMPT)
+            and not user.is_verified()
+            and (
+                (user.is_staff and request.path.startswith("/admin/"))
+                or request.session.get(TWO_FACTOR_SESSION_FLAG, False)
+            )
+        ):
+            target = "two-factor-verify" if user_has_device(user) else "two-factor-setup"
+            return redirect(f"{reverse(target)}?next={request.path}")
+        return self.get_response(request)

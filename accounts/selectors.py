@@ -7,6 +7,7 @@ from typing import Any
 from django.db.models import QuerySet
 
 from accounts.models import ApiKey, Client, User
+from accounts.tenancy import get_for_client_or_404
 
 
 def user_list(*, client: Client) -> QuerySet[User]:
@@ -14,8 +15,6 @@ def user_list(*, client: Client) -> QuerySet[User]:
 
 
 def user_get(*, client: Client, user_id: object) -> User:
-    from accounts.tenancy import get_for_client_or_404
-
     return get_for_client_or_404(User.objects.all(), client=client, pk=user_id)
 
 
@@ -24,8 +23,6 @@ def api_key_list(*, client: Client) -> QuerySet[ApiKey]:
 
 
 def api_key_get(*, client: Client, key_id: object) -> ApiKey:
-    from accounts.tenancy import get_for_client_or_404
-
     return get_for_client_or_404(ApiKey.objects.all(), client=client, pk=key_id)
 
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from typing import Any
+import secrets
+from typing import Any, cast
 
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.contrib.auth.models import Group
 from django.contrib.auth.password_validation import validate_password
 from django.contrib.sessions.models import Session
@@ -16,12 +18,17 @@ from django.db.models import QuerySet
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts import signals
+from accounts.api_keys import key_generate, secret_hash
 from accounts.models import ApiKey, ApiKeyScope, Client, User, UserSession, normalize_email
 from accounts.roles import Role
 
 logger = logging.getLogger(__name__)
+
+RECOVERY_CODES = 10
 
 STAFF_GROUPS = ("DPO", "Support")
 USER_EDITABLE_FIELDS = (
@@ -244,13 +251,11 @@ def user_delete(*, user: User, enforce_last_admin: bool = True, actor: Any = Non
     picture = user.profile_picture
     user.delete()
     if picture:
-        transaction.on_commit(lambda: picture.storage.delete(picture.name))
+        transaction.on_commit(lambda: picture.storage.delete(cast(str, picture.name)))
     logger.info("user deleted", extra={"user_id": user_id, "client_id": client_id})
 
 
 def login_records_delete(*, username: str) -> int:
-    from axes.models import AccessAttempt, AccessFailureLog, AccessLog
-
     username = normalize_email(username)
     deleted = 0
     for model in (AccessAttempt, AccessFailureLog, AccessLog):
@@ -303,8 +308,6 @@ def api_key_create(
     actor: Any = None,
 ) -> tuple[ApiKey, str]:
     """A new key for `client`; returns the row and the full key, which is never stored."""
-    from accounts.api_keys import key_generate, secret_hash
-
     scopes = list(dict.fromkeys(scopes or ApiKeyScope.values))
     unknown = [scope for scope in scopes if scope not in ApiKeyScope.values]
     if unknown or not scopes:
@@ -342,3 +345,26 @@ def api_key_revoke(*, api_key: ApiKey, actor: Any = None) -> ApiKey:
             ApiKey, api_key=api_key, actor=actor, client_id=api_key.client_id
         )
     return api_key
+
+
+def two_factor_device_pending(*, user: User) -> TOTPDevice:
+    """The User's unconfirmed authenticator (created on the first visit to the setup page)."""
+    return TOTPDevice.objects.filter(
+        user=user, confirmed=False
+    ).first() or TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=False)
+
+
+def two_factor_device_confirm(*, device: TOTPDevice) -> None:
+    device.confirmed = True
+    device.save(update_fields=["confirmed"])
+
+
+def two_factor_recovery_codes_issue(*, user: User) -> list[str]:
+    """Replace the User's recovery codes with RECOVERY_CODES new ones, shown to them once."""
+    device, _ = StaticDevice.objects.get_or_create(
+        user=user, name="Recovery codes", defaults={"confirmed": True}
+    )
+    device.token_set.all().delete()
+    codes = [secrets.token_hex(5) for _ in range(RECOVERY_CODES)]
+    StaticToken.objects.bulk_create([StaticToken(device=device, token=code) for code in codes])
+    return codes

@@ -5,7 +5,9 @@ from typing import Any
 from django.contrib.auth.signals import user_logged_in
 from django.dispatch import Signal, receiver
 from django.http import HttpRequest
+from django_otp import user_has_device
 
+from accounts.middleware import TWO_FACTOR_SESSION_FLAG
 from accounts.models import User
 
 # What a client admin does to Users and API keys, sent by accounts.services so that a higher app
@@ -22,6 +24,7 @@ api_key_revoked = Signal()  # api_key
 
 @receiver(user_logged_in)
 def remember_session(sender: Any, request: HttpRequest, user: User, **kwargs: Any) -> None:
+    # Imported here: accounts.services imports this module for its signals (a real cycle).
     from accounts.services import user_session_register
 
     if request is not None and request.session.session_key:
@@ -30,10 +33,7 @@ def remember_session(sender: Any, request: HttpRequest, user: User, **kwargs: An
 
 @receiver(user_logged_in)
 def require_second_factor(sender: Any, request: HttpRequest, user: User, **kwargs: Any) -> None:
-    """A User with a confirmed device must give a code in this new session (two_factor.py)."""
-    from django_otp import user_has_device
-
-    from accounts.two_factor import SESSION_FLAG
-
+    """A User with a confirmed device must give a code in this new session
+    (StaffTwoFactorMiddleware)."""
     if request is not None:
-        request.session[SESSION_FLAG] = user_has_device(user)
+        request.session[TWO_FACTOR_SESSION_FLAG] = user_has_device(user)

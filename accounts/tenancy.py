@@ -28,9 +28,10 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator, Iterator
-from typing import TYPE_CHECKING, Any, TypeVar
+from functools import wraps
+from typing import TYPE_CHECKING, Any, Self, TypeVar
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
 from django.db import models
 from django.http import Http404
 
@@ -81,26 +82,26 @@ class TenantQuerySet(models.QuerySet[M]):
         super().__init__(*args, **kwargs)
         self._names_client = False
 
-    def _clone(self) -> TenantQuerySet[M]:
-        clone = super()._clone()
+    def _clone(self) -> Self:
+        clone = super()._clone()  # type: ignore[misc]  # QuerySet's private API: not in the stubs
         clone._names_client = self._names_client
         return clone
 
-    def _scoped(self) -> TenantQuerySet[M]:
-        clone = self._chain()
+    def _scoped(self) -> Self:
+        clone = self._chain()  # type: ignore[attr-defined]  # QuerySet's private API
         clone._names_client = True
         return clone
 
-    def for_client(self, client: Client | None) -> TenantQuerySet[M]:
+    def for_client(self, client: Client | None) -> Self:
         if client is None or client.pk is None:
             return self.none()._scoped()
         return self.filter(client_id=client.pk)
 
-    def across_clients(self) -> TenantQuerySet[M]:
+    def across_clients(self) -> Self:
         """Every Client's rows: only for audited cross-tenant work, named `..._across_clients`."""
         return self._scoped()
 
-    def filter(self, *args: Any, **kwargs: Any) -> TenantQuerySet[M]:
+    def filter(self, *args: Any, **kwargs: Any) -> Self:
         clone = super().filter(*args, **kwargs)
         if any(
             key in CLIENT_LOOKUPS and _names_clients(key, value) for key, value in kwargs.items()
@@ -132,7 +133,8 @@ class TenantQuerySet(models.QuerySet[M]):
         return self._combined(super().__xor__(other), other)
 
     def _combinator_query(self, combinator: str, *other_qs: Any, all: bool = False) -> Any:
-        return self._combined(super()._combinator_query(combinator, *other_qs, all=all), *other_qs)
+        combined = super()._combinator_query(combinator, *other_qs, all=all)  # type: ignore[misc]
+        return self._combined(combined, *other_qs)
 
     def _refuse_unscoped(self) -> None:
         if not self.refuses_unscoped or self._names_client or self.query.is_empty():
@@ -188,13 +190,13 @@ class TenantQuerySet(models.QuerySet[M]):
 
     def _update(self, values: Any) -> Any:
         self._refuse_unscoped()
-        return super()._update(values)
+        return super()._update(values)  # type: ignore[misc]  # QuerySet's private API
 
     def delete(self) -> tuple[int, dict[str, int]]:
         self._refuse_unscoped()
         return super().delete()
 
-    def _raw_delete(self, using: str) -> int:
+    def _raw_delete(self, using: str | None) -> int:
         self._refuse_unscoped()
         return super()._raw_delete(using)
 
@@ -222,7 +224,7 @@ def get_for_client_or_404(
 ) -> M:
     try:
         return queryset.for_client(client).get(**lookup)
-    except (queryset.model.DoesNotExist, ValidationError, ValueError) as error:
+    except (ObjectDoesNotExist, ValidationError, ValueError) as error:
         raise Http404(f"No {queryset.model._meta.verbose_name} matches the given query.") from error
 
 
@@ -237,8 +239,8 @@ def user_has_capability(user: Any, capability: Capability) -> bool:
 
 def capability_required(capability: Capability) -> Any:
     """View decorator: log in first, belong to a Client, hold `capability` (else 403)."""
-    from functools import wraps
-
+    # Imported here, not at the top: accounts.models imports this module while the app registry
+    # loads, and django.contrib.auth.views needs the User model loaded (a real cycle).
     from django.contrib.auth.views import redirect_to_login
 
     def decorator(view: Any) -> Any:

@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from accounts import two_factor, views
+from accounts import views
 from accounts.forms import LoginForm
 
 urlpatterns = [
@@ -41,8 +41,8 @@ urlpatterns = [
         ),
         name="password_reset_complete",
     ),
-    path("two-factor/setup/", two_factor.setup, name="two-factor-setup"),
-    path("two-factor/verify/", two_factor.verify, name="two-factor-verify"),
+    path("two-factor/setup/", views.two_factor_setup, name="two-factor-setup"),
+    path("two-factor/verify/", views.two_factor_verify, name="two-factor-verify"),
     path("users/", views.user_list, name="user-list"),
     path("users/new/", views.user_create, name="user-create"),
     path("users/<str:user_id>/edit/", views.user_edit, name="user-edit"),

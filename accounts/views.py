@@ -1,7 +1,10 @@
 from __future__ import annotations
 
+import base64
+import io
 import json
 
+import qrcode
 from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.decorators import login_required
@@ -9,18 +12,25 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
+from django_otp import login as otp_login
+from django_otp import match_token, user_has_device
 
 from accounts import selectors, services
 from accounts.forms import (
     PasswordChange,
     ProfileForm,
     ProfilePictureForm,
+    TwoFactorCodeForm,
     UserCreateForm,
     UserEditForm,
     form_add_service_error,
 )
+from accounts.http import AuthenticatedRequest, ClientRequest
 from accounts.invitations import user_invitation_send
+from accounts.middleware import TWO_FACTOR_SESSION_FLAG
 from accounts.roles import Capability
 from accounts.tenancy import capability_required
 
@@ -31,7 +41,7 @@ USERS_PER_PAGE = 25
 
 
 @capability_required(Capability.MANAGE_USERS)
-def user_list(request: HttpRequest) -> HttpResponse:
+def user_list(request: ClientRequest) -> HttpResponse:
     page = Paginator(selectors.user_list(client=request.client), USERS_PER_PAGE).get_page(
         request.GET.get("page")
     )
@@ -40,7 +50,7 @@ def user_list(request: HttpRequest) -> HttpResponse:
 
 @capability_required(Capability.MANAGE_USERS)
 @require_http_methods(["GET", "POST"])
-def user_create(request: HttpRequest) -> HttpResponse:
+def user_create(request: ClientRequest) -> HttpResponse:
     form = UserCreateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -60,7 +70,7 @@ def user_create(request: HttpRequest) -> HttpResponse:
 
 @capability_required(Capability.MANAGE_USERS)
 @require_http_methods(["GET", "POST"])
-def user_edit(request: HttpRequest, user_id: str) -> HttpResponse:
+def user_edit(request: ClientRequest, user_id: str) -> HttpResponse:
     user = selectors.user_get(client=request.client, user_id=user_id)
     form = UserEditForm(request.POST or None, instance=user)
     if request.method == "POST" and form.is_valid():
@@ -82,7 +92,7 @@ def user_edit(request: HttpRequest, user_id: str) -> HttpResponse:
 
 @capability_required(Capability.MANAGE_USERS)
 @require_http_methods(["GET", "POST"])
-def user_delete(request: HttpRequest, user_id: str) -> HttpResponse:
+def user_delete(request: ClientRequest, user_id: str) -> HttpResponse:
     user = selectors.user_get(client=request.client, user_id=user_id)
     error = None
     if request.method == "POST":
@@ -118,7 +128,7 @@ def _add_service_errors(form: UserCreateForm | UserEditForm, error: ValidationEr
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def profile(request: HttpRequest) -> HttpResponse:
+def profile(request: AuthenticatedRequest) -> HttpResponse:
     form = ProfileForm(request.POST or None, user=request.user, prefix="profile")
     picture_form = ProfilePictureForm(prefix="picture")
     if request.method == "POST":
@@ -134,8 +144,6 @@ def profile(request: HttpRequest) -> HttpResponse:
             services.user_update(user=request.user, actor=request.user, **form.cleaned_data)
             messages.success(request, "Your profile was saved.")
             return redirect("profile")
-    from django_otp import user_has_device
-
     return render(
         request,
         "accounts/profile.html",
@@ -148,7 +156,7 @@ def profile(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def profile_picture(request: HttpRequest) -> FileResponse:
+def profile_picture(request: AuthenticatedRequest) -> FileResponse:
     picture = request.user.profile_picture
     if not picture:
         raise Http404("No picture.")
@@ -159,7 +167,7 @@ def profile_picture(request: HttpRequest) -> FileResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def profile_password(request: HttpRequest) -> HttpResponse:
+def profile_password(request: AuthenticatedRequest) -> HttpResponse:
     form = PasswordChange(request.user, request.POST or None)
     if request.method == "POST" and form.is_valid():
         services.user_password_change(
@@ -174,7 +182,7 @@ def profile_password(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def profile_export(request: HttpRequest) -> HttpResponse:
+def profile_export(request: AuthenticatedRequest) -> HttpResponse:
     data = selectors.user_own_data(user=request.user)
     response = HttpResponse(
         json.dumps(data, indent=2, ensure_ascii=False),
@@ -183,3 +191,78 @@ def profile_export(request: HttpRequest) -> HttpResponse:
     response["Content-Disposition"] = 'attachment; filename="my-dexem-data.json"'
     response["Cache-Control"] = "no-store"
     return response
+
+
+# --- Two-factor (SPEC §4, django-otp) ----------------------------------------------------------
+# Enrolment shows the otpauth:// URI and its QR code, is confirmed with a code, then shows the
+# recovery codes once; afterwards every new session asks for a code (StaffTwoFactorMiddleware).
+
+
+def _qr_data_uri(text: str) -> str:
+    image = qrcode.make(text, box_size=6, border=2)
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
+
+
+def _safe_next(request: HttpRequest) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    safe = url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
+    return target if safe else "/admin/"
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def two_factor_setup(request: AuthenticatedRequest) -> HttpResponse:
+    user = request.user
+    if user_has_device(user):
+        return redirect("two-factor-verify")
+    device = services.two_factor_device_pending(user=user)
+    form = TwoFactorCodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if device.verify_token(form.cleaned_data["code"].strip()):
+            services.two_factor_device_confirm(device=device)
+            otp_login(request, device)
+            request.session[TWO_FACTOR_SESSION_FLAG] = True
+            codes = services.two_factor_recovery_codes_issue(user=user)
+            return render(
+                request,
+                "accounts/two_factor_codes.html",
+                {"codes": codes, "next": _safe_next(request)},
+            )
+        form.add_error(
+            "code", _("This code is not right; check the time on your phone and try the next one.")
+        )
+    return render(
+        request,
+        "accounts/two_factor_setup.html",
+        {
+            "form": form,
+            "uri": device.config_url,
+            "qr": _qr_data_uri(device.config_url),
+            "next": _safe_next(request),
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def two_factor_verify(request: AuthenticatedRequest) -> HttpResponse:
+    if not user_has_device(request.user):
+        return redirect("two-factor-setup")
+    form = TwoFactorCodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        device = match_token(request.user, form.cleaned_data["code"].strip().replace(" ", ""))
+        if device is not None:
+            otp_login(request, device)
+            return redirect(_safe_next(request))
+        form.add_error("code", _("This code is not right."))
+    return render(
+        request,
+        "accounts/two_factor_verify.html",
+        {"form": form, "next": _safe_next(request)},
+        status=400 if form.errors else 200,
+    )

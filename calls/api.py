@@ -84,7 +84,7 @@ class CallDetailAPI(ClientAPIView):
         return Response(CallOutSerializer(call).data)
 
 
-STATS_ROW = {
+STATS_ROW: dict[str, serializers.Field] = {
     "calls": serializers.IntegerField(),
     "answered": serializers.IntegerField(),
     "missed": serializers.IntegerField(),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Iterable
 from typing import Any
 
 from django.conf import settings
@@ -118,7 +119,7 @@ EXPORT_CAP_REACHED = _(
 class FormPostAnyAccept(AnyAccept):
     """A browser form's POST body (its CSRF token) is parsed by its own type, not as JSON."""
 
-    def select_parser(self, request: Request, parsers: list[Any]) -> Any:
+    def select_parser(self, request: Request, parsers: Iterable[Any]) -> Any:
         return DefaultContentNegotiation().select_parser(request, parsers)
 
 

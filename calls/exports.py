@@ -22,6 +22,7 @@ import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
+import xlsxwriter
 from django.db import connection
 from django.db.models import QuerySet
 
@@ -46,7 +47,7 @@ _BOOLEAN_CELLS = frozenset({COLUMNS.index("has_recording"), COLUMNS.index("has_v
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\0")
 E164 = re.compile(r"^\+[1-9][0-9]{1,14}$")
 XLSX_MAX_ROWS = 1_048_576
-ITERATOR_CHUNK = 2000
+ITERATOR_CHUNK = 2000  # rows fetched per round trip by the Python exports; cost not measured
 
 
 def neutralise(value: str) -> str:
@@ -283,13 +284,12 @@ def csv_stream(calls: QuerySet[Call], *, client: Client) -> Iterator[bytes]:
 
 def write_xlsx(rows: Iterator[tuple[Any, ...]], path: str, *, progress: Any = None) -> int:
     """Write rows into an .xlsx at `path`; past the sheet limit, onto continuation sheets."""
-    import xlsxwriter
-
     workbook = xlsxwriter.Workbook(path, {"constant_memory": True, "tmpdir": tempfile.gettempdir()})
     bold = workbook.add_format({"bold": True})
     when = workbook.add_format({"num_format": "yyyy-mm-dd hh:mm:ss"})
     widths = (38, 24, 20, 16, 18, 16, 10, 10, 16, 14, 14)
-    count, sheets, sheet, sheet_row = 0, 0, None, XLSX_MAX_ROWS
+    sheet: Any = None  # the first row opens the first sheet
+    count, sheets, sheet_row = 0, 0, XLSX_MAX_ROWS
     for row in rows:
         if sheet_row >= XLSX_MAX_ROWS:
             sheets += 1
@@ -345,7 +345,7 @@ class _Sink:
 
 def zip_stream(members: Iterator[tuple[str, Iterator[bytes]]]) -> Iterator[bytes]:
     sink = _Sink()
-    with zipfile.ZipFile(sink, mode="w", compression=zipfile.ZIP_STORED) as archive:  # type: ignore[arg-type]
+    with zipfile.ZipFile(sink, mode="w", compression=zipfile.ZIP_STORED) as archive:  # type: ignore[call-overload]
         for name, chunks in members:
             with archive.open(name, mode="w", force_zip64=True) as member:
                 for chunk in chunks:

@@ -15,15 +15,18 @@ from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.utils.dateparse import parse_date, parse_datetime
-from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter
 
 from accounts.models import Client
 from accounts.phones import normalize_e164
 from calls.models import CallStatus
+from privacy.audit import identifier_hash
 
 if TYPE_CHECKING:
     from django.db.models import QuerySet
+    from django_stubs_ext import StrOrPromise
 
     from calls.models import Call
 
@@ -31,6 +34,9 @@ if TYPE_CHECKING:
 EARLIEST_DAY = dt.date(1970, 1, 1)
 LATEST_DAY = dt.date(2999, 12, 31)
 OUT_OF_RANGE = f"Choose a day between {EARLIEST_DAY} and {LATEST_DAY}."
+# The longest stats period, on the page and in the API: ten years, their leap days included.
+PERIOD_MAX_DAYS = 3660
+PERIOD_TOO_LONG = "A period covers at most ten years."
 
 
 def day_in_range(day: dt.date) -> bool:
@@ -49,7 +55,7 @@ Choices = Callable[[], Sequence[tuple[str, Any]]]
 @dataclass(frozen=True)
 class CallFilter:
     name: str
-    label: str | Promise
+    label: StrOrPromise
     kind: FilterKind
     lookup: str  # the Call queryset lookup the parsed value is given to
     description: str = ""  # for the OpenAPI parameter
@@ -63,6 +69,7 @@ class CallFilter:
 
 
 def _tracking_number_options(client: Client) -> list[tuple[str, str]]:
+    # Imported here: calls.selectors imports this module for CallFilters (a real cycle).
     from calls.selectors import tracking_number_list
 
     return [
@@ -154,8 +161,6 @@ class CallFilters:
 
     def for_audit(self) -> dict[str, object]:
         """The filters for an audit record: phone numbers only as keyed hashes."""
-        from privacy.audit import identifier_hash
-
         return {
             name: identifier_hash(value)
             if FILTERS_BY_NAME[name].kind is FilterKind.PHONE
@@ -233,9 +238,6 @@ def call_filters_parse(
 
 def openapi_parameters() -> list[Any]:
     """The filters as drf-spectacular query parameters (the calls list and the exports)."""
-    from drf_spectacular.types import OpenApiTypes
-    from drf_spectacular.utils import OpenApiParameter
-
     parameters = []
     for declared in CALL_FILTERS:
         extra: dict[str, Any] = (

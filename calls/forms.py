@@ -12,6 +12,8 @@ from accounts.phones import normalize_e164
 from calls.filters import (
     CALL_FILTERS,
     OUT_OF_RANGE,
+    PERIOD_MAX_DAYS,
+    PERIOD_TOO_LONG,
     CallFilter,
     CallFilters,
     FilterKind,
@@ -28,7 +30,10 @@ def _filter_field(declared: CallFilter, client: Client) -> forms.Field:
     if declared.kind is FilterKind.MOMENT:
         widget: forms.Widget = forms.DateInput(attrs={"type": "date"})
     elif declared.choices or declared.form_options:
-        options = declared.form_options(client) if declared.form_options else declared.choices()
+        if declared.form_options:
+            options = declared.form_options(client)
+        else:
+            options = declared.choices() if declared.choices else []
         any_label = _("Any %(filter)s") % {"filter": str(declared.label).lower()}
         widget = forms.Select(choices=[("", any_label), *options])
     else:
@@ -68,7 +73,8 @@ class CallFilterForm(forms.Form):
         self.fields = {**filter_fields, **self.fields}
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         params = {name: value for name, value in self.data.items() if value.strip()}
         try:
             self.filters = call_filters_parse(
@@ -153,7 +159,8 @@ class PeriodForm(forms.Form):
     )
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if data.get("period") == "custom":
             first, last = data.get("first_day"), data.get("last_day")
             if not first or not last:
@@ -162,6 +169,6 @@ class PeriodForm(forms.Form):
                 raise forms.ValidationError(OUT_OF_RANGE)
             if first > last:
                 raise forms.ValidationError("The period must end on or after its first day.")
-            if (last - first).days > 3660:
-                raise forms.ValidationError("A period covers at most ten years.")
+            if (last - first).days > PERIOD_MAX_DAYS:
+                raise forms.ValidationError(PERIOD_TOO_LONG)
         return data

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from django.conf import settings
 from django.http import HttpResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from django.utils.http import http_date, parse_http_date_safe
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
@@ -30,7 +31,7 @@ from accounts.permissions import capability_or_scope
 from accounts.roles import Capability
 from calls import selectors, services
 from calls.api import INGEST
-from calls.media.format import IntegrityError
+from calls.media.format import MediaIntegrityError
 from calls.media.objects import TooLarge, stored_object_open
 from calls.models import AUDIO_CONTENT_TYPES, MediaKind, MediaObject
 
@@ -50,13 +51,14 @@ class AudioParser(BaseParser):
 class AnyAccept(BaseContentNegotiation):
     """Audio players send Accept headers of their own; the answer is audio or a JSON error."""
 
-    def select_parser(self, request: Request, parsers: list[Any]) -> Any:
-        return parsers[0] if parsers else None
+    def select_parser(self, request: Request, parsers: Iterable[Any]) -> Any:
+        return next(iter(parsers), None)
 
     def select_renderer(
-        self, request: Request, renderers: list[Any], format_suffix: str | None = None
+        self, request: Request, renderers: Iterable[Any], format_suffix: str | None = None
     ) -> tuple[Any, str]:
-        return renderers[0], renderers[0].media_type
+        renderer = next(iter(renderers))
+        return renderer, renderer.media_type
 
 
 RESTRICTED_MESSAGE = _(
@@ -233,9 +235,9 @@ class CallMediaAPI(ClientAPIView):
             ),
         },
     )
-    def get(self, request: Request, call_id: str) -> HttpResponse | Response:
+    def get(self, request: Request, call_id: str) -> HttpResponseBase | Response:
         call = selectors.call_get(client=self.client, call_id=call_id)
-        if call.contact_id and call.contact.restricted_at is not None:
+        if call.contact is not None and call.contact.restricted_at is not None:
             # 451 Unavailable For Legal Reasons: the audio exists but the law says not now.
             return _error(status.HTTP_451_UNAVAILABLE_FOR_LEGAL_REASONS, str(RESTRICTED_MESSAGE))
         media = selectors.call_media(call=call, kind=self.kind)
@@ -251,6 +253,7 @@ class CallMediaAPI(ClientAPIView):
             )
             else None
         )
+        response: HttpResponseBase
         if wanted == "unsatisfiable":
             response = HttpResponse(status=status.HTTP_416_REQUESTED_RANGE_NOT_SATISFIABLE)
             response["Content-Range"] = f"bytes */{size}"
@@ -284,7 +287,7 @@ def _guarded(first: bytes, rest: Iterator[bytes], *, media_id: str) -> Iterator[
         yield first
     try:
         yield from rest
-    except IntegrityError:
+    except MediaIntegrityError:
         # Headers are gone already: stop the stream short (the client sees a broken transfer)
         # rather than send a byte of an unauthenticated segment.
         logger.error(

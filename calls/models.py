@@ -160,7 +160,7 @@ class Call(models.Model):
 
     @property
     def caller_number(self) -> str | None:
-        return self.contact.phone_number if self.contact_id else None
+        return self.contact.phone_number if self.contact_id and self.contact else None
 
 
 class MediaKind(models.TextChoices):
@@ -231,7 +231,10 @@ MEDIA_MODELS: dict[str, type[MediaObject]] = {
     MediaKind.RECORDING: Recording,
     MediaKind.VOICEMAIL: VoiceMessage,
 }
-MEDIA_FLAGS = {MediaKind.RECORDING: "has_recording", MediaKind.VOICEMAIL: "has_voicemail"}
+MEDIA_FLAGS: dict[str, str] = {
+    MediaKind.RECORDING: "has_recording",
+    MediaKind.VOICEMAIL: "has_voicemail",
+}
 
 
 class ExportJobStatus(models.TextChoices):

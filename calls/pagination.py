@@ -183,7 +183,7 @@ class CallCount:
 def _about(value: int) -> str:
     """Two significant figures: 48,213 → 48,000; 1,234,567 → 1.2 million."""
     rounded = int(float(f"{value:.2g}"))
-    return intword(rounded) if rounded >= 1_000_000 else intcomma(rounded)
+    return str(intword(rounded) if rounded >= 1_000_000 else intcomma(rounded))
 
 
 def exact_count_limit() -> int:

@@ -14,6 +14,7 @@ from django.db.models.functions import TruncDate
 
 from accounts.models import Client
 from accounts.tenancy import get_for_client_or_404
+from calls.exports import csv_rows_python
 from calls.filters import CallFilters, call_filters_parse
 from calls.media.objects import stored_object_open
 from calls.models import (
@@ -154,7 +155,7 @@ def _grouped(
             .annotate(**_aggregates())
             .order_by()
         )
-        by_day = {row["group"]: row for row in grouped}
+        by_day: dict[dt.date, Any] = {row["group"]: row for row in grouped}
         empty = {"calls": 0, "answered": 0, "avg_duration_seconds": None}
         return [_row(day.isoformat(), by_day.get(day, empty)) for day in period.days()]
     grouped = calls.values(field).annotate(**_aggregates()).order_by("-calls", field)
@@ -202,8 +203,6 @@ class ContactBundle:
     voicemails: int
 
     def members(self) -> Iterator[tuple[str, Iterator[bytes]]]:
-        from calls.exports import csv_rows_python
-
         calls = (
             Call.objects.for_client(self.client).filter(contact=self.contact).order_by("started_at")
         )

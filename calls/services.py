@@ -5,10 +5,12 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import logging
+import os
+import tempfile
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -17,7 +19,8 @@ from django.utils import timezone
 
 from accounts.models import Client
 from accounts.phones import normalize_e164
-from calls.filters import CallFilters
+from calls.exports import export_rows, write_xlsx
+from calls.filters import CallFilters, call_filters_parse
 from calls.media import keys
 from calls.media.objects import object_delete, object_write
 from calls.models import (
@@ -34,6 +37,7 @@ from calls.models import (
     MediaObject,
     TrackingNumber,
 )
+from calls.selectors import call_list, export_jobs_holding_contact
 from calls.signals import media_keys_rotating
 from calls.upserts import call_ingest_postgresql
 from privacy.audit import AuditAction, AuditEvent, actor_of, audit_record, identifier_hash
@@ -358,7 +362,9 @@ def media_shred(*, media: MediaObject, actor: Any = None, reason: str = "") -> N
     _key_then_file_destroy(model, media.client_id, media.pk, media.storage_name)
     with transaction.atomic():
         deleted, _ = model.objects.filter(client_id=media.client_id, pk=media.pk).delete()
-        Call.objects.filter(client_id=media.client_id, pk=media.call_id).update(
+        # Every concrete MediaObject has its `call`; the abstract base declares none.
+        call_id = media.call_id  # type: ignore[attr-defined]
+        Call.objects.filter(client_id=media.client_id, pk=call_id).update(
             **{MEDIA_FLAGS[kind]: False}
         )
         if deleted:
@@ -384,7 +390,7 @@ def _media_kind(media: MediaObject) -> str:
     return next(kind for kind, model in MEDIA_MODELS.items() if isinstance(media, model))
 
 
-ROTATE_BATCH = 500
+ROTATE_BATCH = 500  # data keys re-wrapped per transaction; cost not measured
 
 
 def media_keys_rotate_across_clients(*, actor: Any = None) -> dict[str, int]:
@@ -415,7 +421,7 @@ def media_keys_rotate_across_clients(*, actor: Any = None) -> dict[str, int]:
     # Higher apps keep secrets sealed under the same ring (telephony's auth tokens): they re-seal
     # them here, so the old key can leave RECORDING_KEYS once this returns.
     for _, extra in media_keys_rotating.send(sender=Call, actor=actor):
-        counts.update(extra or {})
+        counts.update(cast("dict[str, int] | None", extra) or {})
     audit_record(
         action=AuditAction.KEYS_ROTATED, actor=actor, metadata={"active_key_id": active, **counts}
     )
@@ -459,7 +465,9 @@ def export_record(
 # --- Background Excel exports --------------------------------------------------------------------
 
 EXPORT_LIFETIME = dt.timedelta(hours=24)
-PROGRESS_EVERY = 10_000
+# Expired exports shredded per run of the hourly purge (the rest wait for the next); cost not
+# measured.
+EXPORT_PURGE_PER_RUN = 1_000
 
 
 EXPORT_JOB_OPEN = (ExportJobStatus.QUEUED, ExportJobStatus.RUNNING)
@@ -482,6 +490,7 @@ def export_job_request(
     that job back; past EXPORT_JOBS_MAX_OPEN_PER_CLIENT open jobs the Client is refused
     (ExportJobLimitReached). A job still open after EXPORT_LIFETIME is taken for dead (its worker
     lost) and no longer counts, so a crash cannot lock a Client out of exports for good."""
+    # Imported here: calls.tasks imports this module (the task is a thin adapter over it).
     from calls.tasks import export_job_run_task
 
     query = filters.as_query()
@@ -508,12 +517,6 @@ def export_job_request(
 def export_job_run(*, job: ExportJob) -> ExportJob:
     """Write the job's Excel file, encrypt it into storage, mark it ready. Safe to run twice:
     a finished job is left alone, an interrupted one starts over."""
-    import os
-    import tempfile
-
-    from calls.exports import export_rows, write_xlsx
-    from calls.filters import call_filters_parse
-    from calls.selectors import call_list
 
     if job.status in (ExportJobStatus.DONE, ExportJobStatus.FAILED):
         return job
@@ -602,7 +605,8 @@ def export_jobs_purge_expired_across_clients(*, now: dt.datetime | None = None) 
     """Shred finished exports past their 24 hours (key first, then file), then forget the job."""
     now = now or timezone.now()
     purged = 0
-    for job in ExportJob.objects.across_clients().filter(expires_at__lte=now).order_by("pk")[:1000]:
+    expired = ExportJob.objects.across_clients().filter(expires_at__lte=now).order_by("pk")
+    for job in expired[:EXPORT_PURGE_PER_RUN]:
         export_job_shred(job=job)
         purged += 1
     return purged
@@ -611,7 +615,7 @@ def export_jobs_purge_expired_across_clients(*, now: dt.datetime | None = None) 
 # --- Erasure and restriction of a Contact (SPEC §8; the privacy app's erasure service calls these) --
 
 # Calls detached from their Contact per transaction: short locks on a busy table.
-DETACH_BATCH = 5_000
+DETACH_BATCH = 5_000  # cost not measured
 
 
 @dataclass(frozen=True)
@@ -643,8 +647,6 @@ def contact_erase(*, contact: Contact, actor: Any = None) -> ContactErasure:
     The anonymous call facts stay for statistics. Batched and rerunnable: each step finds what is
     left through the Contact, which goes last, so a rerun after a crash finishes the job."""
     export_jobs = 0
-    from calls.selectors import export_jobs_holding_contact
-
     for job in export_jobs_holding_contact(contact=contact):
         export_job_shred(job=job, actor=actor, reason="erasure")
         export_jobs += 1

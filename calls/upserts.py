@@ -16,9 +16,10 @@ from __future__ import annotations
 
 import functools
 import uuid
+from typing import Any, cast
 
 from django.db import connection
-from django.db.models import CharField, Model
+from django.db.models import CharField, Field, Model
 
 from calls.models import Call, Contact, TrackingNumber
 
@@ -31,7 +32,9 @@ class _Names:
         self.table = connection.ops.quote_name(model._meta.db_table)
 
     def __getattr__(self, field: str) -> str:
-        return connection.ops.quote_name(self._model._meta.get_field(field).column)
+        # Only concrete fields are named here: each has its column.
+        column = cast(Field, self._model._meta.get_field(field)).column
+        return connection.ops.quote_name(column)  # type: ignore[arg-type]
 
 
 # The statement's parameters, in order, each typed as the model field it is compared or written to.
@@ -121,7 +124,7 @@ def call_ingest_postgresql(
         # Prepared statements live as long as the database session: once per connection.
         if getattr(connection, "dexem_ingest_prepared_on", None) is not connection.connection:
             cursor.execute(_prepare_sql())
-            connection.dexem_ingest_prepared_on = connection.connection
+            connection.dexem_ingest_prepared_on = connection.connection  # type: ignore[attr-defined]
         arguments = {
             "client": call.client_id,
             "number": tracking_number,
@@ -135,7 +138,7 @@ def call_ingest_postgresql(
             "started_at": call.started_at,
             "duration_seconds": call.duration_seconds,
         }
-        params = [arguments[name] for name in _PARAMETERS]
+        params: list[Any] = [arguments[name] for name in _PARAMETERS]
         for _ in range(_CONTACT_RACE_ATTEMPTS):
             cursor.execute(f"EXECUTE {_STATEMENT} ({', '.join(['%s'] * len(params))})", params)
             row = cursor.fetchone()
@@ -155,7 +158,8 @@ def call_ingest_postgresql(
         active=True,
     )
     if contact_id is not None:
-        call.contact = Contact(id=contact_id, client=call.client, phone_number=caller_number)
+        # A contact id comes back only for a call that has a caller number.
+        call.contact = Contact(id=contact_id, client=call.client, phone_number=caller_number)  # type: ignore[misc]
     created = row_id == call.pk
     call.pk, call.has_recording, call.has_voicemail = row_id, has_recording, has_voicemail
     call._state.adding, call._state.db = False, connection.alias

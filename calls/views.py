@@ -15,6 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from accounts import selectors as account_selectors
 from accounts import services as account_services
 from accounts.forms import form_add_service_error
+from accounts.http import ClientRequest
 from accounts.phones import normalize_e164
 from accounts.roles import Capability
 from accounts.tenancy import capability_required
@@ -41,7 +42,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @capability_required(Capability.VIEW_CALLS)
-def dashboard(request: HttpRequest) -> HttpResponse:
+def dashboard(request: ClientRequest) -> HttpResponse:
     form = PeriodForm(request.GET or None)
     today = timezone.localdate(timezone=request.client.tzinfo)
     period = selectors.Period(first_day=today - dt.timedelta(days=29), last_day=today)
@@ -75,7 +76,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 
 @capability_required(Capability.VIEW_CALLS)
-def call_list(request: HttpRequest) -> HttpResponse:
+def call_list(request: ClientRequest) -> HttpResponse:
     form = CallFilterForm(request.GET, client=request.client)
     if not form.is_valid():
         # The errors alone: calls listed under them would read as the filtered result.
@@ -120,7 +121,7 @@ def call_list(request: HttpRequest) -> HttpResponse:
 
 
 @capability_required(Capability.VIEW_CALLS)
-def call_detail(request: HttpRequest, call_id: str) -> HttpResponse:
+def call_detail(request: ClientRequest, call_id: str) -> HttpResponse:
     call = selectors.call_get(client=request.client, call_id=call_id)
     media = [
         ("Recording", "recording", call.has_recording),
@@ -138,7 +139,7 @@ def call_detail(request: HttpRequest, call_id: str) -> HttpResponse:
 # --- /settings/: tracking numbers and API keys (admins) ------------------------------------------
 
 
-def _settings_page(request: HttpRequest, *, status: int = 200, **context: Any) -> HttpResponse:
+def _settings_page(request: ClientRequest, *, status: int = 200, **context: Any) -> HttpResponse:
     context.setdefault("number_form", TrackingNumberForm())
     context.setdefault("key_form", ApiKeyForm())
     context["tracking_numbers"] = selectors.tracking_number_list(client=request.client)
@@ -147,13 +148,13 @@ def _settings_page(request: HttpRequest, *, status: int = 200, **context: Any) -
 
 
 @capability_required(Capability.MANAGE_SETTINGS)
-def settings_page(request: HttpRequest) -> HttpResponse:
+def settings_page(request: ClientRequest) -> HttpResponse:
     return _settings_page(request)
 
 
 @capability_required(Capability.MANAGE_SETTINGS)
 @require_POST
-def tracking_number_create(request: HttpRequest) -> HttpResponse:
+def tracking_number_create(request: ClientRequest) -> HttpResponse:
     form = TrackingNumberForm(request.POST)
     if form.is_valid():
         try:
@@ -170,7 +171,7 @@ def tracking_number_create(request: HttpRequest) -> HttpResponse:
 
 @capability_required(Capability.MANAGE_SETTINGS)
 @require_POST
-def tracking_number_toggle(request: HttpRequest, number_id: str) -> HttpResponse:
+def tracking_number_toggle(request: ClientRequest, number_id: str) -> HttpResponse:
     number = selectors.tracking_number_get(client=request.client, number_id=number_id)
     services.tracking_number_set_active(
         tracking_number=number, active=not number.active, actor=request.user
@@ -182,7 +183,7 @@ def tracking_number_toggle(request: HttpRequest, number_id: str) -> HttpResponse
 
 @capability_required(Capability.MANAGE_SETTINGS)
 @require_http_methods(["GET", "POST"])
-def tracking_number_edit(request: HttpRequest, number_id: str) -> HttpResponse:
+def tracking_number_edit(request: ClientRequest, number_id: str) -> HttpResponse:
     number = selectors.tracking_number_get(client=request.client, number_id=number_id)
     status = 200
     if request.method == "POST":
@@ -212,7 +213,7 @@ def tracking_number_edit(request: HttpRequest, number_id: str) -> HttpResponse:
 
 @capability_required(Capability.MANAGE_SETTINGS)
 @require_POST
-def api_key_create(request: HttpRequest) -> HttpResponse:
+def api_key_create(request: ClientRequest) -> HttpResponse:
     form = ApiKeyForm(request.POST)
     if not form.is_valid():
         return _settings_page(request, key_form=form, status=400)
@@ -230,7 +231,7 @@ def api_key_create(request: HttpRequest) -> HttpResponse:
 
 @capability_required(Capability.MANAGE_SETTINGS)
 @require_http_methods(["GET", "POST"])
-def api_key_revoke(request: HttpRequest, key_id: str) -> HttpResponse:
+def api_key_revoke(request: ClientRequest, key_id: str) -> HttpResponse:
     api_key = account_selectors.api_key_get(client=request.client, key_id=key_id)
     if request.method == "POST":
         account_services.api_key_revoke(api_key=api_key, actor=request.user)
@@ -242,7 +243,7 @@ def api_key_revoke(request: HttpRequest, key_id: str) -> HttpResponse:
 
 
 @capability_required(Capability.MANAGE_CONTACT_PRIVACY)
-def contact_lookup(request: HttpRequest) -> HttpResponse:
+def contact_lookup(request: ClientRequest) -> HttpResponse:
     raw = request.GET.get("phone", "").strip()
     context: dict[str, Any] = {"phone": raw}
     status = 200
@@ -264,6 +265,6 @@ def contact_lookup(request: HttpRequest) -> HttpResponse:
 
 
 @capability_required(Capability.EXPORT_CALLS)
-def export_job_page(request: HttpRequest, job_id: str) -> HttpResponse:
+def export_job_page(request: ClientRequest, job_id: str) -> HttpResponse:
     job = selectors.export_job_get(client=request.client, job_id=job_id)
     return render(request, "calls/export_job.html", {"job": job})

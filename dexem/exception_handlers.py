@@ -7,7 +7,7 @@ handler, set as REST_FRAMEWORK["EXCEPTION_HANDLER"], gives each its status and b
   under "non_field_errors");
 - PermissionDenied: 403; Http404: 404 (DRF's own handling);
 - calls.media's UnknownKey (a key id missing from RECORDING_KEYS): 503, the server is at fault;
-- calls.media's IntegrityError (a stored object that fails authentication): 409, logged. A view
+- calls.media's MediaIntegrityError (a stored object that fails authentication): 409, logged. A view
   names what was refused in its `integrity_refused_message`.
 *Styleguide-Example `styleguide_example/api/exception_handlers.py`.*"""
 
@@ -23,7 +23,7 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from calls.media.format import IntegrityError
+from calls.media.format import MediaIntegrityError
 from calls.media.keys import UnknownKey
 
 logger = logging.getLogger(__name__)
@@ -59,9 +59,9 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
     view = context.get("view")
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(validation_error_detail(exc))
-    elif isinstance(exc, UnknownKey):  # before IntegrityError, which it extends
+    elif isinstance(exc, UnknownKey):  # before MediaIntegrityError, which it extends
         exc = KeyNotConfigured()
-    elif isinstance(exc, IntegrityError):
+    elif isinstance(exc, MediaIntegrityError):
         # Which object: the ids of the request's path (no personal data), and the view.
         ids = {name: str(value) for name, value in getattr(view, "kwargs", {}).items()}
         logger.error(

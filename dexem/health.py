@@ -11,6 +11,9 @@ from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from calls.media import storage as media
+from dexem.celery import app
+
 
 def _database() -> str:
     with connection.cursor() as cursor:
@@ -22,17 +25,13 @@ def _database() -> str:
 def _broker() -> str:
     if settings.CELERY_TASK_ALWAYS_EAGER:
         return "ok"  # no broker configured: tasks run in-process (development)
-    from dexem.celery import app
-
     with app.connection_for_write() as broker:
         broker.ensure_connection(max_retries=1, timeout=2)
     return "ok"
 
 
 def _storage() -> str:
-    from calls.media.storage import media_storage
-
-    storage = media_storage()
+    storage = media.media_storage()
     # A write, a read back and a delete: what recordings need, on disk or in an S3 bucket.
     name = storage.save(f"healthz/{uuid.uuid4().hex}", ContentFile(b"ok"))
     try:

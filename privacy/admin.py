@@ -1,12 +1,13 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.html import format_html_join
@@ -14,7 +15,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from calls.exports import zip_stream
-from calls.media.format import IntegrityError
+from calls.media.format import MediaIntegrityError
 from privacy.audit import AuditEvent
 from privacy.erasure import contact_preview_across_clients
 from privacy.forms import ExtensionForm, RectificationForm, RejectForm, RequestForm
@@ -37,6 +38,9 @@ from privacy.services import (
     restriction_apply,
     restriction_lift,
 )
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 @admin.register(AuditEvent)
@@ -62,7 +66,7 @@ class OverdueFilter(admin.SimpleListFilter):
     title = _("deadline")
     parameter_name = "overdue"
 
-    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, StrOrPromise]]:
         return [("yes", _("Overdue")), ("no", _("On time"))]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
@@ -141,7 +145,7 @@ class DataSubjectRequestAdmin(admin.ModelAdmin):
         "notes",
     )
 
-    def get_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:  # type: ignore[override]
         if obj is not None and not obj.is_open:
             return list(self.CLOSED_FIELDS)
         fields = [*RequestForm.Meta.fields, "due_on", "status"]
@@ -213,7 +217,9 @@ class DataSubjectRequestAdmin(admin.ModelAdmin):
             for match in preview.matches
         )
 
-    def _one_by_one(self, request: HttpRequest, chosen: list, work: Any, done_message: str) -> None:
+    def _one_by_one(
+        self, request: HttpRequest, chosen: list, work: Any, done_message: StrOrPromise
+    ) -> None:
         done = 0
         for item in chosen:
             try:
@@ -272,7 +278,7 @@ class DataSubjectRequestAdmin(admin.ModelAdmin):
     @admin.action(description=_("Download the access bundle (ZIP); this completes the request"))
     def download_access_bundle(
         self, request: HttpRequest, queryset: QuerySet
-    ) -> HttpResponse | None:
+    ) -> HttpResponseBase | None:
         chosen = [
             item
             for item in _open_chosen(queryset, RequestKind.ACCESS)
@@ -288,7 +294,7 @@ class DataSubjectRequestAdmin(admin.ModelAdmin):
         item = chosen[0]
         try:
             members = access_request_bundle(subject_request=item, actor=request.user)
-        except IntegrityError:
+        except MediaIntegrityError:
             self.message_user(
                 request,
                 _("A stored recording failed its integrity check; the incident was logged."),
@@ -307,8 +313,8 @@ class DataSubjectRequestAdmin(admin.ModelAdmin):
         form_class: type[forms.Form],
         *,
         action: str,
-        title: str,
-        button: str,
+        title: StrOrPromise,
+        button: StrOrPromise,
     ) -> tuple[forms.Form | None, HttpResponse | None]:
         """The intermediate page of an action that needs words from the DPO (a reason, a note)."""
         form = form_class(request.POST if request.POST.get("confirmed") == "yes" else None)
@@ -350,6 +356,7 @@ class DataSubjectRequestAdmin(admin.ModelAdmin):
         )
         if page is not None:
             return page
+        assert form is not None  # no page: the form was valid
         self._one_by_one(
             request,
             chosen,
@@ -391,6 +398,7 @@ class DataSubjectRequestAdmin(admin.ModelAdmin):
         )
         if page is not None:
             return page
+        assert form is not None  # no page: the form was valid
         self._one_by_one(
             request,
             chosen,
@@ -414,6 +422,7 @@ class DataSubjectRequestAdmin(admin.ModelAdmin):
         )
         if page is not None:
             return page
+        assert form is not None  # no page: the form was valid
         self._one_by_one(
             request,
             chosen,

@@ -8,4 +8,5 @@ class PrivacyConfig(AppConfig):
     verbose_name = "Privacy"
 
     def ready(self) -> None:
+        # The receivers connect on import, once the app registry (their models) is ready.
         from privacy import signals  # noqa: F401

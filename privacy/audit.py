@@ -130,7 +130,7 @@ def audit_record(
     actor: Any,
     client_id: uuid.UUID | None = None,
     object_type: str = "",
-    object_id: uuid.UUID | None = None,
+    object_id: uuid.UUID | str | None = None,
     metadata: dict[str, Any] | None = None,
 ) -> AuditEvent:
     """Append an event. `metadata` must already be free of personal data (hash it first)."""

@@ -15,15 +15,17 @@ from dataclasses import dataclass, field, fields
 from typing import Any
 
 from accounts.models import Client, User
+from accounts.services import user_delete
 from calls.models import Contact
-from calls.selectors import contact_ids_locate_across_clients
+from calls.selectors import contact_bundle, contact_ids_locate_across_clients
 from calls.services import contact_erase
 from privacy.audit import AuditAction, audit_record, identifier_hash
 from privacy.models import DataSubjectRequest, RequestKind, RequestScope, RequestStatus, SubjectType
+from privacy.selectors import contact_counts
 
 logger = logging.getLogger(__name__)
 
-REPLAY_BATCH = 5_000
+REPLAY_BATCH = 5_000  # cost not measured
 
 
 @dataclass
@@ -65,8 +67,6 @@ def contacts_in_scope_across_clients(*, phone: str, client: Client | None) -> An
 
 def contact_preview_across_clients(*, phone: str, client: Client | None = None) -> CountsByClient:
     """What an erasure of `phone` would touch, per Client (in `client` only, when given)."""
-    from privacy.selectors import contact_counts
-
     preview = CountsByClient()
     for contact in contacts_in_scope_across_clients(phone=phone, client=client).order_by(
         "client__name"
@@ -106,8 +106,6 @@ def user_erase_across_clients(
 ) -> CountsByClient:
     """Erase the Users holding `email` (in `client` only when given) through the Users tab's
     deletion, which also ends their sessions and forgets their login attempts."""
-    from accounts.services import user_delete
-
     done = CountsByClient()
     users = User.objects.filter(email=email.strip().lower(), client__isnull=False).select_related(
         "client"
@@ -162,8 +160,6 @@ def access_bundle_members_across_clients(
     *, phone: str, client: Client | None = None
 ) -> Iterator[tuple[str, Iterator[bytes]]]:
     """The access export of every account holding `phone` (or `client`'s), one folder a Client."""
-    from calls.selectors import contact_bundle
-
     for contact in contacts_in_scope_across_clients(phone=phone, client=client).order_by(
         "client__slug"
     ):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -90,7 +90,8 @@ class RequestForm(forms.ModelForm):
             )
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         subject = (data.get("subject") or "").strip()
         if "subject" in self.fields and not subject:
             self.add_error("subject", _("A request needs its subject: a phone number or an email."))
@@ -163,8 +164,11 @@ class AuditFilterForm(forms.Form):
 
     def __init__(self, *args: Any, actors: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["action"].choices = [("", _("Every action")), *AuditAction.choices]
-        self.fields["actor"].choices = [
+        cast(forms.ChoiceField, self.fields["action"]).choices = [
+            ("", _("Every action")),
+            *AuditAction.choices,
+        ]
+        cast(forms.ChoiceField, self.fields["actor"]).choices = [
             ("", _("Anyone")),
             *actors,
             ("staff", _("Dexem staff (DPO)")),
@@ -172,7 +176,8 @@ class AuditFilterForm(forms.Form):
         ]
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         since, until = data.get("since"), data.get("until")
         if since and until and since > until:
             self.add_error("until", _("Must not be before the start date."))

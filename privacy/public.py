@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import hmac
 import secrets
+import uuid
 
 from django.db import connection, transaction
 from django.db.models import F
@@ -85,7 +86,7 @@ def _serialise_on(*keys: str) -> None:
 
 
 def verification_check(
-    *, verification_id: object, phone: str, code: str
+    *, verification_id: uuid.UUID | str, phone: str, code: str
 ) -> DataSubjectRequest | None:
     """The filed request when the code is right; None otherwise (the attempt is counted). When a
     request of the same kind is already open for the number, that one is returned instead."""

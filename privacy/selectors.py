@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import json
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -13,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from accounts.models import ApiKey, Client, User
+from calls.exports import neutralise
 from calls.models import Call, Contact
 from calls.selectors import export_jobs_holding_contact
 from privacy.audit import AuditEvent, identifier_hash
@@ -34,10 +36,6 @@ def contact_counts(contact: Contact) -> dict[str, int]:
 def subject_request_list(*, client: Client) -> QuerySet[DataSubjectRequest]:
     """A Client's requests, newest first (the privacy centre)."""
     return DataSubjectRequest.objects.filter(client=client).order_by("-received_on")
-
-
-def subject_request_get(*, pk: Any) -> DataSubjectRequest | None:
-    return DataSubjectRequest.objects.select_related("client").filter(pk=pk).first()
 
 
 def requests_due_soon(
@@ -204,9 +202,6 @@ class _Line:
 def audit_csv_lines(events: QuerySet[AuditEvent], *, client: Client) -> Iterator[bytes]:
     """The events as CSV, streamed: times in the Client's zone (ISO 8601 with the offset), the
     actor by name as on the page, the details as recorded (hashes, counts, field names)."""
-    import json
-
-    from calls.exports import neutralise
 
     writer = csv.writer(_Line())
     names = audit_actor_names(client=client)

@@ -4,6 +4,7 @@ values. And what accounts reports through its signals (Users, API keys), with st
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from django.contrib.admin.models import CHANGE, LogEntry
@@ -34,8 +35,6 @@ def audit_rectification(sender: Any, instance: LogEntry, created: bool, **kwargs
 
 
 def _fields(entry: LogEntry) -> list[str]:
-    import json
-
     try:
         messages = json.loads(entry.change_message or "[]")
     except ValueError:

@@ -7,10 +7,12 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 
 from accounts.client_address import client_address_required
 from accounts.forms import form_add_service_error
+from accounts.http import ClientRequest
 from accounts.models import User
 from accounts.retention_policy import policy_for
 from accounts.roles import Capability
@@ -39,7 +41,7 @@ def _with_actor_labels(events: list[AuditEvent], *, client: Any) -> list[tuple[A
     return [(event, audit_actor_label(event, names)) for event in events]
 
 
-def _audit_filter_form(request: HttpRequest) -> AuditFilterForm:
+def _audit_filter_form(request: ClientRequest) -> AuditFilterForm:
     actors = [
         (str(user.pk), user.get_full_name() or user.email)
         for user in User.objects.for_client(request.client).order_by("last_name", "first_name")
@@ -48,7 +50,7 @@ def _audit_filter_form(request: HttpRequest) -> AuditFilterForm:
 
 
 @capability_required(Capability.VIEW_AUDIT_LOG)
-def audit_log(request: HttpRequest) -> HttpResponse:
+def audit_log(request: ClientRequest) -> HttpResponse:
     """The Client's audit log for its admins: filters, pages, and who acted, by name."""
     form = _audit_filter_form(request)
     events = audit_event_list(client=request.client, filters=form.filters())
@@ -69,12 +71,14 @@ def audit_log(request: HttpRequest) -> HttpResponse:
 
 
 @capability_required(Capability.VIEW_AUDIT_LOG)
-def audit_log_csv(request: HttpRequest) -> HttpResponse:
+def audit_log_csv(request: ClientRequest) -> HttpResponseBase:
     """The same events as the page (same filters), as CSV for the Client's own auditors."""
     form = _audit_filter_form(request)
     if form.is_bound and not form.is_valid():
         return HttpResponse(
-            "\n".join(f"{name}: {' '.join(errors)}" for name, errors in form.errors.items()),
+            "\n".join(
+                f"{name}: {' '.join(map(str, errors))}" for name, errors in form.errors.items()
+            ),
             status=400,
             content_type="text/plain; charset=utf-8",
         )
@@ -95,7 +99,7 @@ def audit_log_csv(request: HttpRequest) -> HttpResponse:
 
 
 @capability_required(Capability.VIEW_PRIVACY_CENTRE)
-def privacy_centre(request: HttpRequest) -> HttpResponse:
+def privacy_centre(request: ClientRequest) -> HttpResponse:
     client = request.client
     is_admin = request.user.has_capability(Capability.MANAGE_CONTACT_PRIVACY)
     form = ErasureRequestForm(request.POST or None)

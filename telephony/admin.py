@@ -26,7 +26,8 @@ class TelephonyAccountAdminForm(forms.ModelForm):
         fields = ["client", "provider", "account_sid"]
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if self.instance.pk is None and not data.get("auth_token"):
             self.add_error("auth_token", _("Enter the account's auth token."))
         return data

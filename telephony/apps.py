@@ -9,6 +9,7 @@ class TelephonyConfig(AppConfig):
     verbose_name = _("Telephony")
 
     def ready(self) -> None:
+        # Imported once the app registry is ready: the receivers use the models.
         from calls.signals import call_detail_facts, media_keys_rotating
         from telephony import receivers
 

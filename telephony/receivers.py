@@ -7,11 +7,10 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from telephony.models import ProviderCall, ProviderRecording, RecordingState
+from telephony.services import telephony_tokens_reseal_across_clients
 
 
 def tokens_reseal(sender: Any, *, actor: Any = None, **kwargs: Any) -> dict[str, int]:
-    from telephony.services import telephony_tokens_reseal_across_clients
-
     return telephony_tokens_reseal_across_clients(actor=actor)
 
 

@@ -20,8 +20,9 @@ from django.utils import timezone
 
 from accounts.models import Client
 from calls import services as call_services
+from calls.media.keys import active_key_id
 from calls.media.objects import TooLarge
-from calls.models import CallStatus, MediaKind, TrackingNumber
+from calls.models import Call, CallStatus, MediaKind, TrackingNumber
 from privacy.audit import AuditAction, audit_record
 from telephony import sealing
 from telephony.models import (
@@ -107,17 +108,15 @@ def telephony_account_find_across_clients(
 
 def telephony_account_token(account: TelephonyAccount) -> str:
     return sealing.token_open(
-        key_id=account.token_key_id, sealed=account.token_sealed, account_id=account.pk
+        key_id=account.token_key_id, sealed=bytes(account.token_sealed), account_id=account.pk
     )
 
 
-RESEAL_BATCH = 500
+RESEAL_BATCH = 500  # cost not measured
 
 
 def telephony_tokens_reseal_across_clients(*, actor: Any = None) -> dict[str, int]:
     """Re-seal every auth token not under the active key (part of rotate_recording_keys)."""
-    from calls.media.keys import active_key_id
-
     active, resealed = active_key_id(), 0
     while True:
         with transaction.atomic():
@@ -289,6 +288,7 @@ def provider_recording_report(
         if kind == MediaKind.VOICEMAIL:
             _report(client=client, call_id=report.call_id, voicemail_left=True)
         if enqueue:
+            # Imported here: telephony.tasks imports this module (its tasks call these services).
             from telephony.tasks import provider_recording_fetch_task
 
             recording_id = str(recording.pk)
@@ -353,8 +353,6 @@ def _account_for(recording: ProviderRecording) -> tuple[TelephonyAccount, base.V
 
 
 def _download_and_store(recording: ProviderRecording, session: requests.Session) -> None:
-    from calls.models import Call
-
     account, provider = _account_for(recording)
     call = (
         Call.objects.for_client(recording.client)

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
+from accounts.http import ClientRequest
 from accounts.roles import Capability
 from accounts.tenancy import capability_required
 from calls.models import MediaKind, TrackingNumber
@@ -93,6 +94,7 @@ def webhook(provider_name: str) -> Callable[[Handler], Callable[[HttpRequest], H
                     extra={"reason": reason, "path": request.path, "provider": provider_name},
                 )
                 return _twiml(provider.answer_nothing(), status=403)
+            assert account is not None  # refused above as "unknown account"
             try:
                 return handler(request, account, provider)
             except base.BadParameters as error:
@@ -201,7 +203,7 @@ def twilio_recording(
 
 @capability_required(Capability.MANAGE_SETTINGS)
 @require_http_methods(["GET", "POST"])
-def telephony_settings(request: HttpRequest) -> HttpResponse:
+def telephony_settings(request: ClientRequest) -> HttpResponse:
     account = TelephonyAccount.objects.for_client(request.client).first()
     initial: dict[str, Any] = (
         {"provider": account.provider, "account_sid": account.account_sid} if account else {}

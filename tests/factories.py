@@ -1,10 +1,15 @@
 from __future__ import annotations
 
+import hashlib
+import secrets
+
 import factory
 from django.utils import timezone
 
-from accounts.models import Client, User
+from accounts.models import ApiKey, ApiKeyScope, Client, User
 from accounts.roles import Role
+from calls.models import MEDIA_MODELS, MediaObject
+from calls.services import media_store
 
 PASSWORD = "correct-horse-battery-42"
 
@@ -73,6 +78,51 @@ class CallFactory(factory.django.DjangoModelFactory):
     status = "answered"
     started_at = factory.LazyFunction(timezone.now)
     duration_seconds = 60
+
+
+class ApiKeyFactory(factory.django.DjangoModelFactory):
+    """A Client's key with every scope. Its secret is not kept: a test that authenticates with
+    the key creates it through `accounts.services.api_key_create`, which returns the secret."""
+
+    class Meta:
+        model = ApiKey
+
+    client = factory.SubFactory(ClientFactory)
+    name = factory.Sequence(lambda n: f"key {n}")
+    prefix = factory.LazyFunction(lambda: secrets.token_hex(6))
+    secret_hash = factory.LazyFunction(lambda: hashlib.sha256(secrets.token_bytes(32)).hexdigest())
+    scopes = factory.LazyFunction(lambda: list(ApiKeyScope.values))
+
+
+class _MediaFactory(factory.django.DjangoModelFactory):
+    """A call's audio, stored the only way there is: encrypted by `calls.services.media_store`
+    (on the configured storage, with the configured keys)."""
+
+    class Meta:
+        abstract = True
+
+    call = factory.SubFactory(CallFactory)
+    content = b"audio"
+    content_type = "audio/wav"
+
+    @classmethod
+    def _create(
+        cls, model_class: type[MediaObject], *, call: object, content: bytes, content_type: str
+    ) -> MediaObject:
+        kind = next(kind for kind, model in MEDIA_MODELS.items() if model is model_class)
+        return media_store(call=call, kind=kind, content_type=content_type, chunks=[content])
+
+
+class RecordingFactory(_MediaFactory):
+    class Meta:
+        model = "calls.Recording"
+
+
+class VoiceMessageFactory(_MediaFactory):
+    class Meta:
+        model = "calls.VoiceMessage"
+
+    content = b"message"
 
 
 class ExportJobFactory(factory.django.DjangoModelFactory):

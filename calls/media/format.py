@@ -35,7 +35,7 @@ MAX_SEGMENTS = 2**32
 _HEADER = struct.Struct(">4sBI7s16s")
 
 
-class IntegrityError(Exception):
+class MediaIntegrityError(Exception):
     """The stored object is not what was written: tampered, truncated, swapped or wrong key."""
 
 
@@ -53,12 +53,12 @@ class Header:
     @classmethod
     def unpack(cls, data: bytes, *, expected_object_id: uuid.UUID) -> Header:
         if len(data) != HEADER_SIZE:
-            raise IntegrityError("header truncated")
+            raise MediaIntegrityError("header truncated")
         magic, version, segment_size, prefix, object_id = _HEADER.unpack(data)
         if magic != MAGIC or version != VERSION or not 16 <= segment_size <= 2**24:
-            raise IntegrityError("not an encrypted object of a known version")
+            raise MediaIntegrityError("not an encrypted object of a known version")
         if object_id != expected_object_id.bytes:
-            raise IntegrityError("the object belongs to another record")
+            raise MediaIntegrityError("the object belongs to another record")
         return cls(segment_size=segment_size, nonce_prefix=prefix, object_id=expected_object_id)
 
     @classmethod
@@ -103,7 +103,9 @@ class Encryptor:
     def start(self) -> bytes:
         return self._header_bytes
 
-    def _seal_into(self, plaintext: bytes | memoryview, last: bool, out: memoryview) -> None:
+    def _seal_into(
+        self, plaintext: bytes | bytearray | memoryview, last: bool, out: memoryview
+    ) -> None:
         nonce, aad = _nonce_and_aad(
             self._header_bytes, self._header.nonce_prefix, self._index, last
         )
@@ -146,7 +148,9 @@ def encrypt_stream(key: bytes, header: Header, chunks: Iterable[bytes]) -> Itera
     encryptor = Encryptor(key, header)
     yield encryptor.start()
     for chunk in chunks:
-        yield from encryptor.update(chunk)
+        # Each segment leaves as the bytearray it was sealed into: a copy to bytes would cost
+        # the pipeline one more pass over every byte.
+        yield from encryptor.update(chunk)  # type: ignore[misc]
     yield encryptor.finish()
 
 
@@ -169,7 +173,7 @@ class Decryptor:
         self.segments = segment_count(plaintext_size, self.header.segment_size)
         # Appended or removed bytes are refused up front, before anything is decrypted.
         if stored_size != ciphertext_size(plaintext_size, self.header.segment_size):
-            raise IntegrityError("stored size does not match the recorded size")
+            raise MediaIntegrityError("stored size does not match the recorded size")
         self.segments_decrypted = 0
 
     def segment_span(self, index: int) -> tuple[int, int]:
@@ -186,4 +190,4 @@ class Decryptor:
         try:
             return self._aead.decrypt(nonce, sealed, aad)
         except InvalidTag:
-            raise IntegrityError(f"segment {index} failed authentication") from None
+            raise MediaIntegrityError(f"segment {index} failed authentication") from None

@@ -15,7 +15,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.conf import settings
 
-from calls.media.format import IntegrityError
+from calls.media.format import MediaIntegrityError
 
 logger = logging.getLogger(__name__)
 
@@ -23,11 +23,11 @@ WRAP_CONTEXT = b"dexem-wrap-v1"
 DATA_KEY_SIZE = 32
 
 
-class UnknownKey(IntegrityError):
+class UnknownKey(MediaIntegrityError):
     """The object's key id is not in RECORDING_KEYS: a configuration mistake, not tampering.
 
     Callers that can tell answer it apart (a "key not configured" error, not an integrity one); it
-    stays an IntegrityError so any other caller still refuses the object rather than crash."""
+    stays an MediaIntegrityError so any other caller still refuses the object rather than crash."""
 
     def __init__(self, key_id: str) -> None:
         super().__init__(f"key id {key_id!r} is not in RECORDING_KEYS")
@@ -73,10 +73,12 @@ def unwrap(wrapped: WrappedKey, object_id: uuid.UUID) -> bytes:
         )
         raise UnknownKey(wrapped.key_id)
     if len(wrapped.wrapped) != 12 + DATA_KEY_SIZE + 16:
-        raise IntegrityError("the data key has been destroyed or is malformed")
+        raise MediaIntegrityError("the data key has been destroyed or is malformed")
     try:
         return AESGCM(kek).decrypt(
             wrapped.wrapped[:12], wrapped.wrapped[12:], _aad(wrapped.key_id, object_id)
         )
     except InvalidTag:
-        raise IntegrityError("the data key does not open with its key-encryption key") from None
+        raise MediaIntegrityError(
+            "the data key does not open with its key-encryption key"
+        ) from None

@@ -19,6 +19,7 @@ from django.core.files.storage import Storage
 
 from calls.media.format import HEADER_SIZE
 from calls.media.storage import filesystem_storage, read_head, s3_storage
+from calls.models import ExportJob, Recording, VoiceMessage
 
 MOVED = "moved"
 ALREADY_MOVED = "already moved"
@@ -100,8 +101,6 @@ def objects_move_to_s3_across_clients(
 ) -> MoveReport:
     """Every stored object of every Client (recordings, voice messages, export files), in
     batches by primary key: a batch is a short read, never a long transaction."""
-    from calls.models import ExportJob, Recording, VoiceMessage
-
     source, target = filesystem_storage(), s3_storage()
     report = MoveReport()
     copied = 0
@@ -124,7 +123,7 @@ def objects_move_to_s3_across_clients(
                     source=source,
                     target=target,
                     keep_local=keep_local,
-                    still_wanted=lambda model=model, pk=pk, name=name: (
+                    still_wanted=lambda model=model, pk=pk, name=name: (  # type: ignore[misc]
                         model.objects.across_clients().filter(pk=pk, storage_name=name).exists()
                     ),
                 )

@@ -8,13 +8,13 @@ import queue
 import threading
 import uuid
 from collections import OrderedDict
-from collections.abc import Iterable, Iterator
+from collections.abc import Generator, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import BinaryIO, Protocol, TypeVar
 
 from calls.media import keys
-from calls.media.format import HEADER_SIZE, Decryptor, Header, IntegrityError, encrypt_stream
+from calls.media.format import HEADER_SIZE, Decryptor, Header, MediaIntegrityError, encrypt_stream
 from calls.media.storage import (
     SizeChanged,
     StreamedFile,
@@ -77,7 +77,7 @@ class _Failed:
 _END = object()
 
 
-def _produced_ahead(items: Iterator[T], depth: int = 4) -> Iterator[T]:
+def _produced_ahead(items: Iterator[T], depth: int = 4) -> Generator[T]:
     """`items`, produced on another thread up to `depth` ahead of the consumer: encrypting the
     next megabyte overlaps writing this one, reading the next overlaps decrypting this one
     (file I/O and the cipher both release the GIL). An error in `items` is raised here; a
@@ -194,10 +194,10 @@ class OpenedObject:
             ) as stored:
                 yield stored
         except FileNotFoundError:
-            raise IntegrityError("the stored object is missing") from None
+            raise MediaIntegrityError("the stored object is missing") from None
         except SizeChanged:
             _forget_header(self.storage_name)
-            raise IntegrityError("stored size does not match the recorded size") from None
+            raise MediaIntegrityError("stored size does not match the recorded size") from None
 
     def _sealed_runs(self, first: int, last: int) -> Iterator[tuple[int, int, bytes]]:
         """(first index, last index, stored bytes) of runs of up to READ_SEGMENTS segments, all
@@ -218,7 +218,7 @@ class OpenedObject:
         """Plaintext bytes start..end (inclusive), decrypting only the segments they lie in.
 
         Each segment is authenticated before any of its bytes is yielded; a failure raises
-        IntegrityError, so nothing unauthenticated ever leaves."""
+        MediaIntegrityError, so nothing unauthenticated ever leaves."""
         decryptor = self.decryptor
         segment_size = decryptor.header.segment_size
         first, last = start // segment_size, end // segment_size
@@ -231,7 +231,7 @@ class OpenedObject:
                 at, length = decryptor.segment_span(current)
                 sealed = block[at - offset : at - offset + length]
                 if len(sealed) != length:
-                    raise IntegrityError(f"segment {current} truncated")
+                    raise MediaIntegrityError(f"segment {current} truncated")
                 plaintext = decryptor.open(current, sealed)
                 base = current * segment_size
                 low, high = max(start - base, 0), min(end - base, len(plaintext) - 1) + 1
@@ -249,7 +249,7 @@ def object_open(
             # The header and the stored size in one request (one ranged GET on S3).
             header, stored_size = read_head(storage_name, HEADER_SIZE)
         except FileNotFoundError:
-            raise IntegrityError("the stored object is missing") from None
+            raise MediaIntegrityError("the stored object is missing") from None
     else:
         header, stored_size = cached
     decryptor = Decryptor(
@@ -286,21 +286,28 @@ def _forget_header(name: str) -> None:
 class SealedRecord(Protocol):
     """A row describing one encrypted object: a Recording, a VoiceMessage, an ExportJob."""
 
-    pk: uuid.UUID
-    storage_name: str
-    key_id: str
-    wrapped_key: bytes
-    size_bytes: int
+    # Read-only members, so a model's field types (a BinaryField reads as bytes or memoryview)
+    # match.
+    @property
+    def pk(self) -> uuid.UUID: ...
+    @property
+    def storage_name(self) -> str: ...
+    @property
+    def key_id(self) -> str: ...
+    @property
+    def wrapped_key(self) -> bytes | memoryview: ...
+    @property
+    def size_bytes(self) -> int: ...
 
 
 def stored_object_open(record: SealedRecord) -> OpenedObject:
-    """The record's object, ready to decrypt; raises IntegrityError for a tampered, truncated or
+    """The record's object, ready to decrypt; raises MediaIntegrityError for a tampered, truncated or
     unkeyed object (UnknownKey, one of them, when its key id is not configured)."""
     return object_open(
         storage_name=record.storage_name,
         object_id=record.pk,
         key_id=record.key_id,
-        wrapped_key=record.wrapped_key,
+        wrapped_key=bytes(record.wrapped_key),
         size_bytes=record.size_bytes,
     )
 

@@ -15,16 +15,20 @@ import os
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, cast
 
+from boto3.s3.transfer import TransferConfig
+from botocore.config import Config
+from botocore.exceptions import ClientError
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.core.files import File
 from django.core.files.storage import FileSystemStorage, Storage
 from django.core.signals import setting_changed
 from django.dispatch import receiver
+from storages.backends.s3 import S3Storage
+from storages.utils import clean_name
 
-FILESYSTEM = "filesystem"
 S3 = "s3"
 # S3 refuses parts under 5 MiB (but the last); 5 MiB parts allow objects up to 48 GiB (10,000
 # parts). An upload holds at most two parts read ahead while two upload: about 25 MiB with the
@@ -45,10 +49,6 @@ def filesystem_storage() -> FileSystemStorage:
 def s3_storage() -> Storage:
     """The bucket of the S3_* settings, whichever storage is in use (moving recordings needs it
     while the filesystem still serves)."""
-    from boto3.s3.transfer import TransferConfig
-    from botocore.config import Config
-    from storages.backends.s3 import S3Storage
-
     if not settings.S3_BUCKET:
         raise ImproperlyConfigured("S3_BUCKET is required to use S3-compatible storage.")
     transfer = TransferConfig(
@@ -96,15 +96,11 @@ def _is_s3(storage: Storage) -> bool:
 
 
 def _s3_key(storage: Any, name: str) -> str:
-    from storages.utils import clean_name
-
     return storage._normalize_name(clean_name(name))
 
 
 def _s3_get(storage: Any, name: str, first: int, last: int) -> dict[str, Any] | None:
     """GET bytes first..last (inclusive) of an object: None when the range starts past its end."""
-    from botocore.exceptions import ClientError
-
     client = storage.connection.meta.client
     try:
         return client.get_object(
@@ -164,7 +160,7 @@ def open_span(
     if not _is_s3(storage):
         with storage.open(name, "rb") as stored:
             stored.seek(offset)
-            yield stored
+            yield cast(BinaryIO, stored)
         return
     response = _s3_get(storage, name, offset, offset + length - 1) if length > 0 else None
     if response is None:

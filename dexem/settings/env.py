@@ -10,6 +10,8 @@ import base64
 import binascii
 import os
 import re
+import sys
+from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -141,9 +143,6 @@ def env_secret(name: str, dev_file: os.PathLike[str] | str, *, dev_prefix: str =
 
 
 def _dev_generated_secret(name: str, path: os.PathLike[str] | str, prefix: str) -> str:
-    import sys
-    from pathlib import Path
-
     secret_file = Path(path)
     if secret_file.exists():
         return secret_file.read_text().strip()

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Client, User
+from calls.services import contact_lift_restriction, contact_restrict
 from privacy.audit import AuditAction, audit_record, identifier_hash
 from privacy.erasure import (
     ClientCounts,
@@ -166,8 +167,6 @@ def rectification_complete(
 def restriction_apply(*, subject_request: DataSubjectRequest, actor: Any) -> DataSubjectRequest:
     """Restrict the Contacts in scope (GDPR art. 18). The request stays open, answered, until the
     restriction is lifted."""
-    from calls.services import contact_restrict
-
     _require_open(subject_request, RequestKind.RESTRICTION)
     if subject_request.subject_type != SubjectType.CONTACT:
         raise RequestStateError(_("Only a phone number's processing can be restricted here."))
@@ -191,8 +190,6 @@ def restriction_apply(*, subject_request: DataSubjectRequest, actor: Any) -> Dat
 
 def restriction_lift(*, subject_request: DataSubjectRequest, actor: Any) -> DataSubjectRequest:
     """Lift a restriction in force: the Contacts are processed again and the request is done."""
-    from calls.services import contact_lift_restriction
-
     _require_open(subject_request, RequestKind.RESTRICTION)
     if subject_request.restricted_at is None:
         raise RequestStateError(_("No restriction is in force for this request."))

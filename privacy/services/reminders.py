@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from privacy.models import (
     DataSubjectRequest,
 )
+from privacy.selectors import requests_due_soon
 
 REMINDER_HORIZON_DAYS = 7
 
@@ -19,8 +20,6 @@ REMINDER_HORIZON_DAYS = 7
 def request_deadlines_remind(*, today: dt.date | None = None) -> dict[str, int]:
     """Email the DPO the open requests due within a week and those overdue (references, kinds
     and dates only: no subject). Sends nothing when nothing is due."""
-    from privacy.selectors import requests_due_soon
-
     today = today or timezone.localdate()
     due_soon, overdue = requests_due_soon(today=today, days=REMINDER_HORIZON_DAYS)
     if not due_soon and not overdue:

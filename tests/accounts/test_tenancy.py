@@ -68,7 +68,7 @@ from pathlib import Path  # noqa: E402
 
 from accounts.tenancy import UnscopedQueryError  # noqa: E402
 from calls.models import Call, Contact, TrackingNumber  # noqa: E402
-from tests.factories import CallFactory, ContactFactory  # noqa: E402
+from tests.factories import CallFactory, ContactFactory, TrackingNumberFactory  # noqa: E402
 
 
 @pytest.mark.parametrize(
@@ -142,7 +142,7 @@ def test_related_managers_and_foreign_keys_still_work(acme):
 
 
 def test_writes_and_cascades_work_without_a_scope(acme):
-    number = TrackingNumber.objects.create(client=acme, number="+33184800077", source="Ads")
+    number = TrackingNumberFactory(client=acme, number="+33184800077", source="Ads")
     again, created = TrackingNumber.objects.get_or_create(
         client=acme, number="+33184800077", defaults={"source": "Ads"}
     )
@@ -159,7 +159,7 @@ def test_djangos_unique_validation_names_the_client_itself(acme, globex):
     """As the admin's add form validates (the random UUID pk is not a form field)."""
     from django.forms import modelform_factory
 
-    number = TrackingNumber.objects.create(client=acme, number="+33184800078", source="Ads")
+    number = TrackingNumberFactory(client=acme, number="+33184800078", source="Ads")
     form_class = modelform_factory(TrackingNumber, fields=["client", "number", "source"])
     duplicate = form_class(data={"client": acme.pk, "number": number.number, "source": "Print"})
     assert not duplicate.is_valid()

@@ -6,8 +6,8 @@ import csv
 import io
 
 from calls.models import Call
-from calls.services import contact_lift_restriction, contact_restrict, media_store
-from tests.factories import CallFactory, ContactFactory
+from calls.services import contact_lift_restriction, contact_restrict
+from tests.factories import CallFactory, ContactFactory, RecordingFactory
 
 RESTRICTED = "+33612345678"
 
@@ -15,7 +15,7 @@ RESTRICTED = "+33612345678"
 def _calls(acme, acme_number):
     restricted = ContactFactory(client=acme, phone_number=RESTRICTED)
     hidden = CallFactory(client=acme, tracking_number=acme_number, contact=restricted)
-    media_store(call=hidden, kind="recording", content_type="audio/wav", chunks=[b"voice"])
+    RecordingFactory(call=hidden, content=b"voice")
     shown = CallFactory(client=acme, tracking_number=acme_number)
     return restricted, hidden, shown
 

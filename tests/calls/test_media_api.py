@@ -264,7 +264,7 @@ def test_a_tampered_object_is_refused_and_logged(acme_api, recorded, caplog):
 
 
 def test_a_tampered_later_segment_stops_the_stream_before_its_bytes(acme_api, recorded, caplog):
-    from calls.media.format import IntegrityError
+    from calls.media.format import MediaIntegrityError
 
     media = Recording.objects.across_clients().get(call=recorded)
     path = stored_path(media)
@@ -274,7 +274,7 @@ def test_a_tampered_later_segment_stops_the_stream_before_its_bytes(acme_api, re
     response = acme_api.get(url(recorded))
     assert response.status_code == 200
     received = b""
-    with pytest.raises(IntegrityError):
+    with pytest.raises(MediaIntegrityError):
         for chunk in response.streaming_content:
             received += chunk
     assert AUDIO.startswith(received) and len(received) < len(AUDIO) - 100 + 1
@@ -284,7 +284,7 @@ def test_a_tampered_later_segment_stops_the_stream_before_its_bytes(acme_api, re
 def test_a_tampered_second_segment_gives_a_full_get_a_200_cut_after_the_first(acme_api, recorded):
     """What the README promises: the first segment is checked before the answer starts (409 if
     it fails); a later one stops the stream before any of its bytes, a truncated body."""
-    from calls.media.format import IntegrityError
+    from calls.media.format import MediaIntegrityError
 
     media = Recording.objects.for_client(recorded.client).get(call=recorded)
     path = stored_path(media)
@@ -294,7 +294,7 @@ def test_a_tampered_second_segment_gives_a_full_get_a_200_cut_after_the_first(ac
     response = acme_api.get(url(recorded))
     assert response.status_code == 200 and response["Content-Length"] == str(len(AUDIO))
     received = b""
-    with pytest.raises(IntegrityError):
+    with pytest.raises(MediaIntegrityError):
         for chunk in response.streaming_content:
             received += chunk
     assert received == AUDIO[:65536]

@@ -12,7 +12,7 @@ from calls.media.format import (
     TAG_SIZE,
     Decryptor,
     Header,
-    IntegrityError,
+    MediaIntegrityError,
     ciphertext_size,
     encrypt_stream,
 )
@@ -86,7 +86,7 @@ def sample(key, oid):
 def refused(sealed: bytes, *, key: bytes, object_id: uuid.UUID, size: int) -> bool:
     try:
         open_all(sealed, key=key, object_id=object_id, size=size)
-    except IntegrityError:
+    except MediaIntegrityError:
         return True
     return False
 

@@ -8,7 +8,7 @@ import uuid
 
 import pytest
 
-from calls.media.format import IntegrityError
+from calls.media.format import MediaIntegrityError
 from calls.media.objects import object_open, object_write
 
 AUDIO = os.urandom(300_000)  # five 64 KiB segments
@@ -62,7 +62,7 @@ def test_a_tampered_segment_read_ahead_stops_before_its_bytes(stored, read_ahead
     path.write_bytes(bytes(data))
     threads = threading.active_count()
     received = b""
-    with pytest.raises(IntegrityError):
+    with pytest.raises(MediaIntegrityError):
         for chunk in opened(stored).iter_range(0, len(AUDIO) - 1):
             received += chunk
     assert received == AUDIO[: 3 * 65_536]

@@ -15,7 +15,7 @@ from types import SimpleNamespace
 import pytest
 from django.core.management import CommandError, call_command
 
-from calls.media.format import HEADER_SIZE, IntegrityError
+from calls.media.format import HEADER_SIZE, MediaIntegrityError
 from calls.media.objects import TooLarge, object_open, object_write
 from calls.media.storage import S3_PART_SIZE, filesystem_storage, media_storage
 from calls.models import Recording
@@ -183,10 +183,10 @@ def test_an_object_changed_after_a_first_play_is_refused_before_a_byte(s3, chang
     else:
         changed = data[:-10] if change == "truncated" else data + b"\0" * 10
         s3.client.put_object(Bucket=s3.bucket, Key=stored.storage_name, Body=changed)
-    with pytest.raises(IntegrityError):
+    with pytest.raises(MediaIntegrityError):
         next(opened(stored).iter_range(0, 99))
     if change != "deleted":  # once seen, the size is checked up front again
-        with pytest.raises(IntegrityError, match="size"):
+        with pytest.raises(MediaIntegrityError, match="size"):
             opened(stored)
 
 
@@ -207,7 +207,7 @@ def test_a_tampered_object_in_the_bucket_is_refused(s3):
     s3.client.put_object(Bucket=s3.bucket, Key=stored.storage_name, Body=bytes(data))
     chunks = opened(stored).iter_range(0, len(AUDIO) - 1)
     assert len(next(chunks)) == 64 * 1024
-    with pytest.raises(IntegrityError):
+    with pytest.raises(MediaIntegrityError):
         next(chunks)
 
 
@@ -215,10 +215,10 @@ def test_a_truncated_or_missing_object_in_the_bucket_is_refused_up_front(s3):
     stored = write([AUDIO])
     data = stored_bytes(s3, stored.storage_name)
     s3.client.put_object(Bucket=s3.bucket, Key=stored.storage_name, Body=data[:-100])
-    with pytest.raises(IntegrityError, match="size"):
+    with pytest.raises(MediaIntegrityError, match="size"):
         opened(stored)
     s3.client.delete_object(Bucket=s3.bucket, Key=stored.storage_name)
-    with pytest.raises(IntegrityError, match="missing"):
+    with pytest.raises(MediaIntegrityError, match="missing"):
         opened(stored)
 
 
@@ -229,7 +229,7 @@ def test_a_missing_bucket_is_a_configuration_fault_not_a_damaged_recording(s3, s
     settings.S3_BUCKET = "dexem-no-such-bucket"
     with pytest.raises(ClientError) as raised:
         opened(stored)
-    assert not isinstance(raised.value, IntegrityError)
+    assert not isinstance(raised.value, MediaIntegrityError)
 
 
 def test_an_upload_past_the_limit_leaves_nothing_in_the_bucket(s3):

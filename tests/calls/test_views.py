@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from accounts.models import ApiKey
 from calls.models import TrackingNumber
-from tests.factories import CallFactory, TrackingNumberFactory
+from tests.factories import ApiKeyFactory, CallFactory, TrackingNumberFactory
 
 ROLES = ["acme_admin", "acme_manager", "acme_analyst"]
 
@@ -95,9 +95,7 @@ def test_an_outsider_gets_404_for_acmes_call_page(as_user, globex_admin, acme, a
 @pytest.mark.parametrize("role_fixture", ["acme_manager", "acme_analyst"])
 def test_settings_are_for_admins_only(request, as_user, acme_number, role_fixture):
     browser = as_user(request.getfixturevalue(role_fixture))
-    key = ApiKey.objects.create(
-        client=acme_number.client, name="k", prefix="abc", secret_hash="0" * 64, scopes=["read"]
-    )
+    key = ApiKeyFactory(client=acme_number.client, scopes=["read"])
     for url in (
         reverse("settings"),
         reverse("tracking-number-create"),
@@ -110,9 +108,7 @@ def test_settings_are_for_admins_only(request, as_user, acme_number, role_fixtur
 
 
 def test_an_outsider_cannot_touch_acmes_numbers_or_keys(as_user, globex_admin, acme_number):
-    key = ApiKey.objects.create(
-        client=acme_number.client, name="k", prefix="abc", secret_hash="0" * 64, scopes=["read"]
-    )
+    key = ApiKeyFactory(client=acme_number.client, scopes=["read"])
     browser = as_user(globex_admin)
     assert browser.post(reverse("tracking-number-toggle", args=[acme_number.pk])).status_code == 404
     assert browser.post(reverse("api-key-revoke", args=[key.pk])).status_code == 404

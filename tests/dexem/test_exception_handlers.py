@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 
-from calls.media.format import IntegrityError
+from calls.media.format import MediaIntegrityError
 from calls.media.keys import UnknownKey
 from dexem.exception_handlers import api_exception_handler
 
@@ -31,7 +31,7 @@ def test_django_permission_and_not_found_errors_keep_their_statuses():
 
 
 def test_an_integrity_failure_is_a_409_and_a_missing_key_a_503():
-    status, body = answer(IntegrityError("segment 2 failed authentication"))
+    status, body = answer(MediaIntegrityError("segment 2 failed authentication"))
     assert status == 409 and "integrity check" in str(body["detail"])
     status, body = answer(UnknownKey("old"))
     assert status == 503 and "not configured" in str(body["detail"])

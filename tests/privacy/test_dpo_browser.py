@@ -13,7 +13,6 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.services import staff_create
 from calls.models import Contact, Recording
-from calls.services import media_store
 from privacy.models import DataSubjectRequest, RequestKind, RequestStatus
 from tests.factories import (
     PASSWORD,
@@ -21,6 +20,7 @@ from tests.factories import (
     ClientFactory,
     ContactFactory,
     DataSubjectRequestFactory,
+    RecordingFactory,
 )
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -77,7 +77,7 @@ def test_the_dpo_executes_an_erasure_and_downloads_an_access_bundle(
 ):
     erased = ContactFactory(client=acme, phone_number=ERASED)
     call = CallFactory(client=acme, tracking_number=acme_number, contact=erased)
-    media_store(call=call, kind="recording", content_type="audio/wav", chunks=[b"voice"])
+    RecordingFactory(call=call, content=b"voice")
     asked = ContactFactory(client=acme, phone_number=ASKED)
     CallFactory(client=acme, tracking_number=acme_number, contact=asked)
     erasure = DataSubjectRequestFactory(client=acme, subject=ERASED)

@@ -21,6 +21,7 @@ from tests.factories import (
     CallFactory,
     ClientFactory,
     ContactFactory,
+    ExportJobFactory,
 )
 
 PHONE = "+33612345678"
@@ -177,9 +178,7 @@ def test_after_an_all_clients_erasure_no_trace_of_the_number_remains_in_a_dump_o
         client=None, phone=PHONE, source=RequestSource.DPO, scope=RequestScope.ALL_CLIENTS
     )
     # The export filter of a background job holds the number too.
-    from calls.models import ExportJob
-
-    ExportJob.objects.create(client=holders[0]["acme"].client, query={"caller_number": PHONE})
+    ExportJobFactory(client=holders[0]["acme"].client, query={"caller_number": PHONE})
     request_execute(subject_request=request, actor=None)
     db = connection.settings_dict
     pg_dump = shutil.which("pg_dump") or "/usr/bin/pg_dump"

@@ -5,6 +5,7 @@ from django.urls import reverse
 
 from privacy.audit import AuditAction, audit_record
 from privacy.models import DataSubjectRequest, RequestSource, RequestStatus
+from tests.factories import DataSubjectRequestFactory, RecordingFactory
 
 URL = "/privacy/"
 
@@ -61,8 +62,12 @@ def test_other_roles_see_no_form_and_cannot_post(request, as_user, role_fixture)
 def test_a_client_sees_only_its_own_requests_and_audit_events(
     as_user, acme, globex, acme_admin, globex_admin
 ):
-    DataSubjectRequest.objects.create(
-        client=globex, subject="+33611111111", source=RequestSource.CLIENT, notes="globex-only"
+    DataSubjectRequestFactory(
+        client=globex,
+        subject="+33611111111",
+        source=RequestSource.CLIENT,
+        notes="globex-only",
+        verified=False,
     )
     audit_record(action=AuditAction.CALLS_EXPORTED, actor=globex_admin, client_id=globex.pk)
     audit_record(action=AuditAction.RECORDING_PLAYED, actor=acme_admin, client_id=acme.pk)
@@ -83,8 +88,8 @@ def test_the_dpo_executes_a_request_after_a_confirmation_page(as_verified_staff,
         tracking_number=acme_number,
         contact=ContactFactory(client=acme, phone_number="+33612345678"),
     )
-    request = DataSubjectRequest.objects.create(
-        client=acme, subject="+33612345678", source=RequestSource.CLIENT
+    request = DataSubjectRequestFactory(
+        client=acme, subject="+33612345678", source=RequestSource.CLIENT, verified=False
     )
     client = as_verified_staff(StaffFactory(is_superuser=True))
     changelist = reverse("admin:privacy_datasubjectrequest_changelist")
@@ -107,8 +112,8 @@ def test_the_dpo_executes_a_request_after_a_confirmation_page(as_verified_staff,
 def test_the_dpo_rejects_a_request_with_a_reason(as_verified_staff, acme):
     from tests.factories import StaffFactory
 
-    request = DataSubjectRequest.objects.create(
-        client=acme, subject="+33612345678", source=RequestSource.CLIENT
+    request = DataSubjectRequestFactory(
+        client=acme, subject="+33612345678", source=RequestSource.CLIENT, verified=False
     )
     client = as_verified_staff(StaffFactory(is_superuser=True))
     changelist = reverse("admin:privacy_datasubjectrequest_changelist")
@@ -148,7 +153,6 @@ def test_the_dpo_downloads_an_access_bundle_across_accounts(
     import io
     import zipfile
 
-    from calls.services import media_store
     from privacy.audit import AuditEvent
     from privacy.models import RequestKind, RequestScope
     from tests.factories import CallFactory, ContactFactory, StaffFactory
@@ -159,8 +163,9 @@ def test_the_dpo_downloads_an_access_bundle_across_accounts(
             tracking_number=number,
             contact=ContactFactory(client=client, phone_number="+33612345678"),
         )
-    media_store(call=call, kind="recording", content_type="audio/wav", chunks=[b"voice"])
-    request = DataSubjectRequest.objects.create(
+    RecordingFactory(call=call, content=b"voice")
+    request = DataSubjectRequestFactory(
+        client=None,
         kind=RequestKind.ACCESS,
         subject="+33612345678",
         scope=RequestScope.ALL_CLIENTS,

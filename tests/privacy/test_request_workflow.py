@@ -14,7 +14,6 @@ from django.utils import timezone
 
 from accounts.services import staff_create
 from calls.models import Contact
-from calls.services import media_store
 from privacy.audit import AuditAction, AuditEvent, identifier_hash
 from privacy.models import (
     DataSubjectRequest,
@@ -24,7 +23,14 @@ from privacy.models import (
     SubjectType,
 )
 from privacy.services import RequestStateError, request_deadline_extend, request_execute
-from tests.factories import PASSWORD, CallFactory, ContactFactory, DataSubjectRequestFactory
+from tests.factories import (
+    PASSWORD,
+    CallFactory,
+    ContactFactory,
+    DataSubjectRequestFactory,
+    RecordingFactory,
+    VoiceMessageFactory,
+)
 
 PHONE = "+33612345678"
 CHANGELIST = reverse("admin:privacy_datasubjectrequest_changelist")
@@ -45,8 +51,8 @@ def caller(acme, acme_number):
     """The number called Acme twice; one call has a recording and a voice message."""
     contact = ContactFactory(client=acme, phone_number=PHONE)
     call = CallFactory(client=acme, tracking_number=acme_number, contact=contact)
-    media_store(call=call, kind="recording", content_type="audio/wav", chunks=[b"voice"])
-    media_store(call=call, kind="voicemail", content_type="audio/wav", chunks=[b"message"])
+    RecordingFactory(call=call, content=b"voice")
+    VoiceMessageFactory(call=call, content=b"message")
     CallFactory(client=acme, tracking_number=acme_number, contact=contact)
     return contact
 

@@ -17,11 +17,10 @@ from django.db import connection
 from accounts.models import User
 from accounts.retention_policy import months_before, policy_for
 from calls.models import Call, Contact, Recording
-from calls.services import media_store
 from privacy.audit import AuditAction, AuditEvent
 from retention.models import RetentionJob, RetentionRun, RunStatus
 from retention.services import _job_lock, _lock_key, _lock_path, run_job
-from tests.factories import CallFactory, ContactFactory
+from tests.factories import CallFactory, ContactFactory, RecordingFactory, VoiceMessageFactory
 
 PARIS = ZoneInfo("Europe/Paris")
 NOW = dt.datetime(2026, 11, 29, 12, 0, tzinfo=PARIS)
@@ -71,7 +70,7 @@ def test_purging_calls_shreds_their_media_and_drops_contacts_left_without_calls(
         contact=shared,
         started_at=NOW - dt.timedelta(days=10),
     )
-    media_store(call=old, kind="recording", content_type="audio/wav", chunks=[b"audio"])
+    RecordingFactory(call=old, content=b"audio")
     path = settings.RECORDING_STORAGE_DIR / Recording.objects.across_clients().get().storage_name
     run = run_job(RetentionJob.CALLS, now=NOW)
     assert run.counts == {"calls": 2, "recordings": 1, "contacts": 1}
@@ -110,8 +109,8 @@ def test_recordings_go_after_six_months_and_the_call_stays(acme, acme_number):
         client=acme, tracking_number=acme_number, started_at=NOW - dt.timedelta(days=100)
     )
     for call in (old, recent):
-        media_store(call=call, kind="recording", content_type="audio/wav", chunks=[b"audio"])
-        media_store(call=call, kind="voicemail", content_type="audio/wav", chunks=[b"message"])
+        RecordingFactory(call=call, content=b"audio")
+        VoiceMessageFactory(call=call, content=b"message")
     run = run_job(RetentionJob.RECORDINGS, now=NOW)
     assert run.counts == {"recordings": 1, "voicemails": 1}
     old.refresh_from_db()

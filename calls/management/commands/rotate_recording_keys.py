@@ -4,7 +4,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from calls.media.format import IntegrityError
+from calls.media.format import MediaIntegrityError
 from calls.media.keys import active_key_id
 from calls.services import media_keys_rotate_across_clients
 
@@ -18,7 +18,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         try:
             counts = media_keys_rotate_across_clients()
-        except IntegrityError as error:
+        except MediaIntegrityError as error:
             raise CommandError(
                 f"A data key could not be opened ({error}); keep every key still in use in RECORDING_KEYS."
             ) from None
