@@ -128,7 +128,23 @@ def phone_display(e164: str | None, *, region: str | None) -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
 
 
-class PhoneField(forms.CharField):
+class _RegionalField(forms.CharField):
+    """A text field reading phone numbers for `region` (a Client's country)."""
+
+    _region: str | None = None
+
+    @property
+    def region(self) -> str:
+        # None is the platform's default region, read when a number is (settings may change).
+        return region_for(self._region)
+
+    @region.setter
+    def region(self, value: str | None) -> None:
+        self._region = value
+        self.widget.attrs["placeholder"] = phone_placeholder(region_for(value))
+
+
+class PhoneField(_RegionalField):
     """One phone number, typed nationally for `region` (the Client's country) or internationally;
     cleaned to E.164, shown back the national way. `region` may be set after the form is built
     (`form.fields[name].region = client.country`)."""
@@ -138,15 +154,6 @@ class PhoneField(forms.CharField):
         kwargs.setdefault("widget", forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}))
         super().__init__(**kwargs)
         self.region = region
-
-    @property
-    def region(self) -> str:
-        return self._region
-
-    @region.setter
-    def region(self, value: str | None) -> None:
-        self._region = region_for(value)
-        self.widget.attrs["placeholder"] = phone_placeholder(self._region)
 
     def to_python(self, value: Any) -> str:
         text = super().to_python(value)
@@ -160,22 +167,13 @@ class PhoneField(forms.CharField):
         return value
 
 
-class PhoneNumbersField(forms.CharField):
+class PhoneNumbersField(_RegionalField):
     """Phone numbers, one a line (or comma-separated), each read like `PhoneField`'s; a list."""
 
     def __init__(self, *, region: str | None = None, **kwargs: Any) -> None:
         kwargs.setdefault("widget", forms.Textarea(attrs={"rows": 2}))
         super().__init__(**kwargs)
         self.region = region
-
-    @property
-    def region(self) -> str:
-        return self._region
-
-    @region.setter
-    def region(self, value: str | None) -> None:
-        self._region = region_for(value)
-        self.widget.attrs["placeholder"] = phone_placeholder(self._region)
 
     def prepare_value(self, value: Any) -> Any:
         if isinstance(value, list):
