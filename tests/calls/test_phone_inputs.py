@@ -219,3 +219,10 @@ def test_seed_demo_skips_numbers_another_client_already_holds(db):
         .values_list("number", flat=True)
     )
     assert "+33184800001" not in numbers and len(numbers) == 4
+
+
+def test_the_csv_export_keeps_a_last_digits_filter(acme_api, callers):
+    response = acme_api.get("/api/v1/exports/calls.csv", {"caller_number": "45 78"})
+    assert response.status_code == 200
+    rows = b"".join(response.streaming_content).decode().splitlines()[1:]
+    assert len(rows) == 1 and callers[1].external_id in rows[0] and "+33698344578" in rows[0]
