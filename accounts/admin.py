@@ -17,13 +17,21 @@ from accounts.models import Client, User, normalize_email
 
 @admin.register(Client)
 class ClientAdmin(admin.ModelAdmin):
-    list_display = ["name", "slug", "time_zone", "contract_start", "contract_end", "is_active"]
+    list_display = [
+        "name",
+        "slug",
+        "country",
+        "time_zone",
+        "contract_start",
+        "contract_end",
+        "is_active",
+    ]
     ordering = ["name"]
     list_filter = ["is_active"]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
     fieldsets = [
-        (None, {"fields": ["name", "slug", "time_zone", "is_active"]}),
+        (None, {"fields": ["name", "slug", "country", "time_zone", "is_active"]}),
         ("Contract", {"fields": ["contract_start", "contract_end"]}),
         (
             "Shorter retention (empty: the platform's periods)",

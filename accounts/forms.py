@@ -10,7 +10,7 @@ from django.core.validators import MaxLengthValidator
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User, normalize_email
-from accounts.phones import normalize_e164
+from accounts.phones import PhoneNumbersField, phone_field_region_set
 from accounts.roles import Role
 
 
@@ -48,27 +48,6 @@ class LoginForm(AuthenticationForm):
             raise ValidationError(self.error_messages["inactive"], code="inactive")
 
 
-class PhoneNumbersField(forms.CharField):
-    """One E.164 number a line; stored as a list."""
-
-    widget = forms.Textarea(attrs={"rows": 2, "placeholder": "+33612345678"})
-
-    def prepare_value(self, value: Any) -> Any:
-        if isinstance(value, list):
-            return "\n".join(value)
-        return value
-
-    def to_python(self, value: Any) -> list[str]:  # type: ignore[override]
-        text = super().to_python(value) or ""
-        numbers: list[str] = []
-        for line in text.replace(",", "\n").splitlines():
-            if line.strip():
-                number = normalize_e164(line)
-                if number not in numbers:
-                    numbers.append(number)
-        return numbers
-
-
 class UserDetailsForm(forms.Form):
     # An email is a login, unique across the platform. Whoever holds it (a User of this Client,
     # of another, or staff), a client admin gets this same answer, which names no holder.
@@ -82,11 +61,15 @@ class UserDetailsForm(forms.Form):
     last_name = forms.CharField(max_length=150)
     role = forms.ChoiceField(choices=Role.choices)
     phone_numbers = PhoneNumbersField(
-        required=False, help_text="One number a line, international format."
+        label=_("Phone numbers"),
+        required=False,
+        help_text=_("One number a line, national or international format."),
     )
     organization = forms.CharField(max_length=200, required=False)
 
-    def __init__(self, *args: Any, instance: User | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, instance: User | None = None, region: str | None = None, **kwargs: Any
+    ) -> None:
         self.instance = instance
         if instance is not None and "initial" not in kwargs:
             kwargs["initial"] = {
@@ -99,6 +82,8 @@ class UserDetailsForm(forms.Form):
                 "is_active": instance.is_active,
             }
         super().__init__(*args, **kwargs)
+        # The Client's country: how its people type and read their numbers.
+        phone_field_region_set(self, "phone_numbers", region)
 
     def clean_email(self) -> str:
         email = normalize_email(self.cleaned_data["email"])
@@ -130,13 +115,17 @@ class ProfileForm(forms.Form):
         max_length=8, required=False, help_text="Derived from your name if left empty."
     )
     phone_numbers = PhoneNumbersField(
-        required=False, help_text="One number a line, international format."
+        label=_("Phone numbers"),
+        required=False,
+        help_text=_("One number a line, national or international format."),
     )
     organization = forms.CharField(max_length=200, required=False)
 
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         kwargs.setdefault("initial", {name: getattr(user, name) for name in self.base_fields})
         super().__init__(*args, **kwargs)
+        region = user.client.country if user.client is not None else None  # staff: the default
+        phone_field_region_set(self, "phone_numbers", region)
 
 
 class ProfilePictureForm(forms.Form):

@@ -8,6 +8,7 @@ from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, Permis
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from accounts.retention_policy import validate_overrides
 from accounts.roles import Capability, Role, role_has_capability
@@ -19,6 +20,15 @@ def validate_time_zone(value: str) -> None:
         raise ValidationError(f"{value!r} is not a known time zone (e.g. Europe/Paris).")
 
 
+def validate_country(value: str) -> None:
+    import phonenumbers
+
+    if value not in phonenumbers.SUPPORTED_REGIONS:
+        raise ValidationError(
+            _("Enter a country as its two capital letters (ISO 3166), e.g. FR."), code="invalid"
+        )
+
+
 class Client(models.Model):  # type: ignore[django-manager-missing]  # ApiKey.objects: below
     """A tenant: a company with a contract whose calls we track."""
 
@@ -27,6 +37,16 @@ class Client(models.Model):  # type: ignore[django-manager-missing]  # ApiKey.ob
     slug = models.SlugField(max_length=60, unique=True)
     time_zone = models.CharField(
         max_length=64, default=settings.DEFAULT_CLIENT_TIME_ZONE, validators=[validate_time_zone]
+    )
+    # Where the Client works: phone numbers typed nationally are read, and shown, for this country.
+    country = models.CharField(
+        _("country"),
+        max_length=2,
+        default="FR",
+        validators=[validate_country],
+        help_text=_(
+            "ISO 3166 code, e.g. FR: phone numbers are typed and shown the way it writes them."
+        ),
     )
     contract_start = models.DateField(default=timezone.localdate)
     contract_end = models.DateField(null=True, blank=True)

@@ -48,8 +48,11 @@ def client_create(
     contract_start: dt.date | None = None,
     contract_end: dt.date | None = None,
     time_zone: str | None = None,
+    country: str | None = None,
 ) -> Client:
     client = Client(name=name.strip(), slug=slug.strip())
+    if country:
+        client.country = country.strip().upper()
     if contract_start is not None:
         client.contract_start = contract_start
     client.contract_end = contract_end

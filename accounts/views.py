@@ -51,7 +51,7 @@ def user_list(request: ClientRequest) -> HttpResponse:
 @capability_required(Capability.MANAGE_USERS)
 @require_http_methods(["GET", "POST"])
 def user_create(request: ClientRequest) -> HttpResponse:
-    form = UserCreateForm(request.POST or None)
+    form = UserCreateForm(request.POST or None, region=request.client.country)
     if request.method == "POST" and form.is_valid():
         try:
             user = services.user_create(
@@ -72,7 +72,7 @@ def user_create(request: ClientRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def user_edit(request: ClientRequest, user_id: str) -> HttpResponse:
     user = selectors.user_get(client=request.client, user_id=user_id)
-    form = UserEditForm(request.POST or None, instance=user)
+    form = UserEditForm(request.POST or None, instance=user, region=request.client.country)
     if request.method == "POST" and form.is_valid():
         try:
             own = user.pk == request.user.pk

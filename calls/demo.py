@@ -35,11 +35,40 @@ STATUS_WEIGHTS = {
 BATCH = 2000  # demo calls inserted per bulk_create; cost not measured
 
 
+def _demo_number(block: int, index: int) -> str:
+    # Block 0 is +33184800001…4, block 1 +33184800011…14, and so on: valid French numbers.
+    return f"+331848{block:04d}{index + 1}"
+
+
+def _demo_numbers_taken_across_clients(client: Client) -> set[str]:
+    """The demo numbers other Clients hold, so that no two Clients share one."""
+    return set(
+        TrackingNumber.objects.across_clients()
+        .exclude(client=client)
+        .filter(number__startswith="+331848")
+        .values_list("number", flat=True)
+    )
+
+
 def demo_tracking_numbers(client: Client) -> list[TrackingNumber]:
+    """The Client's demo tracking numbers: its own, never another Client's (calls from the
+    telephone network are routed by the number called)."""
+    existing = {
+        number.number: number
+        for number in TrackingNumber.objects.for_client(client).filter(number__startswith="+331848")
+    }
+    taken = _demo_numbers_taken_across_clients(client)
+    block = 0
+    while not any(_demo_number(block, index) in existing for index in range(len(DEMO_NUMBERS))):
+        if not any(_demo_number(block, index) in taken for index in range(len(DEMO_NUMBERS))):
+            break
+        block += 1
     numbers = []
-    for number, source, campaign in DEMO_NUMBERS:
+    for index, (_number, source, campaign) in enumerate(DEMO_NUMBERS):
         tracking_number, _ = TrackingNumber.objects.get_or_create(
-            client=client, number=number, defaults={"source": source, "campaign": campaign}
+            client=client,
+            number=_demo_number(block, index),
+            defaults={"source": source, "campaign": campaign},
         )
         numbers.append(tracking_number)
     return numbers

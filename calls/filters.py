@@ -20,7 +20,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
 
 from accounts.models import Client
-from accounts.phones import normalize_e164
+from accounts.phones import phone_digits, phone_display, phone_parse
 from calls.models import CallStatus
 from privacy.audit import identifier_hash
 
@@ -49,6 +49,17 @@ class FilterKind(enum.Enum):
     PHONE = "phone"  # a phone number, normalised to E.164; hashed in audit records
 
 
+# A caller is also found by the last digits of their number: at least this many, so that a search
+# stays a search for someone (three digits would match a tenth of a thousand callers).
+SUFFIX_MIN_DIGITS = 4
+
+
+class PhoneSuffix(str):
+    """The last digits of a number (a PHONE filter with `suffix_search`): an ends-with match."""
+
+    __slots__ = ()
+
+
 Choices = Callable[[], Sequence[tuple[str, Any]]]
 
 
@@ -63,6 +74,9 @@ class CallFilter:
     # The HTML list offers these values in a select instead of a text input (the Client's own
     # numbers, say); the parsing still accepts any value of the kind.
     form_options: Callable[[Client], Sequence[tuple[str, str]]] | None = None
+    # PHONE: digits alone (at least SUFFIX_MIN_DIGITS, and not a whole valid number) find the
+    # numbers ending with them.
+    suffix_search: bool = False
 
     def values(self) -> list[str]:
         return [str(value) for value, _label in self.choices()] if self.choices else []
@@ -73,7 +87,7 @@ def _tracking_number_options(client: Client) -> list[tuple[str, str]]:
     from calls.selectors import tracking_number_list
 
     return [
-        (number.number, f"{number.number} · {number.source}")
+        (number.number, f"{phone_display(number.number, region=client.country)} · {number.source}")
         for number in tracking_number_list(client=client)
     ]
 
@@ -105,7 +119,7 @@ CALL_FILTERS: tuple[CallFilter, ...] = (
         _("Tracking number"),
         FilterKind.PHONE,
         lookup="tracking_number__number",
-        description="E.164",
+        description="E.164 (the national format of the Client's country is read too).",
         form_options=_tracking_number_options,
     ),
     CallFilter(
@@ -113,7 +127,12 @@ CALL_FILTERS: tuple[CallFilter, ...] = (
         _("Caller"),
         FilterKind.PHONE,
         lookup="contact__phone_number",
-        description="E.164",
+        description=(
+            "E.164 (the national format of the Client's country is read too): that caller; "
+            f"or digits alone, at least {SUFFIX_MIN_DIGITS}: the callers whose number ends "
+            "with them (separators ignored)."
+        ),
+        suffix_search=True,
     ),
 )
 FILTERS_BY_NAME = {declared.name: declared for declared in CALL_FILTERS}
@@ -147,7 +166,10 @@ class CallFilters:
 
     def apply(self, calls: QuerySet[Call]) -> QuerySet[Call]:
         lookups = {
-            FILTERS_BY_NAME[name].lookup: value for name, value in self._values.items() if value
+            FILTERS_BY_NAME[name].lookup
+            + ("__endswith" if isinstance(value, PhoneSuffix) else ""): value
+            for name, value in self._values.items()
+            if value
         }
         return calls.filter(**lookups) if lookups else calls
 
@@ -199,16 +221,32 @@ def _parse_one(declared: CallFilter, raw: str, *, client: Client) -> object:
     if declared.kind is FilterKind.MOMENT:
         return parse_moment(raw, client=client, field=declared.name)
     if declared.kind is FilterKind.PHONE:
-        try:
-            return normalize_e164(raw)
-        except ValidationError as error:
-            raise ValidationError({declared.name: error.messages}) from None
+        return _parse_phone(declared, raw, client=client)
     value = raw.strip()
     if value not in declared.values():
         raise ValidationError(
             {declared.name: [f"Unknown {declared.name}; use {', '.join(declared.values())}."]}
         )
     return value
+
+
+def _parse_phone(declared: CallFilter, raw: str, *, client: Client) -> str:
+    """A whole number (national for the Client's country, or international) is that number; with
+    `suffix_search`, digits alone that are not one are the end of the numbers sought."""
+    try:
+        return phone_parse(raw, region=client.country, field=declared.label)
+    except ValidationError as error:
+        digits = phone_digits(raw) if declared.suffix_search else None
+        if digits is not None and SUFFIX_MIN_DIGITS <= len(digits) <= 15:
+            return PhoneSuffix(digits)
+        messages = error.messages
+        if declared.suffix_search:
+            messages = [
+                *messages,
+                str(_("Or type at least %(count)s of its last digits."))
+                % {"count": SUFFIX_MIN_DIGITS},
+            ]
+        raise ValidationError({declared.name: messages}) from None
 
 
 def call_filters_parse(

@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import ApiKeyScope, Client
-from accounts.phones import normalize_e164
+from accounts.phones import PhoneField, phone_field_region_set, phone_placeholder
 from calls.filters import (
     CALL_FILTERS,
     OUT_OF_RANGE,
@@ -37,7 +37,8 @@ def _filter_field(declared: CallFilter, client: Client) -> forms.Field:
         any_label = _("Any %(filter)s") % {"filter": str(declared.label).lower()}
         widget = forms.Select(choices=[("", any_label), *options])
     else:
-        widget = forms.TextInput(attrs={"type": "tel", "placeholder": "+33612345678"})
+        example = phone_placeholder(client.country)
+        widget = forms.TextInput(attrs={"type": "tel", "placeholder": example})
     return forms.CharField(required=False, label=declared.label, widget=widget, strip=False)
 
 
@@ -95,22 +96,22 @@ class CallFilterForm(forms.Form):
 
 
 class TrackingNumberForm(forms.Form):
-    number = forms.CharField(
-        max_length=32, widget=forms.TextInput(attrs={"type": "tel", "placeholder": "+33184800000"})
-    )
+    number = PhoneField(label=_("Number"))
     source = forms.CharField(max_length=100, help_text="Where it is published, e.g. Google Ads")
     campaign = forms.CharField(max_length=100, required=False)
+
+    def __init__(self, *args: Any, region: str | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        phone_field_region_set(self, "number", region)  # the Client's country
 
 
 class TrackingNumberCallHandlingForm(forms.ModelForm):
     """How calls from the telephone network to this number are put through (SPEC §12)."""
 
-    forward_to = forms.CharField(
+    forward_to = PhoneField(
         label=_("Forward to"),
-        max_length=32,
         required=False,
-        help_text=_("E.164, e.g. +33612345678: where calls are put through"),
-        widget=forms.TextInput(attrs={"type": "tel", "placeholder": "+33612345678"}),
+        help_text=_("Where calls are put through: national or international format"),
     )
     announcement = forms.CharField(
         label=_("Announcement"),
@@ -124,14 +125,11 @@ class TrackingNumberCallHandlingForm(forms.ModelForm):
         fields = ["source", "campaign", "forward_to", "record_calls", "announcement", "voicemail"]
         fields += ["ring_seconds"]
 
-    def clean_forward_to(self) -> str:
-        value = self.cleaned_data["forward_to"].strip()
-        if not value:
-            return ""
-        try:
-            return normalize_e164(value)
-        except ValidationError as error:
-            raise forms.ValidationError(error.messages) from None
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        phone_field_region_set(
+            self, "forward_to", self.instance.client.country
+        )  # the Client's country
 
 
 class ApiKeyForm(forms.Form):

@@ -16,7 +16,7 @@ from accounts import selectors as account_selectors
 from accounts import services as account_services
 from accounts.forms import form_add_service_error
 from accounts.http import ClientRequest
-from accounts.phones import normalize_e164
+from accounts.phones import phone_display, phone_parse, phone_placeholder
 from accounts.roles import Capability
 from accounts.tenancy import capability_required
 from calls import selectors, services
@@ -139,8 +139,12 @@ def call_detail(request: ClientRequest, call_id: str) -> HttpResponse:
 # --- /settings/: tracking numbers and API keys (admins) ------------------------------------------
 
 
+def _shown(request: ClientRequest, number: str) -> str:
+    return phone_display(number, region=request.client.country)
+
+
 def _settings_page(request: ClientRequest, *, status: int = 200, **context: Any) -> HttpResponse:
-    context.setdefault("number_form", TrackingNumberForm())
+    context.setdefault("number_form", TrackingNumberForm(region=request.client.country))
     context.setdefault("key_form", ApiKeyForm())
     context["tracking_numbers"] = selectors.tracking_number_list(client=request.client)
     context["api_keys"] = account_selectors.api_key_list(client=request.client)
@@ -155,7 +159,7 @@ def settings_page(request: ClientRequest) -> HttpResponse:
 @capability_required(Capability.MANAGE_SETTINGS)
 @require_POST
 def tracking_number_create(request: ClientRequest) -> HttpResponse:
-    form = TrackingNumberForm(request.POST)
+    form = TrackingNumberForm(request.POST, region=request.client.country)
     if form.is_valid():
         try:
             number = services.tracking_number_create(
@@ -164,7 +168,7 @@ def tracking_number_create(request: ClientRequest) -> HttpResponse:
         except ValidationError as error:
             form_add_service_error(form, error)
         else:
-            messages.success(request, f"Tracking number {number.number} added.")
+            messages.success(request, f"Tracking number {_shown(request, number.number)} added.")
             return redirect("settings")
     return _settings_page(request, number_form=form, status=400)
 
@@ -177,7 +181,7 @@ def tracking_number_toggle(request: ClientRequest, number_id: str) -> HttpRespon
         tracking_number=number, active=not number.active, actor=request.user
     )
     state = "reactivated" if number.active else "deactivated: new calls on it are refused"
-    messages.success(request, f"Tracking number {number.number} {state}.")
+    messages.success(request, f"Tracking number {_shown(request, number.number)} {state}.")
     return redirect("settings")
 
 
@@ -201,7 +205,9 @@ def tracking_number_edit(request: ClientRequest, number_id: str) -> HttpResponse
             except ValidationError as error:
                 form_add_service_error(form, error)
             else:
-                messages.success(request, _("Tracking number %s saved.") % number.number)
+                messages.success(
+                    request, _("Tracking number %s saved.") % _shown(request, number.number)
+                )
                 return redirect("settings")
         status = 400
     else:
@@ -245,11 +251,14 @@ def api_key_revoke(request: ClientRequest, key_id: str) -> HttpResponse:
 @capability_required(Capability.MANAGE_CONTACT_PRIVACY)
 def contact_lookup(request: ClientRequest) -> HttpResponse:
     raw = request.GET.get("phone", "").strip()
-    context: dict[str, Any] = {"phone": raw}
+    context: dict[str, Any] = {
+        "phone": raw,
+        "placeholder": phone_placeholder(request.client.country),
+    }
     status = 200
     if raw:
         try:
-            phone = normalize_e164(raw)
+            phone = phone_parse(raw, region=request.client.country, field=_("Phone number"))
         except ValidationError as error:
             context["error"], status = " ".join(error.messages), 400
         else:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any, cast
 
 from django import forms
@@ -10,18 +9,14 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.utils.translation import gettext_lazy as _
 
-from accounts.phones import normalize_e164
+from accounts.phones import PhoneField, phone_field_region_set, phone_parse, region_for
 from privacy.audit import AuditAction
 from privacy.models import DataSubjectRequest, RequestKind, RequestScope, SubjectType, due_date
 from privacy.selectors import AuditFilters
 
 
 class ErasureRequestForm(forms.Form):
-    phone = forms.CharField(
-        max_length=32,
-        label="Caller's phone number",
-        widget=forms.TextInput(attrs={"type": "tel", "placeholder": "+33612345678"}),
-    )
+    phone = PhoneField(label=_("Caller's phone number"))
     notes = forms.CharField(
         required=False,
         max_length=1000,
@@ -29,23 +24,20 @@ class ErasureRequestForm(forms.Form):
         label="Notes for the DPO (no other personal data, please)",
     )
 
+    def __init__(self, *args: Any, region: str | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        phone_field_region_set(self, "phone", region)  # the Client's country
+
 
 class PublicRequestForm(forms.Form):
-    phone = forms.CharField(
-        max_length=32,
-        label="Your phone number",
-        widget=forms.TextInput(
-            attrs={"type": "tel", "placeholder": "+33612345678", "autocomplete": "tel"}
-        ),
-    )
+    # No Client says where the visitor is: national numbers are read for the platform's default
+    # region (PHONE_DEFAULT_REGION); any other country's number is typed internationally.
+    phone = PhoneField(label=_("Your phone number"))
     kind = forms.ChoiceField(
         choices=[("erasure", "Erase my data"), ("access", "Send me my data")],
         widget=forms.RadioSelect,
         initial="erasure",
     )
-
-    def clean_phone(self) -> str:
-        return normalize_e164(self.cleaned_data["phone"])
 
 
 class CodeForm(forms.Form):
@@ -55,11 +47,6 @@ class CodeForm(forms.Form):
         label="The 6-digit code we sent you",
         widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code"}),
     )
-
-
-# One leading "+" at most, then digits and the separators people type (spaces, dots, dashes,
-# parentheses).
-WRITTEN_NUMBER = re.compile(r"\+?[0-9][0-9 .()\-]*")
 
 
 class RequestForm(forms.ModelForm):
@@ -85,8 +72,9 @@ class RequestForm(forms.ModelForm):
         if "subject" in self.fields:
             self.fields["subject"].required = True
             self.fields["subject"].help_text = _(
-                "A phone number in international format (+33 6 12 34 56 78) or an email; "
-                "replaced by a keyed hash once the request is done."
+                "A phone number, international (+33 6 12 34 56 78) or national for the Client's "
+                "country (for FR without a Client), or an email; replaced by a keyed hash once "
+                "the request is done."
             )
 
     def clean(self) -> dict[str, Any]:
@@ -96,13 +84,15 @@ class RequestForm(forms.ModelForm):
         if "subject" in self.fields and not subject:
             self.add_error("subject", _("A request needs its subject: a phone number or an email."))
         elif subject and data.get("subject_type") == SubjectType.CONTACT:
+            # National numbers are read for the Client's country; without a Client (a request
+            # for every account), for the platform's default region.
+            region = region_for(data.get("client"))
             try:
-                if not WRITTEN_NUMBER.fullmatch(subject):
-                    # phonenumbers forgives "++33…" and letters; a subject must be a number.
-                    raise ValidationError("not a written number")
-                data["subject"] = normalize_e164(subject)
-            except ValidationError:
-                self.add_error("subject", _("Enter a valid phone number, e.g. +33 6 12 34 56 78."))
+                data["subject"] = phone_parse(
+                    subject, region=region, field=self.fields["subject"].label
+                )
+            except ValidationError as error:
+                self.add_error("subject", error)
         elif subject and data.get("subject_type") == SubjectType.USER:
             try:
                 validate_email(subject)

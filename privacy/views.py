@@ -102,7 +102,7 @@ def audit_log_csv(request: ClientRequest) -> HttpResponseBase:
 def privacy_centre(request: ClientRequest) -> HttpResponse:
     client = request.client
     is_admin = request.user.has_capability(Capability.MANAGE_CONTACT_PRIVACY)
-    form = ErasureRequestForm(request.POST or None)
+    form = ErasureRequestForm(request.POST or None, region=client.country)
     status = 200
     if request.method == "POST":
         if not is_admin:

@@ -181,6 +181,9 @@ TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
 DEFAULT_CLIENT_TIME_ZONE = "Europe/Paris"
+# Where a phone number typed nationally is read when no Client says (the public request form, a
+# DPO's request for every account); a Client's own country (Client.country) wins everywhere else.
+PHONE_DEFAULT_REGION = env_str("PHONE_DEFAULT_REGION", "FR")
 
 # --- Static files and uploads -----------------------------------------------------------------
 STATIC_URL = "/static/"

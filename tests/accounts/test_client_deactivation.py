@@ -103,6 +103,7 @@ def test_deactivating_a_client_in_the_admin_ends_its_users_sessions(
         {
             "name": acme.name,
             "slug": acme.slug,
+            "country": acme.country,
             "time_zone": acme.time_zone,
             "contract_start": acme.contract_start.isoformat(),
             "_save": "Save",

@@ -42,7 +42,7 @@ def test_an_admin_sets_up_tracking_receives_a_call_listens_exports_and_deletes_a
     page.fill("#id_number", "+33 1 84 80 00 42")
     page.fill("#id_source", "Google Ads")
     page.click("button:has-text('Add number')")
-    assert page.locator("text=Tracking number +33184800042 added").is_visible()
+    assert page.locator("text=Tracking number 01 84 80 00 42 added").is_visible()
     page.fill("#id_name", "Telephony provider")
     page.click("button:has-text('Create key')")
     key = page.locator("#new-key-value").inner_text().strip()

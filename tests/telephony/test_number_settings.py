@@ -136,7 +136,7 @@ def test_an_admin_edits_the_call_handling_in_settings(as_user, acme_admin, acme_
         True,
         15,
     )
-    assert "+33198765432" in browser.get("/settings/").content.decode()
+    assert "01 98 76 54 32" in browser.get("/settings/").content.decode()  # Acme is in FR
 
 
 def test_the_settings_edit_page_refuses_bad_input_and_other_roles_and_clients(

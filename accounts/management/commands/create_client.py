@@ -16,6 +16,9 @@ class Command(BaseCommand):
         parser.add_argument("name")
         parser.add_argument("--slug", required=True)
         parser.add_argument("--contract-end", help="YYYY-MM-DD")
+        parser.add_argument(
+            "--country", help="ISO 3166 code, e.g. FR (the default): how phone numbers are written"
+        )
         parser.add_argument("--time-zone", help="e.g. Europe/Paris (the default)")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -28,11 +31,13 @@ class Command(BaseCommand):
                 if contract_end
                 else None,
                 time_zone=options["time_zone"],
+                country=options["country"],
             )
         except ValidationError as error:
             raise CommandError(validation_message(error)) from None
         self.stdout.write(
             self.style.SUCCESS(
-                f"Created Client {client.name!r} (slug {client.slug}, id {client.pk})."
+                f"Created Client {client.name!r} (slug {client.slug}, country {client.country}, "
+                f"id {client.pk})."
             )
         )
