@@ -1,0 +1,211 @@
+"""Upkeep of the daily aggregates (SPEC §15): mark the days that changed, fold them, rebuild.
+
+Why a queue of dirty days rather than moving the aggregates in the ingestion's own statement:
+every write path (the prepared ingestion statement on PostgreSQL, the ORM elsewhere, a later
+outcome from a webhook, the retention purge, a Client's new time zone) only has to say which local
+days changed (calls.signals.calls_changed, inside its transaction), which costs one
+`INSERT … ON CONFLICT DO NOTHING` of one small row; the fold then recomputes each marked day from
+the calls (one grouped query per run of days), which is exact and idempotent whatever happened to
+the calls, instead of each write path keeping its own incremental arithmetic right (an update must
+subtract the old status and duration, a purge whole days, a time zone change everything).
+Readers read a dirty day from the calls, so answers are exact before the fold runs.
+Measured (bench/bench_reports.py, ingestion with the upkeep vs without): see bench/results.md;
+the mark costs one round trip of a one-row statement plus the transaction around it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from typing import Any
+
+from django.db import connection, transaction
+from django.db.models import Count, Max, Min, Q, Sum
+from django.db.models.functions import TruncDate
+from django.utils import timezone
+
+from accounts.models import Client
+from calls.models import Call, CallStatus
+from reports.models import DailyAggregate, DirtyDay
+
+# Days recomputed per transaction by a fold: short locks, bounded memory.
+FOLD_DAYS = 31
+ANSWERED = Q(status=CallStatus.ANSWERED)
+
+
+def local_day(client: Client, moment: dt.datetime) -> dt.date:
+    return timezone.localtime(moment, client.tzinfo).date()
+
+
+def days_between(first: dt.date, last: dt.date) -> list[dt.date]:
+    return [first + dt.timedelta(days=n) for n in range((last - first).days + 1)]
+
+
+def _dirty_names() -> tuple[str, dict[str, str]]:
+    names = ("client", "day", "marked_at")
+    quote = connection.ops.quote_name
+    return quote(DirtyDay._meta.db_table), {
+        name: quote(DirtyDay._meta.get_field(name).column) for name in names
+    }
+
+
+def dirty_days_mark(*, client: Client, days: Iterable[dt.date]) -> int:
+    """Mark the Client's `days` as changed; returns how many were not marked yet. Call inside the
+    transaction of the change: the mark commits or rolls back with it."""
+    days = sorted(set(days))
+    if not days:
+        return 0
+    table = connection.ops.quote_name(DirtyDay._meta.db_table)
+    column = {
+        name: connection.ops.quote_name(DirtyDay._meta.get_field(name).column)
+        for name in ("client", "day", "marked_at")
+    }
+    client_id = DirtyDay._meta.get_field("client").get_db_prep_value(client.pk, connection)
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    params: list[Any] = []
+    for day in days:
+        params += [client_id, connection.ops.adapt_datefield_value(day), now]
+    with connection.cursor() as cursor:
+        # RETURNING tells the days that were clean: only those need a fold queued.
+        cursor.execute(
+            f"INSERT INTO {table} ({column['client']}, {column['day']}, {column['marked_at']}) "
+            f"VALUES {', '.join(['(%s, %s, %s)'] * len(days))} "
+            f"ON CONFLICT ({column['client']}, {column['day']}) DO NOTHING RETURNING {column['day']}",
+            params,
+        )
+        return len(cursor.fetchall())
+
+
+def calls_changed_mark(*, client: Client, first: dt.datetime, last: dt.datetime) -> None:
+    """calls_changed's receiver: mark the local days from `first` to `last`, and fold them soon
+    after the change commits (a Celery task; eager in development)."""
+    newly = dirty_days_mark(
+        client=client, days=days_between(local_day(client, first), local_day(client, last))
+    )
+    if newly:
+        from reports.tasks import aggregates_fold_task
+
+        client_id = str(client.pk)
+        transaction.on_commit(lambda: aggregates_fold_task.delay(client_id))
+
+
+def _day_rows(client: Client, start: dt.date, end: dt.date) -> list[DailyAggregate]:
+    """The aggregate rows of the Client's days from `start` to `end` inclusive, from the calls."""
+    low = dt.datetime.combine(start, dt.time.min, tzinfo=client.tzinfo)
+    high = dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min, tzinfo=client.tzinfo)
+    grouped = (
+        Call.objects.for_client(client)
+        .filter(started_at__gte=low, started_at__lt=high)
+        .annotate(day=TruncDate("started_at", tzinfo=client.tzinfo))
+        .values("day", "tracking_number_id", "status")
+        .annotate(
+            n=Count("id"),
+            answered=Count("id", filter=ANSWERED),
+            seconds=Sum("duration_seconds", filter=ANSWERED),
+        )
+        .order_by()
+    )
+    return [
+        DailyAggregate(
+            client=client,
+            day=row["day"],
+            tracking_number_id=row["tracking_number_id"],
+            status=row["status"],
+            channel="",
+            calls=row["n"],
+            answered=row["answered"],
+            answered_seconds=row["seconds"] or 0,
+        )
+        for row in grouped
+    ]
+
+
+def _runs(days: list[dt.date], limit: int) -> list[list[dt.date]]:
+    """Sorted days cut into runs of consecutive days, each at most `limit` long."""
+    runs: list[list[dt.date]] = []
+    for day in days:
+        if runs and day - runs[-1][-1] == dt.timedelta(days=1) and len(runs[-1]) < limit:
+            runs[-1].append(day)
+        else:
+            runs.append([day])
+    return runs
+
+
+def _unmark(client: Client, days: list[dt.date]) -> list[dt.date]:
+    """Remove the marks of `days` and return those this transaction removed (locked until it
+    ends): a concurrent fold of the same day then finds nothing to do."""
+    table, column = _dirty_names()
+    client_id = DirtyDay._meta.get_field("client").get_db_prep_value(client.pk, connection)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"DELETE FROM {table} WHERE {column['client']} = %s"
+            f" AND {column['day']} IN ({', '.join(['%s'] * len(days))}) RETURNING {column['day']}",
+            [client_id, *(connection.ops.adapt_datefield_value(day) for day in days)],
+        )
+        removed = [row[0] for row in cursor.fetchall()]
+    return sorted(dt.date.fromisoformat(day) if isinstance(day, str) else day for day in removed)
+
+
+def aggregates_fold(*, client: Client) -> int:
+    """Recompute the aggregate rows of the Client's dirty days from the calls; returns how many
+    days were folded. Idempotent; safe beside concurrent writes and folds: a call written while a
+    day is folded marks it again (its mark waits for the fold's transaction), so the next fold
+    takes it."""
+    folded = 0
+    while True:
+        pending = list(
+            DirtyDay.objects.for_client(client)
+            .order_by("day")
+            .values_list("day", flat=True)[: FOLD_DAYS * 4]
+        )
+        if not pending:
+            return folded
+        for run in _runs(pending, FOLD_DAYS):
+            with transaction.atomic():
+                days = _unmark(client, run)
+                if not days:
+                    continue
+                DailyAggregate.objects.for_client(client).filter(day__in=days).delete()
+                rows = [row for row in _day_rows(client, days[0], days[-1]) if row.day in days]
+                DailyAggregate.objects.bulk_create(rows, batch_size=1000)
+                folded += len(days)
+
+
+def aggregates_rebuild(*, client: Client) -> int:
+    """Recompute every aggregate of the Client from its calls (`rebuild_aggregates`, a new time
+    zone): the Client's days with calls are marked, its rows dropped, then folded. Returns the
+    number of days with calls."""
+    with transaction.atomic():
+        DailyAggregate.objects.for_client(client).delete()
+        span = Call.objects.for_client(client).aggregate(
+            first=Min("started_at"), last=Max("started_at")
+        )
+        if span["first"] is not None:
+            dirty_days_mark(
+                client=client,
+                days=days_between(
+                    local_day(client, span["first"]), local_day(client, span["last"])
+                ),
+            )
+    aggregates_fold(client=client)
+    return DailyAggregate.objects.for_client(client).values("day").distinct().count()
+
+
+def client_time_zone_changed(*, client: Client) -> None:
+    """Every local day moves with the time zone: drop the Client's rows and mark its whole span
+    dirty in this transaction (cheap: two index probes and a row a day), fold after commit."""
+    DailyAggregate.objects.for_client(client).delete()
+    span = Call.objects.for_client(client).aggregate(
+        first=Min("started_at"), last=Max("started_at")
+    )
+    if span["first"] is not None:
+        calls_changed_mark(client=client, first=span["first"], last=span["last"])
+
+
+def dirty_clients_fold_across_clients() -> int:
+    """Fold every Client's dirty days (the periodic safety net behind the queued folds)."""
+    folded = 0
+    client_ids = DirtyDay.objects.across_clients().values_list("client_id", flat=True).distinct()
+    for client in Client.objects.filter(pk__in=list(client_ids)):
+        folded += aggregates_fold(client=client)
+    return folded
