@@ -79,10 +79,11 @@ def dirty_days_mark(*, client: Client, days: Iterable[dt.date]) -> int:
 def calls_changed_mark(*, client: Client, first: dt.datetime, last: dt.datetime) -> None:
     """calls_changed's receiver: mark the local days from `first` to `last`, and fold them soon
     after the change commits (a Celery task; eager in development)."""
-    newly = dirty_days_mark(
-        client=client, days=days_between(local_day(client, first), local_day(client, last))
-    )
-    if newly:
+    days = days_between(local_day(client, first), local_day(client, last))
+    newly = dirty_days_mark(client=client, days=days)
+    # Today is always read from the calls: its mark waits, without a task, until the day is over
+    # (the periodic fold), so a busy day's ingestions find it marked and queue nothing.
+    if newly and days[0] < timezone.localdate(timezone=client.tzinfo):
         from reports.tasks import aggregates_fold_task
 
         client_id = str(client.pk)
@@ -147,14 +148,16 @@ def _unmark(client: Client, days: list[dt.date]) -> list[dt.date]:
 
 
 def aggregates_fold(*, client: Client) -> int:
-    """Recompute the aggregate rows of the Client's dirty days from the calls; returns how many
-    days were folded. Idempotent; safe beside concurrent writes and folds: a call written while a
+    """Recompute the aggregate rows of the Client's dirty days that are over from the calls;
+    returns how many days were folded. Idempotent; safe beside concurrent writes and folds: a call written while a
     day is folded marks it again (its mark waits for the fold's transaction), so the next fold
     takes it."""
     folded = 0
+    today = timezone.localdate(timezone=client.tzinfo)
     while True:
         pending = list(
             DirtyDay.objects.for_client(client)
+            .filter(day__lt=today)
             .order_by("day")
             .values_list("day", flat=True)[: FOLD_DAYS * 4]
         )
@@ -203,9 +206,17 @@ def client_time_zone_changed(*, client: Client) -> None:
 
 
 def dirty_clients_fold_across_clients() -> int:
-    """Fold every Client's dirty days (the periodic safety net behind the queued folds)."""
+    """Fold every Client's dirty days that are over: every five minutes (reports/migrations/0002),
+    for the days that ended since, and behind any queued fold that was lost."""
     folded = 0
-    client_ids = DirtyDay.objects.across_clients().values_list("client_id", flat=True).distinct()
+    # A Client's yesterday is at the latest UTC's today (UTC+14): later marks wait for their end.
+    latest = timezone.now().date()
+    client_ids = (
+        DirtyDay.objects.across_clients()
+        .filter(day__lte=latest)
+        .values_list("client_id", flat=True)
+        .distinct()
+    )
     for client in Client.objects.filter(pk__in=list(client_ids)):
         folded += aggregates_fold(client=client)
     return folded

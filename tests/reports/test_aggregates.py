@@ -8,6 +8,7 @@ import random
 import pytest
 from django.core.management import call_command
 from django.db import transaction
+from django.utils import timezone
 
 from accounts.models import Client
 from calls import selectors as call_selectors
@@ -261,3 +262,44 @@ def test_rebuild_aggregates_refuses_an_unknown_client(db):
 
     with pytest.raises(CommandError, match="No Client"):
         call_command("rebuild_aggregates", "--client", "nobody")
+
+
+def test_todays_mark_queues_no_fold_and_waits_for_the_end_of_the_day(
+    acme, acme_number, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        call_ingest(
+            client=acme,
+            external_id="now",
+            tracking_number=acme_number.number,
+            caller_number=None,
+            status="answered",
+            started_at=timezone.now(),
+            duration_seconds=30,
+        )
+    assert callbacks == []
+    assert aggregates_fold(client=acme) == 0
+    assert DirtyDay.objects.for_client(acme).count() == 1
+    today = timezone.localdate(timezone=acme.tzinfo)
+    stats = call_selectors.call_stats(client=acme, period=Period(today, today), group_by="status")
+    assert stats["totals"]["calls"] == 1
+
+
+def test_the_periodic_fold_folds_every_clients_days_that_are_over(
+    acme, acme_number, globex, globex_number
+):
+    from reports.tasks import aggregates_fold_all_task
+
+    for client, number in ((acme, acme_number), (globex, globex_number)):
+        call_ingest(
+            client=client,
+            external_id="x",
+            tracking_number=number.number,
+            caller_number=None,
+            status="missed",
+            started_at=dt.datetime(2025, 5, 1, 10, tzinfo=dt.UTC),
+            duration_seconds=0,
+        )
+    assert aggregates_fold_all_task.delay().get() == 2
+    assert not DirtyDay.objects.across_clients().exists()
+    assert DailyAggregate.objects.across_clients().count() == 2
