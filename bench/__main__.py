@@ -28,6 +28,7 @@ BENCHMARKS = {
     "erasure": "Erasure of one number across 1,000 Clients",
     "telephony": "Telephony: status webhooks vs a signed no-op, the recording task vs a plain download",
     "s3": "Recordings in S3-compatible storage: ranged playback, upload memory",
+    "reports": "Reports: the dashboard from daily aggregates, ingestion with their upkeep",
 }
 
 

@@ -5,31 +5,25 @@ so every answer is exact and its cost follows the days shown, not the calls made
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
-from django.db.models import CharField, Count, F, IntegerField, Q, QuerySet, Sum, Value
-from django.db.models.functions import Coalesce, TruncDate
+from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from accounts.models import Client
-from calls.models import Call, CallStatus
+from calls.models import Call, CallStatus, TrackingNumber
 from calls.selectors import STATS_GROUPS_BY_NAME, Period, stats_row
 from reports.models import DailyAggregate, DirtyDay
 
 ANSWERED = Q(status=CallStatus.ANSWERED)
 
-# The dimensions a fact row can be split by: the aggregate's path, the call's path (None: the
-# calls do not carry it yet; `channel` comes with the attribution app).
-DIMENSIONS: dict[str, tuple[str, str | None]] = {
-    "day": ("day", None),
-    "status": ("status", "status"),
-    "tracking_number": ("tracking_number__number", "tracking_number__number"),
-    "source": ("tracking_number__source", "tracking_number__source"),
-    "campaign": ("tracking_number__campaign", "tracking_number__campaign"),
-    "channel": ("channel", None),
-}
+# The dimensions the facts can be split by (`channel` is blank until the attribution app).
+DIMENSIONS = ("day", "status", "tracking_number", "source", "campaign", "channel")
 FACTS = ("calls", "answered", "answered_seconds")
+# A fact: (day, tracking number id, status, channel, calls, answered, answered_seconds).
+Fact = tuple[dt.date, Any, str, str, int, int, int]
 
 
 def _split_days(client: Client, period: Period) -> tuple[Q, list[dt.date]]:
@@ -62,94 +56,177 @@ def _day_ranges(client: Client, days: Sequence[dt.date]) -> Q:
     return condition
 
 
-def fact_rows(*, client: Client, period: Period, by: Sequence[str] = ()) -> list[dict[str, Any]]:
-    """The Client's calls in `period` summed by the dimensions `by` (names of DIMENSIONS): one
-    dict per group with those names and `calls`, `answered`, `answered_seconds`."""
-    folded_days, live = _split_days(client, period)
+# Each dimension's path from an aggregate row.
+AGGREGATE_PATHS = {
+    "day": "day",
+    "status": "status",
+    "channel": "channel",
+    "tracking_number": "tracking_number__number",
+    "source": "tracking_number__source",
+    "campaign": "tracking_number__campaign",
+}
+
+
+def _live_facts(client: Client, live: list[dt.date]) -> list[Fact]:
+    """The live days' calls summed into the aggregates' shape (one query)."""
+    if not live:
+        return []
     live_set = set(live)
-    aggregates = DailyAggregate.objects.for_client(client).filter(folded_days)
-    sums = {name: Coalesce(Sum(name), Value(0), output_field=IntegerField()) for name in FACTS}
-    merged: dict[tuple[Any, ...], dict[str, int]] = {}
-
-    def add(key: tuple[Any, ...], row: dict[str, Any]) -> None:
-        into = merged.setdefault(key, dict.fromkeys(FACTS, 0))
-        for name in FACTS:
-            into[name] += row[name] or 0
-
-    paths = [DIMENSIONS[name][0] for name in by]
-    if paths:
-        for row in aggregates.values(*paths).annotate(**sums).order_by():
-            add(tuple(row[path] for path in paths), row)
-    else:
-        add((), aggregates.aggregate(**sums))
-    if live:
-        calls = Call.objects.for_client(client).filter(_day_ranges(client, live))
-        annotations: dict[str, Any] = {}
-        for name in by:
-            path = DIMENSIONS[name][1]
-            if name == "day":
-                annotations[f"d_{name}"] = TruncDate("started_at", tzinfo=client.tzinfo)
-            elif path is None:  # channel: not on the calls yet, so blank like the aggregates
-                annotations[f"d_{name}"] = Value("", output_field=CharField())
-            else:
-                annotations[f"d_{name}"] = F(path)
-        live_sums = {
-            "calls": Count("id"),
-            "answered": Count("id", filter=ANSWERED),
-            "answered_seconds": Sum("duration_seconds", filter=ANSWERED),
-        }
-        if by:
-            grouped = calls.annotate(**annotations).values(*annotations).annotate(**live_sums)
-            for row in grouped.order_by():
-                if "day" in by and row["d_day"] not in live_set:
-                    continue
-                add(tuple(row[f"d_{name}"] for name in by), row)
-        else:
-            add((), calls.aggregate(**live_sums))
+    grouped = (
+        Call.objects.for_client(client)
+        .filter(_day_ranges(client, live))
+        .annotate(local_day=TruncDate("started_at", tzinfo=client.tzinfo))
+        .values("local_day", "tracking_number_id", "status")
+        .annotate(
+            n=Count("id"),
+            a=Count("id", filter=ANSWERED),
+            s=Sum("duration_seconds", filter=ANSWERED),
+        )
+        .order_by()
+        .values_list("local_day", "tracking_number_id", "status", "n", "a", "s")
+    )
     return [
-        {**dict(zip(by, key, strict=True)), **facts}
-        for key, facts in merged.items()
-        if facts["calls"] or not by
+        (day, number, status, "", n, a, s or 0)
+        for day, number, status, n, a, s in grouped
+        if day in live_set
     ]
 
 
-def _stats_rows(client: Client, period: Period, group_by: str) -> list[dict[str, Any]]:
-    if STATS_GROUPS_BY_NAME[group_by].field is None:
-        by_day = {row["day"]: row for row in fact_rows(client=client, period=period, by=("day",))}
-        empty = dict.fromkeys(FACTS, 0)
+def grouped_sums(
+    *, client: Client, period: Period, groupings: Sequence[tuple[str, ...]]
+) -> list[dict[tuple[Any, ...], list[int]]]:
+    """For each grouping (a tuple of DIMENSIONS), the Client's calls in `period` summed by it:
+    {values: [calls, answered, answered_seconds]}.
+
+    The dirty days and the live days' calls are read once; each grouping of the folded days is
+    one GROUP BY over the aggregate rows, which sends back a row per group rather than every
+    aggregate row (bench/bench_reports.py)."""
+    folded, live = _split_days(client, period)
+    live_rows = _live_facts(client, live)
+    aggregates = DailyAggregate.objects.for_client(client).filter(folded)
+    results = []
+    for by in groupings:
+        paths = [AGGREGATE_PATHS[name] for name in by]
+        sums: dict[tuple[Any, ...], list[int]] = {}
+        if paths:
+            grouped = (
+                aggregates.values(*paths)
+                .annotate(c=Sum("calls"), a=Sum("answered"), s=Sum("answered_seconds"))
+                .order_by()
+                .values_list(*paths, "c", "a", "s")
+            )
+            for row in grouped:
+                sums[tuple(row[:-3])] = [row[-3], row[-2], row[-1]]
+        else:
+            total = aggregates.aggregate(
+                c=Sum("calls"), a=Sum("answered"), s=Sum("answered_seconds")
+            )
+            sums[()] = [total["c"] or 0, total["a"] or 0, total["s"] or 0]
+        if live_rows:
+            for key, values in _sum_by(live_rows, _keys(client, by)).items():
+                into = sums.setdefault(key, [0, 0, 0])
+                for index in range(3):
+                    into[index] += values[index]
+        results.append(sums)
+    return results
+
+
+def _keys(client: Client, by: Sequence[str]) -> Callable[[Fact], tuple[Any, ...]]:
+    """A function giving a live fact's values of the dimensions `by`."""
+    numbers: dict[Any, TrackingNumber] = {}
+    if {"tracking_number", "source", "campaign"} & set(by):
+        numbers = {
+            number.pk: number
+            for number in TrackingNumber.objects.for_client(client).only(
+                "id", "number", "source", "campaign"
+            )
+        }
+    getters: list[Callable[[Fact], Any]] = []
+    for name in by:
+        if name == "day":
+            getters.append(lambda fact: fact[0])
+        elif name == "status":
+            getters.append(lambda fact: fact[2])
+        elif name == "channel":
+            getters.append(lambda fact: fact[3])
+        elif name == "tracking_number":
+            getters.append(lambda fact: numbers[fact[1]].number)
+        elif name in ("source", "campaign"):
+            getters.append(lambda fact, field=name: getattr(numbers[fact[1]], field))
+        else:
+            raise ValueError(f"Unknown dimension {name!r}.")
+    return lambda fact: tuple(getter(fact) for getter in getters)
+
+
+def _sum_by(
+    rows: list[Fact], key: Callable[[Fact], tuple[Any, ...]]
+) -> dict[tuple[Any, ...], list[int]]:
+    sums: dict[tuple[Any, ...], list[int]] = {}
+    for fact in rows:
+        into = sums.setdefault(key(fact), [0, 0, 0])
+        into[0] += fact[4]
+        into[1] += fact[5]
+        into[2] += fact[6]
+    return sums
+
+
+def fact_rows(*, client: Client, period: Period, by: Sequence[str] = ()) -> list[dict[str, Any]]:
+    """The Client's calls in `period` summed by the dimensions `by` (names of DIMENSIONS): one
+    dict per group with those names and `calls`, `answered`, `answered_seconds`."""
+    (sums,) = grouped_sums(client=client, period=period, groupings=[tuple(by)])
+    return [
+        {**dict(zip(by, key, strict=True)), **dict(zip(FACTS, values, strict=True))}
+        for key, values in sums.items()
+        if values[0] or not by
+    ]
+
+
+def _stats_rows(period: Period, sums: dict[tuple[Any, ...], list[int]], *, by_day: bool):
+    if by_day:
         return [
-            stats_row(day.isoformat(), **{k: by_day.get(day, empty)[k] for k in FACTS})
+            stats_row(day.isoformat(), **dict(zip(FACTS, sums.get((day,), (0, 0, 0)), strict=True)))
             for day in period.days()
         ]
     rows = [
-        stats_row(row[group_by], **{k: row[k] for k in FACTS})
-        for row in fact_rows(client=client, period=period, by=(group_by,))
+        stats_row(key, **dict(zip(FACTS, values, strict=True)))
+        for (key,), values in sums.items()
+        if values[0]
     ]
     return sorted(rows, key=lambda row: (-row["calls"], row["key"]))
 
 
-def _totals(client: Client, period: Period) -> dict[str, Any]:
-    (row,) = fact_rows(client=client, period=period)
-    totals = stats_row(None, **row)
+def _totals(sums: dict[tuple[Any, ...], list[int]]) -> dict[str, Any]:
+    """Totals from any complete grouping (each call is in exactly one of its groups)."""
+    values = [sum(group[index] for group in sums.values()) for index in range(3)]
+    totals = stats_row(None, **dict(zip(FACTS, values, strict=True)))
     del totals["key"]
     return totals
+
+
+def _dimension(group_by: str) -> str:
+    return "day" if STATS_GROUPS_BY_NAME[group_by].field is None else group_by
 
 
 class AggregateStatsReader:
     """The dashboard's and the stats API's answers from the aggregates (registered with calls)."""
 
     def call_stats(self, *, client: Client, period: Period, group_by: str) -> dict[str, Any]:
+        dimension = _dimension(group_by)
+        (sums,) = grouped_sums(client=client, period=period, groupings=[(dimension,)])
         return {
-            "results": _stats_rows(client, period, group_by),
-            "totals": _totals(client, period),
+            "results": _stats_rows(period, sums, by_day=dimension == "day"),
+            "totals": _totals(sums),
         }
 
     def dashboard_summary(self, *, client: Client, period: Period) -> dict[str, Any]:
+        by_day, by_source, by_status = grouped_sums(
+            client=client, period=period, groupings=[("day",), ("source",), ("status",)]
+        )
         return {
-            "totals": _totals(client, period),
-            "per_day": _stats_rows(client, period, "day"),
-            "by_source": _stats_rows(client, period, "source"),
-            "by_status": _stats_rows(client, period, "status"),
+            "totals": _totals(by_status),
+            "per_day": _stats_rows(period, by_day, by_day=True),
+            "by_source": _stats_rows(period, by_source, by_day=False),
+            "by_status": _stats_rows(period, by_status, by_day=False),
         }
 
 

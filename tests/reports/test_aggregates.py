@@ -7,7 +7,8 @@ import random
 
 import pytest
 from django.core.management import call_command
-from django.db import transaction
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from accounts.models import Client
@@ -267,22 +268,29 @@ def test_rebuild_aggregates_refuses_an_unknown_client(db):
 def test_todays_mark_queues_no_fold_and_waits_for_the_end_of_the_day(
     acme, acme_number, django_capture_on_commit_callbacks
 ):
-    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+    def ingest(external_id: str) -> None:
         call_ingest(
             client=acme,
-            external_id="now",
+            external_id=external_id,
             tracking_number=acme_number.number,
             caller_number=None,
             status="answered",
             started_at=timezone.now(),
             duration_seconds=30,
         )
-    assert callbacks == []
+
+    with django_capture_on_commit_callbacks(execute=True):
+        ingest("first")
+    # The day's mark is made once: later calls of the day skip its statement.
+    with CaptureQueriesContext(connection) as queries:
+        ingest("second")
+    assert not [query for query in queries if DirtyDay._meta.db_table in query["sql"]]
     assert aggregates_fold(client=acme) == 0
     assert DirtyDay.objects.for_client(acme).count() == 1
+    assert not DailyAggregate.objects.for_client(acme).exists()
     today = timezone.localdate(timezone=acme.tzinfo)
     stats = call_selectors.call_stats(client=acme, period=Period(today, today), group_by="status")
-    assert stats["totals"]["calls"] == 1
+    assert stats["totals"]["calls"] == 2
 
 
 def test_the_periodic_fold_folds_every_clients_days_that_are_over(
