@@ -18,7 +18,7 @@ trips for one); 534 vs 583 calls/s (0.92) once a process remembers the day's com
 now: nothing unmarks a day before it is over, so the calls of the day skip the mark's statement
 and pay only the transaction. A past day's first change marks it and queues one fold 5 s later;
 the fold of one day is a grouped query over that day's calls (milliseconds). The 12-month
-dashboard of a 25,000-call Client fell from 96–108 ms (the scan) to 16–21 ms.
+dashboard of a 25,000-call Client fell from 96 to 108 ms (the scan) to 16 to 21 ms.
 """
 
 from __future__ import annotations
