@@ -57,7 +57,9 @@ def _dashboard_rows(big, small, period) -> list[Result]:
         warmup=WARMUP,
     )
     ms = {name: samples.map(lambda s: s * 1000) for name, samples in measured.items()}
-    note = f"median of {REPEATS} alternated after {WARMUP} warm-ups; answers checked equal to the scan"
+    note = (
+        f"median of {REPEATS} alternated after {WARMUP} warm-ups; answers checked equal to the scan"
+    )
     return [
         Result.measured(
             name=f"dashboard, 12 months from the aggregates ({calls:,} calls) vs its aggregate rows alone",
