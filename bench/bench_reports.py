@@ -17,7 +17,7 @@ from django.db import connection
 from django.utils import timezone
 
 from bench.dataset import ensure_calls, ensure_export_client
-from bench.harness import Result, alternate, rounds, scaled, settle
+from bench.harness import Result, alternate, rounds, scaled, seconds_of, settle
 
 BIG, SMALL = "bench-reports-big", "bench-reports-small"
 REPEATS, WARMUP = 15, 3
@@ -48,10 +48,10 @@ def _dashboard_rows(big, small, period) -> list[Result]:
 
     measured = rounds(
         {
-            "ours": lambda: _seconds(lambda: dashboard_summary(client=big, period=period)),
-            "rows": lambda: _seconds(rows_alone),
-            "small": lambda: _seconds(lambda: dashboard_summary(client=small, period=period)),
-            "scan": lambda: _seconds(lambda: dashboard_summary_scan(client=big, period=period)),
+            "ours": seconds_of(lambda: dashboard_summary(client=big, period=period)),
+            "rows": seconds_of(rows_alone),
+            "small": seconds_of(lambda: dashboard_summary(client=small, period=period)),
+            "scan": seconds_of(lambda: dashboard_summary_scan(client=big, period=period)),
         },
         repeats=REPEATS,
         warmup=WARMUP,
@@ -89,14 +89,6 @@ def _dashboard_rows(big, small, period) -> list[Result]:
             notes=["how much the aggregates save; no goal"],
         ),
     ]
-
-
-def _seconds(action) -> float:
-    import time
-
-    started = time.perf_counter()
-    action()
-    return time.perf_counter() - started
 
 
 def _ingestion_row(client) -> Result:

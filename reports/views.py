@@ -6,12 +6,12 @@ from django.shortcuts import render
 from accounts.roles import Capability
 from accounts.tenancy import capability_required
 from reports.forms import DIMENSION_CHOICES, ReportForm
-from reports.pivots import key_label, report_build, report_xlsx
+from reports.pivots import Report, key_label, report_build, report_xlsx
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def _report(request: HttpRequest) -> tuple[ReportForm, object | None]:
+def _report(request: HttpRequest) -> tuple[ReportForm, Report | None]:
     form = ReportForm(request.GET)
     if not form.is_valid():
         return form, None
