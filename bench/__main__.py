@@ -29,6 +29,7 @@ BENCHMARKS = {
     "telephony": "Telephony: status webhooks vs a signed no-op, the recording task vs a plain download",
     "s3": "Recordings in S3-compatible storage: ranged playback, upload memory",
     "call_list": "The web call list by keyset vs the API's cursor page",
+    "reports": "Reports: the dashboard from daily aggregates, ingestion with their upkeep",
 }
 
 

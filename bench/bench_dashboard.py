@@ -38,7 +38,9 @@ HAND_WRITTEN = [
 
 
 def run() -> list[Result]:
-    from calls.selectors import Period, dashboard_summary
+    # The scan (the "before" of bench_reports): this row measures the ORM against hand-written SQL.
+    from calls.selectors import Period
+    from calls.selectors import dashboard_summary_scan as dashboard_summary
 
     ensure_calls(scaled(TOTAL_CALLS, 10_000))
     settle("accounts_client", "calls_trackingnumber", "calls_contact", "calls_call")

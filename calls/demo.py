@@ -15,6 +15,7 @@ from django.utils import timezone
 from accounts.models import Client
 from calls.models import Call, CallStatus, Contact, Direction, TrackingNumber
 from calls.services import media_store
+from calls.signals import calls_changed
 
 DEMO_NUMBERS = [
     ("+33184800001", "Google Ads", "Brand"),
@@ -122,6 +123,8 @@ def demo_calls_create(*, client: Client, count: int, seed: int = 7, months: int 
             batch = []
     if batch:
         created += len(Call.objects.bulk_create(batch, ignore_conflicts=True))
+    if created:  # the daily aggregates of these days move (reports)
+        calls_changed.send(sender=Call, client=client, first=earliest, last=now)
     return created
 
 

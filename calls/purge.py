@@ -16,10 +16,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 from accounts.models import Client
 from calls.models import MEDIA_FLAGS, MEDIA_MODELS, Call, Contact
 from calls.services import media_shred
+from calls.signals import calls_changed
 
 CALLS = Call._meta.db_table
 CONTACTS = Contact._meta.db_table
@@ -60,6 +63,7 @@ class ExpiredCallBatch:
     ceiling: Position | None
     floor: Position
     is_last: bool
+    client: Client
 
     def where(self, alias: str) -> tuple[str, list[Any]]:
         return _between(
@@ -95,7 +99,12 @@ def expired_call_batch(
         return None
     started_at, pk, count = row
     return ExpiredCallBatch(
-        client_id, cutoff_value, ceiling, floor=(started_at, pk), is_last=count < size
+        client_id,
+        cutoff_value,
+        ceiling,
+        floor=(started_at, pk),
+        is_last=count < size,
+        client=client,
     )
 
 
@@ -141,6 +150,22 @@ def expired_call_batch_delete(*, batch: ExpiredCallBatch) -> tuple[int, int]:
         )
         contacts = len(cursor.fetchall())
         where, params = batch.where(CALLS)
+        # The days the batch spans, for the daily aggregates (calls_changed: they move with it).
+        cursor.execute(
+            f"SELECT min(started_at), max(started_at) FROM {CALLS} WHERE {where}", params
+        )
+        first, last = (_datetime(value) for value in cursor.fetchone())
         cursor.execute(f"DELETE FROM {CALLS} WHERE {where}", params)
         calls = cursor.rowcount
+    if first is not None and last is not None:
+        calls_changed.send(sender=Call, client=batch.client, first=first, last=last)
     return calls, contacts
+
+
+def _datetime(value: Any) -> dt.datetime | None:
+    """A started_at as a raw cursor returns it (sqlite3 gives text) as an aware datetime."""
+    if isinstance(value, str):
+        value = parse_datetime(value)
+    if isinstance(value, dt.datetime) and timezone.is_naive(value):
+        value = timezone.make_aware(value, dt.UTC)
+    return value

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from django.core.exceptions import ValidationError
 from django.db import connection
@@ -162,8 +162,45 @@ def _grouped(
     return [_row(row[field], row) for row in grouped]
 
 
+def stats_row(key: Any, *, calls: int, answered: int, answered_seconds: int) -> dict[str, Any]:
+    """A stats row from sums (the daily aggregates' shape), exactly as `_row` makes it."""
+    average = answered_seconds / answered if answered else None
+    return _row(key, {"calls": calls, "answered": answered, "avg_duration_seconds": average})
+
+
+class StatsReader(Protocol):
+    def call_stats(self, *, client: Client, period: Period, group_by: str) -> dict[str, Any]: ...
+
+    def dashboard_summary(self, *, client: Client, period: Period) -> dict[str, Any]: ...
+
+
+# The dashboard and the stats API read through a reader registered from above (reports: the daily
+# aggregates, ARCHITECTURE.md), so that calls imports nothing of reports; without one, the scans
+# below answer. They stay as the reference the aggregates are tested and benchmarked against.
+_stats_reader: StatsReader | None = None
+
+
+def stats_reader_register(reader: StatsReader | None) -> None:
+    global _stats_reader
+    _stats_reader = reader
+
+
 def call_stats(*, client: Client, period: Period, group_by: str) -> dict[str, Any]:
     """Totals and one row per group: `missed` is every status but answered (SPEC §5)."""
+    if _stats_reader is not None:
+        return _stats_reader.call_stats(client=client, period=period, group_by=group_by)
+    return call_stats_scan(client=client, period=period, group_by=group_by)
+
+
+def dashboard_summary(*, client: Client, period: Period) -> dict[str, Any]:
+    """What the dashboard shows: totals, calls per day, and the split by source and by status."""
+    if _stats_reader is not None:
+        return _stats_reader.dashboard_summary(client=client, period=period)
+    return dashboard_summary_scan(client=client, period=period)
+
+
+def call_stats_scan(*, client: Client, period: Period, group_by: str) -> dict[str, Any]:
+    """`call_stats` from every call of the period."""
     calls = _calls_in(client, period)
     return {
         "results": _grouped(calls, client=client, period=period, group_by=group_by),
@@ -171,8 +208,8 @@ def call_stats(*, client: Client, period: Period, group_by: str) -> dict[str, An
     }
 
 
-def dashboard_summary(*, client: Client, period: Period) -> dict[str, Any]:
-    """What the dashboard shows: totals, calls per day, and the split by source and by status."""
+def dashboard_summary_scan(*, client: Client, period: Period) -> dict[str, Any]:
+    """`dashboard_summary` from every call of the period."""
     calls = _calls_in(client, period)
     return {
         "totals": _totals(calls),

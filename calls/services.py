@@ -38,7 +38,7 @@ from calls.models import (
     TrackingNumber,
 )
 from calls.selectors import call_list, export_jobs_holding_contact
-from calls.signals import media_keys_rotating
+from calls.signals import calls_changed, media_keys_rotating
 from calls.upserts import call_ingest_postgresql
 from privacy.audit import AuditAction, AuditEvent, actor_of, audit_record, identifier_hash
 
@@ -241,12 +241,17 @@ def call_ingest(
             created_at=now,
             updated_at=now,
         )
-        ingested = call_ingest_postgresql(
-            call, tracking_number=tracking_number, caller_number=caller_number
-        )
-        if ingested is None:
-            raise ValidationError({"tracking_number": [UNKNOWN_TRACKING_NUMBER]})
-        return ingested
+        # One transaction with the aggregates' mark (calls_changed): a crash between the two
+        # cannot leave a day's aggregate behind its calls.
+        with transaction.atomic():
+            ingested = call_ingest_postgresql(
+                call, tracking_number=tracking_number, caller_number=caller_number
+            )
+            if ingested is None:
+                raise ValidationError({"tracking_number": [UNKNOWN_TRACKING_NUMBER]})
+            call, created, previous_start = ingested
+            _calls_changed(client, started_at, previous_start)
+        return call, created
     # Elsewhere (SQLite, the embedded default) the plain ORM: its transactions are IMMEDIATE
     # (settings), so concurrent ingestions of one external_id take turns instead of racing.
     with transaction.atomic():
@@ -262,7 +267,13 @@ def call_ingest(
             contact, _ = Contact.objects.for_client(client).get_or_create(
                 client=client, phone_number=caller_number
             )
-        return Call.objects.for_client(client).update_or_create(
+        previous_start = (
+            Call.objects.for_client(client)
+            .filter(external_id=external_id)
+            .values_list("started_at", flat=True)
+            .first()
+        )
+        ingested = Call.objects.for_client(client).update_or_create(
             client=client,
             external_id=external_id,
             defaults={
@@ -274,6 +285,15 @@ def call_ingest(
                 "duration_seconds": duration_seconds,
             },
         )
+        _calls_changed(client, started_at, previous_start)
+        return ingested
+
+
+def _calls_changed(client: Client, *moments: dt.datetime | None) -> None:
+    """Tell the higher apps (reports) which days of the Client's calls just changed; inside the
+    write's transaction, so the mark commits or rolls back with it."""
+    for moment in dict.fromkeys(moment for moment in moments if moment is not None):
+        calls_changed.send(sender=Call, client=client, first=moment, last=moment)
 
 
 def call_outcome_set(
@@ -286,9 +306,12 @@ def call_outcome_set(
     if duration_seconds < 0:
         raise ValidationError({"duration_seconds": ["Must be 0 or more."]})
     calls = Call.objects.for_client(client).filter(external_id=external_id)
-    updated = calls.exclude(status=status, duration_seconds=duration_seconds).update(
-        status=status, duration_seconds=duration_seconds, updated_at=timezone.now()
-    )
+    with transaction.atomic():
+        updated = calls.exclude(status=status, duration_seconds=duration_seconds).update(
+            status=status, duration_seconds=duration_seconds, updated_at=timezone.now()
+        )
+        if updated:
+            _calls_changed(client, *calls.values_list("started_at", flat=True))
     return bool(updated) or calls.exists()
 
 

@@ -5,6 +5,11 @@
   (`dict[str, int]`), which join the rotation's audit record and the command's report.
 - `call_detail_facts`: sent when the call page is built; a receiver returns `(label, value)` pairs
   to show about the call (telephony shows where the call was put through).
+- `calls_changed`: sent inside the transaction of every write that adds, deletes or changes the
+  counted facts of a Client's calls (number, status, duration, start): the ingestion, a later
+  outcome, the retention purge. `client` is the Client; every local day (its time zone) from the
+  day of `first` to the day of `last` (datetimes) may have changed. The reports app marks those
+  days for its daily aggregates; an erasure sends nothing (the facts stay).
 """
 
 from __future__ import annotations
@@ -13,3 +18,4 @@ from django.dispatch import Signal
 
 media_keys_rotating = Signal()
 call_detail_facts = Signal()
+calls_changed = Signal()  # sender=Call, client, first, last

@@ -14,6 +14,7 @@ The id it returns tells which happened: ours when the row is new, the existing r
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import uuid
 from typing import Any, cast
@@ -77,6 +78,9 @@ PREPARE {_STATEMENT} ({types}) AS
 WITH number AS (
     SELECT {n.id} AS id, {n.source} AS source, {n.campaign} AS campaign FROM {n.table}
     WHERE {n.client} = {p["client"]} AND {n.number} = {p["number"]} AND {n.active}
+), previous AS (
+    SELECT {c.started_at} AS started_at FROM {c.table}
+    WHERE {c.client} = {p["client"]} AND {c.external_id} = {p["external_id"]}
 ), found AS (
     SELECT {ct.id} AS id FROM {ct.table}
     WHERE {ct.client} = {p["client"]} AND {ct.phone_number} = {p["caller_number"]}
@@ -104,7 +108,8 @@ WITH number AS (
     RETURNING {c.id} AS id, {c.has_recording} AS has_recording, {c.has_voicemail} AS has_voicemail
 )
 SELECT number.id, number.source, number.campaign, (SELECT id FROM contact),
-       upserted.id, upserted.has_recording, upserted.has_voicemail
+       upserted.id, upserted.has_recording, upserted.has_voicemail,
+       (SELECT started_at FROM previous)
 FROM number LEFT JOIN upserted ON true
 """
 
@@ -116,9 +121,10 @@ _CONTACT_RACE_ATTEMPTS = 3
 
 def call_ingest_postgresql(
     call: Call, *, tracking_number: str, caller_number: str | None
-) -> tuple[Call, bool] | None:
+) -> tuple[Call, bool, dt.datetime | None] | None:
     """Create or update the Client's call with `call.external_id`, its Contact found or created;
-    (call, created), or None when the Client has no active tracking number `tracking_number`."""
+    (call, created, the start it had before when updated), or None when the Client has no active
+    tracking number `tracking_number`."""
     connection.ensure_connection()
     with connection.cursor() as cursor:
         # Prepared statements live as long as the database session: once per connection.
@@ -144,7 +150,16 @@ def call_ingest_postgresql(
             row = cursor.fetchone()
             if row is None:
                 return None
-            number_id, source, campaign, contact_id, row_id, has_recording, has_voicemail = row
+            (
+                number_id,
+                source,
+                campaign,
+                contact_id,
+                row_id,
+                has_recording,
+                has_voicemail,
+                previous_start,
+            ) = row
             if row_id is not None:
                 break
         else:
@@ -163,4 +178,4 @@ def call_ingest_postgresql(
     created = row_id == call.pk
     call.pk, call.has_recording, call.has_voicemail = row_id, has_recording, has_voicemail
     call._state.adding, call._state.db = False, connection.alias
-    return call, created
+    return call, created, previous_start

@@ -191,6 +191,8 @@ ROUTES: dict[str, Tenant | Public | list[Tenant]] = {
     # --- Calls pages (calls/urls.py) ---
     "home": Tenant("GET", ALL, HTML_KEYS),
     "call-list": Tenant("GET", ALL, HTML_KEYS),
+    "reports": Tenant("GET", ALL, HTML_KEYS, query=lambda side: "by=source&per=week&periods=4"),
+    "reports-xlsx": Tenant("GET", ALL, HTML_KEYS),
     "call-detail": Tenant("GET", ALL, HTML_KEYS, obj="call"),
     "contact-lookup": Tenant("GET", ADMIN_ONLY, HTML_KEYS, query=_phone),
     "export-job": Tenant("GET", PLAYERS, HTML_KEYS, obj="export_job"),

@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "calls",
     "privacy",
     "telephony",
+    "reports",
     "retention",
 ]
 

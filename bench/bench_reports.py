@@ -1,0 +1,166 @@
+"""Reports at scale (issue 18): the dashboard from the daily aggregates.
+
+- The 12-month dashboard of a Client with 5,000,000 calls (beside 1M calls of other Clients)
+  from the aggregates, against reading the same aggregate rows and nothing else (goal ≤ 1.5),
+  and against the same dashboard of a 50,000-call Client (goal ≤ 1.2: the cost follows the days
+  shown, not the calls). The scan of the calls (the "before") is measured beside it.
+- Ingestion with the aggregates' upkeep (the service: its transaction and the day's mark) against
+  the bare ingestion statement, as it ran before (goal ≥ 0.9, calls per second).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+from django.db import connection
+from django.utils import timezone
+
+from bench.dataset import ensure_calls, ensure_export_client
+from bench.harness import Result, alternate, rounds, scaled, seconds_of, settle
+
+BIG, SMALL = "bench-reports-big", "bench-reports-small"
+REPEATS, WARMUP = 15, 3
+INGEST_ROUNDS, INGEST_BATCH = 9, 400
+
+
+def _client(slug: str):
+    from accounts.models import Client
+
+    return Client.objects.get(slug=slug)
+
+
+def _dashboard_rows(big, small, period) -> list[Result]:
+    from calls.selectors import dashboard_summary, dashboard_summary_scan
+    from reports.selectors import aggregate_rows_queryset
+
+    summary = dashboard_summary(client=big, period=period)
+    assert summary == dashboard_summary_scan(client=big, period=period), "aggregates ≠ scan"
+    calls = summary["totals"]["calls"]
+    small_calls = dashboard_summary(client=small, period=period)["totals"]["calls"]
+
+    def rows_alone() -> None:
+        list(
+            aggregate_rows_queryset(client=big, period=period).values_list(
+                "day", "tracking_number_id", "status", "calls", "answered", "answered_seconds"
+            )
+        )
+
+    measured = rounds(
+        {
+            "ours": seconds_of(lambda: dashboard_summary(client=big, period=period)),
+            "rows": seconds_of(rows_alone),
+            "small": seconds_of(lambda: dashboard_summary(client=small, period=period)),
+            "scan": seconds_of(lambda: dashboard_summary_scan(client=big, period=period)),
+        },
+        repeats=REPEATS,
+        warmup=WARMUP,
+    )
+    ms = {name: samples.map(lambda s: s * 1000) for name, samples in measured.items()}
+    note = (
+        f"median of {REPEATS} alternated after {WARMUP} warm-ups; answers checked equal to the scan"
+    )
+    return [
+        Result.measured(
+            name=f"dashboard, 12 months from the aggregates ({calls:,} calls) vs its aggregate rows alone",
+            ours=ms["ours"],
+            limit=ms["rows"],
+            unit="ms",
+            goal="≤ 1.5",
+            higher_is_better=False,
+            notes=[note],
+        ),
+        Result.measured(
+            name=f"dashboard, 12 months from the aggregates: {calls:,} calls vs {small_calls:,}",
+            ours=ms["ours"],
+            limit=ms["small"],
+            unit="ms",
+            goal="≤ 1.2",
+            higher_is_better=False,
+            notes=[note, "the cost follows the days shown, not the calls"],
+        ),
+        Result.measured(
+            name=f"dashboard, 12 months: the scan of {calls:,} calls (before) vs the aggregates",
+            ours=ms["scan"],
+            limit=ms["ours"],
+            unit="ms",
+            goal="(before)",
+            higher_is_better=False,
+            notes=["how much the aggregates save; no goal"],
+        ),
+    ]
+
+
+def _ingestion_row(client) -> Result:
+    from calls.models import Call
+    from calls.services import call_ingest
+    from calls.upserts import call_ingest_postgresql
+
+    number = client.tracking_numbers.order_by("number").first().number
+    # Calls of the moment, as they arrive: today's mark is made once, then found.
+    moment = timezone.now()
+
+    def with_upkeep() -> None:
+        for _ in range(INGEST_BATCH):
+            call_ingest(
+                client=client,
+                external_id=f"bench-r-{uuid.uuid4()}",
+                tracking_number=number,
+                caller_number="+33600000001",
+                status="answered",
+                started_at=moment,
+                duration_seconds=30,
+            )
+
+    def without() -> None:
+        for _ in range(INGEST_BATCH):
+            now = timezone.now()
+            call = Call(
+                client=client,
+                external_id=f"bench-r-{uuid.uuid4()}",
+                direction="inbound",
+                status="answered",
+                started_at=moment,
+                duration_seconds=30,
+                created_at=now,
+                updated_at=now,
+            )
+            call_ingest_postgresql(call, tracking_number=number, caller_number="+33600000001")
+
+    ours, limit = alternate(with_upkeep, without, INGEST_ROUNDS, warmup=1)
+    rate = lambda seconds: INGEST_BATCH / seconds  # noqa: E731
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "DELETE FROM calls_call WHERE client_id = %s AND external_id LIKE 'bench-r-%%'",
+            [client.pk],
+        )
+    return Result.measured(
+        name="ingestion with the aggregates' upkeep vs the bare statement",
+        ours=ours.map(rate),
+        limit=limit.map(rate),
+        unit="calls/s",
+        goal="≥ 0.9",
+        higher_is_better=True,
+        notes=[
+            f"{INGEST_BATCH} calls a round, {INGEST_ROUNDS} rounds alternated, one connection, "
+            "calls of the moment (a past day's first call also queues a fold, 5 s later)"
+        ],
+    )
+
+
+def run() -> list[Result]:
+    from calls.selectors import Period
+    from reports.services import aggregates_rebuild
+
+    ensure_calls(scaled(1_000_000, 10_000))
+    ensure_export_client(scaled(5_000_000, 50_000), slug=BIG)
+    ensure_export_client(scaled(50_000, 5_000), slug=SMALL)
+    big, small = _client(BIG), _client(SMALL)
+    for client in (big, small):
+        aggregates_rebuild(client=client)
+    settle("calls_call", "reports_dailyaggregate", "reports_dirtyday")
+    today = timezone.localdate(timezone=big.tzinfo)
+    period = Period(first_day=today - dt.timedelta(days=364), last_day=today)
+    results = _dashboard_rows(big, small, period)
+    results.append(_ingestion_row(small))
+    return results

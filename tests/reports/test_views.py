@@ -1,0 +1,134 @@
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+import openpyxl
+import pytest
+from django.utils import timezone
+
+from calls.services import call_ingest
+from reports.services import aggregates_fold
+from tests.factories import TrackingNumberFactory
+
+ROLES = ("acme_admin", "acme_manager", "acme_analyst")
+
+
+def local_noon(client, day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(12), tzinfo=client.tzinfo)
+
+
+def month_start(today: dt.date, back: int) -> dt.date:
+    month = today.year * 12 + today.month - 1 - back
+    return dt.date(month // 12, month % 12 + 1, 1)
+
+
+@pytest.fixture
+def month_calls(acme, acme_number, globex, globex_number):
+    """Acme: 3 calls this month (2 answered, 60 s and 120 s), 2 last month (1 answered, 30 s);
+    Globex: calls on a number of its own that must never show in Acme's report."""
+    today = timezone.localdate(timezone=acme.tzinfo)
+    this_month, last_month = month_start(today, 0), month_start(today, 1)
+    calls = [
+        (this_month, "answered", 60),
+        (this_month, "answered", 120),
+        (today, "missed", 0),
+        (last_month, "answered", 30),
+        (last_month + dt.timedelta(days=3), "busy", 0),
+    ]
+    for index, (day, status, seconds) in enumerate(calls):
+        call_ingest(
+            client=acme,
+            external_id=f"a{index}",
+            tracking_number=acme_number.number,
+            caller_number=None,
+            status=status,
+            started_at=local_noon(acme, day),
+            duration_seconds=seconds,
+        )
+    for index in range(4):
+        call_ingest(
+            client=globex,
+            external_id=f"g{index}",
+            tracking_number=globex_number.number,
+            caller_number=None,
+            status="answered",
+            started_at=local_noon(globex, today),
+            duration_seconds=999,
+        )
+    aggregates_fold(client=acme)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_every_role_sees_the_report_of_its_own_client_only(request, as_user, month_calls, role):
+    response = as_user(request.getfixturevalue(role)).get("/reports/?by=source&per=month&periods=2")
+    assert response.status_code == 200
+    rows = response.context["rows"]
+    current = rows[0]
+    assert current["key"] == "Google Ads"
+    assert (current["calls"], current["calls_previous"], current["calls_change"]) == (3, 2, 50.0)
+    assert (current["answered"], current["answered_previous"]) == (2, 1)
+    assert (current["answer_rate"], current["answer_rate_previous"]) == (66.7, 50.0)
+    assert current["answer_rate_change"] == 16.7
+    assert (current["avg_duration_seconds"], current["avg_duration_seconds_previous"]) == (
+        90.0,
+        30.0,
+    )
+    assert current["avg_duration_seconds_change"] == 200.0
+    content = response.content.decode()
+    assert "Print" not in content and "999" not in content
+    assert "<script>" not in content  # the chart comes from static/js (the CSP)
+
+
+def test_the_weekly_report_by_tracking_number_and_its_chart(as_user, acme_admin, month_calls):
+    response = as_user(acme_admin).get("/reports/?by=tracking_number&per=week&periods=8")
+    assert response.status_code == 200
+    report = response.context["report"]
+    assert len(report.chart["labels"]) == 8
+    assert sum(report.chart["answered"]) + sum(report.chart["missed"]) <= 5
+    assert {row["key"] for row in report.rows} <= {"+33184800001"}
+
+
+def test_an_unattributed_channel_is_named_so(as_user, acme_admin, month_calls):
+    response = as_user(acme_admin).get("/reports/?by=channel&per=month&periods=1")
+    assert response.status_code == 200
+    assert response.context["rows"][0]["label"] == "Not attributed"
+    assert response.context["rows"][0]["calls"] == 3
+
+
+def test_bad_report_parameters_are_a_400_that_says_why(as_user, acme_admin):
+    response = as_user(acme_admin).get("/reports/?by=nonsense&periods=99")
+    assert response.status_code == 400
+    assert b"Select a valid choice" in response.content
+    assert as_user(acme_admin).get("/reports/report.xlsx?periods=0").status_code == 400
+
+
+def test_the_report_downloads_as_xlsx_with_the_previous_period(as_user, acme_manager, month_calls):
+    response = as_user(acme_manager).get("/reports/report.xlsx?by=source&per=month&periods=2")
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/vnd.openxmlformats")
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][:5] == ("Period", "Source", "Calls", "Calls, previous period", "Calls, change %")
+    assert rows[1][1:5] == ("Google Ads", 3, 2, 50)
+
+
+def test_a_formula_in_a_source_stays_text_in_the_workbook(as_user, acme, acme_admin):
+    number = TrackingNumberFactory(client=acme, number="+33184800077", source='=HYPERLINK("x")')
+    call_ingest(
+        client=acme,
+        external_id="f",
+        tracking_number=number.number,
+        caller_number=None,
+        status="answered",
+        started_at=timezone.now(),
+        duration_seconds=5,
+    )
+    response = as_user(acme_admin).get("/reports/report.xlsx?by=source&per=month&periods=1")
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    assert sheet.cell(row=2, column=2).data_type == "s"
+
+
+def test_an_anonymous_visitor_is_sent_to_log_in(client, db):
+    assert client.get("/reports/").status_code == 302
+    assert client.get("/reports/report.xlsx").status_code == 302
