@@ -51,6 +51,12 @@ FILTER_PARAMETERS = [
     OpenApiParameter("status", OpenApiTypes.STR, enum=CallStatus.values),
     OpenApiParameter("tracking_number", OpenApiTypes.STR, description="E.164"),
     OpenApiParameter("caller_number", OpenApiTypes.STR, description="E.164"),
+    OpenApiParameter(
+        "channel",
+        OpenApiTypes.STR,
+        description="Attribution channel, e.g. paid_search (attribution app).",
+    ),
+    OpenApiParameter("campaign", OpenApiTypes.STR, description="Attributed campaign."),
 ]
 
 
@@ -100,10 +106,19 @@ class CallCollectionAPI(ClientAPIView):
 class CallDetailAPI(ClientAPIView):
     permission_classes = [READ_CALLS]
 
-    @extend_schema(operation_id="calls_retrieve", responses=CallOutSerializer)
+    @extend_schema(
+        operation_id="calls_retrieve",
+        responses=inline_serializer(
+            "CallDetail",
+            {
+                **CallOutSerializer().get_fields(),
+                "attribution": serializers.JSONField(allow_null=True),
+            },
+        ),
+    )
     def get(self, request: Request, call_id: str) -> Response:
         call = selectors.call_get(client=self.client, call_id=call_id)
-        return Response(CallOutSerializer(call).data)
+        return Response({**CallOutSerializer(call).data, **selectors.call_details(call)})
 
 
 STATS_ROW = {
@@ -123,7 +138,9 @@ class StatsAPI(ClientAPIView):
             OpenApiParameter("from", OpenApiTypes.DATE, required=True),
             OpenApiParameter("to", OpenApiTypes.DATE, required=True),
             OpenApiParameter(
-                "group_by", OpenApiTypes.STR, enum=["day", "tracking_number", "status"]
+                "group_by",
+                OpenApiTypes.STR,
+                enum=["day", "tracking_number", "status", "channel", "campaign"],
             ),
         ],
         responses=inline_serializer(

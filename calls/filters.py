@@ -31,14 +31,18 @@ class CallFilters:
     status: str | None = None
     tracking_number: str | None = None
     caller_number: str | None = None
+    # Filters on the dimensions higher apps register (calls.extensions), e.g. channel, campaign.
+    dimensions: tuple[tuple[str, str], ...] = ()
 
     def as_query(self) -> dict[str, str]:
         """The filters as query parameters (for links that keep them)."""
-        return {
+        query = {
             name: value.isoformat() if isinstance(value, dt.datetime) else value
             for name, value in asdict(self).items()
-            if value is not None
+            if value is not None and name != "dimensions"
         }
+        query.update(self.dimensions)
+        return query
 
     def for_audit(self) -> dict[str, object]:
         """The filters for an audit record: phone numbers only as keyed hashes."""
@@ -81,10 +85,25 @@ def call_filters_parse(
     params: Mapping[str, str], *, client: Client, allowed_extra: tuple[str, ...] = ()
 ) -> CallFilters:
     """Read filters from query parameters; every problem names its parameter (ValidationError)."""
+    from calls.extensions import registry
+
+    names = (*FILTER_NAMES, *registry.dimensions)
     errors: dict[str, list[str]] = {}
-    unknown = sorted(set(params) - set(FILTER_NAMES) - set(allowed_extra))
+    unknown = sorted(set(params) - set(names) - set(allowed_extra))
     for name in unknown:
-        errors[name] = [f"Unknown filter; use {', '.join(FILTER_NAMES)}."]
+        errors[name] = [f"Unknown filter; use {', '.join(names)}."]
+    dimensions = []
+    for name, dimension in registry.dimensions.items():
+        value = params.get(name, "").strip()
+        if not value:
+            continue
+        allowed = [key for key, _ in dimension.choices or ()]
+        if allowed and value not in allowed:
+            errors[name] = [f"Unknown {name}; use {', '.join(allowed)}."]
+        elif len(value) > 200:
+            errors[name] = ["At most 200 characters."]
+        else:
+            dimensions.append((name, value))
     values: dict[str, object] = {}
     for name in ("started_after", "started_before"):
         if params.get(name, "").strip():
@@ -109,4 +128,4 @@ def call_filters_parse(
         errors["started_before"] = ["Must be later than started_after."]
     if errors:
         raise ValidationError(errors)
-    return CallFilters(**values)  # type: ignore[arg-type]
+    return CallFilters(**values, dimensions=tuple(dimensions))  # type: ignore[arg-type]

@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import ApiKeyScope
 from calls.filters import OUT_OF_RANGE, day_in_range
@@ -43,6 +44,22 @@ class CallFilterForm(forms.Form):
         self.fields["tracking_number"].choices = [("", "Any number")] + [
             (number.number, f"{number.number} · {number.source}") for number in tracking_numbers
         ]
+        from calls.extensions import registry
+
+        # Dimensions registered by higher apps (e.g. attribution's channel and campaign).
+        sort = self.fields.pop("sort")
+        for name, dimension in registry.dimensions.items():
+            if dimension.choices:
+                self.fields[name] = forms.ChoiceField(
+                    required=False,
+                    label=dimension.label,
+                    choices=[("", _("Any")), *dimension.choices],
+                )
+            else:
+                self.fields[name] = forms.CharField(
+                    required=False, max_length=200, label=dimension.label
+                )
+        self.fields["sort"] = sort
 
 
 class TrackingNumberForm(forms.Form):
@@ -51,6 +68,11 @@ class TrackingNumberForm(forms.Form):
     )
     source = forms.CharField(max_length=100, help_text="Where it is published, e.g. Google Ads")
     campaign = forms.CharField(max_length=100, required=False)
+    pool = forms.BooleanField(
+        required=False,
+        label=_("Website pool"),
+        help_text=_("Shown to one website visitor at a time by the dni.js snippet."),
+    )
 
 
 class ApiKeyForm(forms.Form):

@@ -13,6 +13,7 @@ from django.db.models.functions import TruncDate
 
 from accounts.models import Client
 from accounts.tenancy import get_for_client_or_404
+from calls.extensions import registry
 from calls.filters import CallFilters
 from calls.media.objects import OpenedObject, object_open
 from calls.models import MEDIA_MODELS, Call, CallStatus, Contact, MediaObject, TrackingNumber
@@ -37,13 +38,23 @@ def call_list(*, client: Client, filters: CallFilters, sort: str = "newest") -> 
         calls = calls.filter(tracking_number__number=filters.tracking_number)
     if filters.caller_number:
         calls = calls.filter(contact__phone_number=filters.caller_number)
+    for name, value in filters.dimensions:
+        calls = calls.filter(**{registry.dimensions[name].lookup: value})
     return calls.order_by(*CALL_SORTS.get(sort, CALL_SORTS["newest"]))
 
 
 def call_get(*, client: Client | None, call_id: object) -> Call:
+    related = [detail.select_related for detail in registry.details.values()]
     return get_for_client_or_404(
-        Call.objects.select_related("tracking_number", "contact"), client=client, pk=call_id
+        Call.objects.select_related("tracking_number", "contact", *related),
+        client=client,
+        pk=call_id,
     )
+
+
+def call_details(call: Call) -> dict[str, Any]:
+    """What higher apps add to a call's detail (calls.extensions), by name."""
+    return {name: detail.as_json(call) for name, detail in registry.details.items()}
 
 
 def tracking_number_list(*, client: Client) -> QuerySet[TrackingNumber]:
@@ -56,6 +67,12 @@ class StatsGroup:
     STATUS = "status"
     SOURCE = "source"
     ALL = (DAY, TRACKING_NUMBER, STATUS, SOURCE)
+    # The stats API's choices: these and every registered dimension (calls.extensions).
+    PUBLIC = (DAY, TRACKING_NUMBER, STATUS)
+
+
+def stats_group_choices() -> list[str]:
+    return [*StatsGroup.PUBLIC, *registry.dimensions]
 
 
 _GROUP_EXPRESSIONS = {
@@ -127,7 +144,9 @@ def _grouped(
         by_day = {row["group"]: row for row in grouped}
         empty = {"calls": 0, "answered": 0, "avg_duration_seconds": None}
         return [_row(day.isoformat(), by_day.get(day, empty)) for day in period.days()]
-    field = _GROUP_EXPRESSIONS[group_by]
+    dimension = registry.dimensions.get(group_by)
+    # Calls a dimension does not reach (no attribution) are one group whose key is null.
+    field = dimension.lookup if dimension is not None else _GROUP_EXPRESSIONS[group_by]
     grouped = calls.values(field).annotate(**_aggregates()).order_by("-calls", field)
     return [_row(row[field], row) for row in grouped]
 
@@ -149,6 +168,16 @@ def dashboard_summary(*, client: Client, period: Period) -> dict[str, Any]:
         "per_day": _grouped(calls, client=client, period=period, group_by=StatsGroup.DAY),
         "by_source": _grouped(calls, client=client, period=period, group_by=StatsGroup.SOURCE),
         "by_status": _grouped(calls, client=client, period=period, group_by=StatsGroup.STATUS),
+        "by_dimension": [
+            {
+                "dimension": dimension,
+                "rows": [
+                    {**row, "label": dimension.label_of(row["key"])}
+                    for row in _grouped(calls, client=client, period=period, group_by=name)
+                ],
+            }
+            for name, dimension in registry.dimensions.items()
+        ],
     }
 
 

@@ -88,13 +88,20 @@ class TrackingNumberSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = TrackingNumber
-        fields = ["id", "number", "source", "campaign", "active"]
+        fields = ["id", "number", "source", "campaign", "active", "pool"]
         read_only_fields = ["id", "active"]
 
 
 class StatsQuerySerializer(serializers.Serializer):
     # `from` is a Python keyword: the fields are renamed in `to_internal_value`.
     group_by = serializers.ChoiceField(choices=["day", "tracking_number", "status"], default="day")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        from calls.selectors import stats_group_choices
+
+        # Higher apps register their dimensions (calls.extensions) after this module loads.
+        self.fields["group_by"].choices = stats_group_choices()
 
     def to_internal_value(self, data: Any) -> dict[str, Any]:
         errors: dict[str, list[str]] = {}

@@ -32,6 +32,7 @@ from calls.models import (
     MediaObject,
     TrackingNumber,
 )
+from calls.signals import call_ingested
 from calls.upserts import call_ingest_upsert
 from privacy.audit import AuditAction, AuditEvent, actor_of, audit_record
 
@@ -41,7 +42,7 @@ UNKNOWN_TRACKING_NUMBER = "No active tracking number of your account has this nu
 
 
 def tracking_number_create(
-    *, client: Client, number: str, source: str, campaign: str = ""
+    *, client: Client, number: str, source: str, campaign: str = "", pool: bool = False
 ) -> TrackingNumber:
     try:
         number = normalize_e164(number)
@@ -50,7 +51,11 @@ def tracking_number_create(
     if TrackingNumber.objects.for_client(client).filter(number=number).exists():
         raise ValidationError({"number": ["Your account already has this tracking number."]})
     tracking_number = TrackingNumber(
-        client=client, number=number, source=source.strip(), campaign=campaign.strip()
+        client=client,
+        number=number,
+        source=source.strip(),
+        campaign=campaign.strip(),
+        pool=pool,
     )
     tracking_number.full_clean(validate_unique=False)
     try:
@@ -105,7 +110,24 @@ def call_ingest(
     )
     if ingested is None:
         raise ValidationError({"tracking_number": [UNKNOWN_TRACKING_NUMBER]})
+    transaction.on_commit(
+        functools.partial(_call_ingested_send, call_id=ingested[0].pk, client_id=client.pk)
+    )
     return ingested
+
+
+def _call_ingested_send(*, call_id: uuid.UUID, client_id: uuid.UUID) -> None:
+    # The call is stored whatever a receiver does: a receiver's failure is logged, never the
+    # caller's 500 (on_commit runs at once outside a transaction, inside the API request).
+    for receiver, result in call_ingested.send_robust(
+        sender=Call, call_id=call_id, client_id=client_id
+    ):
+        if isinstance(result, Exception):
+            logger.error(
+                "call_ingested receiver failed",
+                exc_info=result,
+                extra={"receiver": getattr(receiver, "__qualname__", str(receiver))},
+            )
 
 
 # --- Encrypted media (calls/media, docs/encryption.md) --------------------------------------------

@@ -18,6 +18,7 @@ from accounts.phones import normalize_e164
 from accounts.roles import Capability
 from accounts.tenancy import capability_required, get_for_client_or_404
 from calls import selectors, services
+from calls.extensions import registry
 from calls.filters import CallFilters, call_filters_parse
 from calls.forms import ApiKeyForm, CallFilterForm, PeriodForm, TrackingNumberForm
 from calls.models import ExportJob, TrackingNumber
@@ -103,7 +104,17 @@ def call_detail(request: HttpRequest, call_id: str) -> HttpResponse:
         ("Recording", "recording", call.has_recording),
         ("Voice message", "voicemail", call.has_voicemail),
     ]
-    return render(request, "calls/call_detail.html", {"call": call, "media": media})
+    # Blocks of higher apps (calls.extensions), each from its own template, when it has data.
+    blocks = [
+        detail.template
+        for detail in registry.details.values()
+        if detail.template and detail.as_json(call) is not None
+    ]
+    return render(
+        request,
+        "calls/call_detail.html",
+        {"call": call, "media": media, "detail_blocks": blocks},
+    )
 
 
 # --- /settings/: tracking numbers and API keys (admins) ------------------------------------------

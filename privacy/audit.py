@@ -34,6 +34,7 @@ class AuditAction(models.TextChoices):
     RECORD_RECTIFIED = "record.rectified", "Personal data rectified in the admin"
     REQUEST_EXECUTED = "request.executed", "Data-subject request executed"
     RETENTION_RUN = "retention.run", "Retention job run"
+    WEBSITE_CHANGED = "website.changed", "Website settings changed"
 
 
 class AppendOnlyQuerySet(models.QuerySet["AuditEvent"]):

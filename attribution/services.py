@@ -1,0 +1,457 @@
+"""Every write of the attribution app: website settings, leasing numbers to visits, matching a
+call to the visit that held its number, and the purges (SPEC §13)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+import secrets
+import uuid
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit
+
+import phonenumbers
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import Client
+from attribution.channels import CLICK_IDS, channel_for
+from attribution.models import (
+    AllowedOrigin,
+    CallAttribution,
+    Lease,
+    PoolNumber,
+    Visit,
+    Website,
+)
+from calls.models import Call, TrackingNumber
+from privacy.audit import AuditAction, audit_record
+
+logger = logging.getLogger(__name__)
+
+LEASE = dt.timedelta(seconds=1800)
+UTM_NAMES = ("utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content")
+CAMPAIGN_PARAMETERS = (*UTM_NAMES, *CLICK_IDS)
+MAX_ORIGINS = 20
+
+
+# --- Website settings ------------------------------------------------------------------------
+
+
+def website_for(*, client: Client) -> Website:
+    website, _created = Website.objects.get_or_create(client=client)
+    return website
+
+
+def origin_normalise(raw: str) -> str:
+    """`https://www.example.fr` from what an admin types; a ValidationError otherwise."""
+    value = raw.strip().rstrip("/")
+    parts = urlsplit(value)
+    if (
+        parts.scheme not in {"http", "https"}
+        or not parts.hostname
+        or parts.path
+        or parts.query
+        or parts.fragment
+        or parts.username
+        or parts.password
+    ):
+        raise ValidationError(
+            _("Enter an origin such as https://www.example.fr (scheme and host, no path).")
+        )
+    try:
+        port = parts.port
+    except ValueError:
+        raise ValidationError(_("The port is not a number.")) from None
+    default = {"http": 80, "https": 443}[parts.scheme]
+    return f"{parts.scheme}://{parts.hostname.lower()}" + (
+        f":{port}" if port and port != default else ""
+    )
+
+
+@transaction.atomic
+def website_update(
+    *, client: Client, allowed_origins: list[str], default_number: str | None, actor: Any = None
+) -> Website:
+    """Replace the allowed origins and set the default number (E.164, or None)."""
+    errors: dict[str, list[str]] = {}
+    origins: list[str] = []
+    for raw in allowed_origins:
+        try:
+            origin = origin_normalise(raw)
+        except ValidationError as error:
+            errors.setdefault("allowed_origins", []).extend(error.messages)
+            continue
+        if origin not in origins:
+            origins.append(origin)
+    if len(origins) > MAX_ORIGINS:
+        errors["allowed_origins"] = [_("At most %(max)s origins.") % {"max": MAX_ORIGINS}]
+    number = None
+    if default_number:
+        number = (
+            TrackingNumber.objects.for_client(client)
+            .filter(number=default_number, active=True)
+            .first()
+        )
+        if number is None:
+            errors["default_number"] = [_("Choose one of your active tracking numbers.")]
+    if errors:
+        raise ValidationError(errors)
+    website = Website.objects.select_for_update().get(pk=website_for(client=client).pk)
+    AllowedOrigin.objects.for_client(client).exclude(origin__in=origins).delete()
+    kept = set(AllowedOrigin.objects.for_client(client).values_list("origin", flat=True))
+    AllowedOrigin.objects.bulk_create(
+        AllowedOrigin(client=client, website=website, origin=origin)
+        for origin in origins
+        if origin not in kept
+    )
+    website.default_number = number
+    website.save(update_fields=["default_number", "updated_at"])
+    audit_record(
+        action=AuditAction.WEBSITE_CHANGED,
+        actor=actor,
+        client_id=client.pk,
+        object_type="website",
+        object_id=website.pk,
+        metadata={"origins": len(origins), "default_number_set": number is not None},
+    )
+    return website
+
+
+# --- Visits and leases -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class VisitInput:
+    landing_url: str = ""
+    referrer: str = ""
+    utm_source: str = ""
+    utm_medium: str = ""
+    utm_campaign: str = ""
+    utm_term: str = ""
+    utm_content: str = ""
+    gclid: str = ""
+    fbclid: str = ""
+    msclkid: str = ""
+    consent: bool = False
+    visit: str = ""
+
+
+@dataclass(frozen=True)
+class NumberAnswer:
+    number: str
+    visit_token: str | None = None
+    expires_in: int | None = None
+
+
+def landing_path_cut(url: str) -> str:
+    """The path and the campaign parameters of a landing URL; every other parameter (they can
+    hold personal data: emails, names, session ids) and the fragment are dropped."""
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:
+        return ""
+    kept = [
+        (name, value)
+        for name, value in parse_qsl(parts.query, keep_blank_values=False)
+        if name in CAMPAIGN_PARAMETERS
+    ]
+    path = (parts.path or "/")[:500]
+    return path + (f"?{urlencode(kept)}" if kept else "")
+
+
+def _campaign_values(data: VisitInput) -> dict[str, str]:
+    """The utm parameters and click id: the body's, else those of the landing URL."""
+    try:
+        query = dict(parse_qsl(urlsplit(data.landing_url).query))
+    except ValueError:
+        query = {}
+    values = {}
+    for name in CAMPAIGN_PARAMETERS:
+        values[name] = (getattr(data, name) or query.get(name, "")).strip()[:200]
+    return values
+
+
+def _referrer_host(referrer: str) -> str:
+    try:
+        return (urlsplit(referrer.strip()).hostname or "")[:255]
+    except ValueError:
+        return ""
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def display_national(number: str) -> str:
+    parsed = phonenumbers.parse(number)
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.NATIONAL)
+
+
+def source_number(*, client: Client, data: VisitInput) -> str | None:
+    """Without consent: the number of the visitor's source alone (an active non-pool number
+    whose source is the utm_source, or the channel's name), else the default number. Calls to it
+    are attributed to that source, never to a visit; nothing is stored."""
+    values = _campaign_values(data)
+    website = Website.objects.for_client(client).select_related("default_number").first()
+    channel = channel_for(
+        click_id_kind=next((name for name in CLICK_IDS if values[name]), ""),
+        utm_medium=values["utm_medium"],
+        utm_source=values["utm_source"],
+        referrer_host=_referrer_host(data.referrer),
+    )
+    candidates = [name for name in (values["utm_source"], channel) if name]
+    numbers = TrackingNumber.objects.for_client(client).filter(active=True, pool=False)
+    for name in candidates:
+        found = numbers.filter(source__iexact=name).values_list("number", flat=True).first()
+        if found:
+            return found
+    if website and website.default_number and website.default_number.active:
+        return website.default_number.number
+    return None
+
+
+def visit_lease(
+    *, client: Client, data: VisitInput, now: dt.datetime | None = None
+) -> NumberAnswer:
+    """With consent: renew the visit's lease, or start a visit and lease it a pool number.
+
+    A visit token that is unknown for this Client (another Client's, or a purged visit's)
+    starts a new visit. The number is the least recently used free one; when none is free, the
+    least recently used one is shared and every visit on it is marked ambiguous."""
+    if not data.consent:
+        number = source_number(client=client, data=data)
+        return NumberAnswer(number=number) if number else NumberAnswer(number="")
+    with transaction.atomic():
+        now = now or timezone.now()
+        visit = None
+        if data.visit:
+            visit = (
+                Visit.objects.for_client(client).filter(token_hash=token_hash(data.visit)).first()
+            )
+        token = data.visit if visit is not None else secrets.token_urlsafe(24)
+        if visit is None:
+            visit = _visit_create(client=client, data=data, token=token)
+        lease = _lease_renew(visit=visit, now=now) or _lease_new(visit=visit, now=now)
+        if lease is None:
+            number = source_number(client=client, data=data) or ""
+            return NumberAnswer(number=number)
+        Visit.objects.filter(pk=visit.pk).update(last_seen_at=now)
+        number = (
+            TrackingNumber.objects.for_client(client)
+            .values_list("number", flat=True)
+            .get(pk=lease.tracking_number_id)
+        )
+        return NumberAnswer(
+            number=number,
+            visit_token=token,
+            expires_in=int((lease.ends_at - now).total_seconds()),
+        )
+
+
+def _visit_create(*, client: Client, data: VisitInput, token: str) -> Visit:
+    values = _campaign_values(data)
+    click_id_kind = next((name for name in CLICK_IDS if values[name]), "")
+    referrer_host = _referrer_host(data.referrer)
+    return Visit.objects.create(
+        client=client,
+        token_hash=token_hash(token),
+        channel=channel_for(
+            click_id_kind=click_id_kind,
+            utm_medium=values["utm_medium"],
+            utm_source=values["utm_source"],
+            referrer_host=referrer_host,
+        ),
+        **{name: values[name] for name in UTM_NAMES},
+        click_id_kind=click_id_kind,
+        click_id=values[click_id_kind] if click_id_kind else "",
+        landing_path=landing_path_cut(data.landing_url),
+        referrer_host=referrer_host,
+    )
+
+
+def _lease_renew(*, visit: Visit, now: dt.datetime) -> Lease | None:
+    """Push back the visit's live lease; None when it has none (lapsed, or never had one)."""
+    lease = Lease.objects.for_client(visit.client).filter(visit=visit).order_by("-id").first()
+    if lease is None or lease.ends_at <= now:
+        return None
+    # The number's row is the lock every lease decision on that number takes. Under it, the
+    # lease is still ours only if nobody was handed the number since (the lease may have lapsed
+    # between our read and the lock).
+    state = (
+        PoolNumber.objects.for_client(visit.client)
+        .select_for_update()
+        .filter(pk=lease.tracking_number_id)
+        .first()
+    )
+    if state is None or not (state.last_lease_id == lease.pk or lease.ambiguous):
+        return None
+    lease.ends_at = now + LEASE
+    lease.save(update_fields=["ends_at"])
+    state.held_until = max(state.held_until or lease.ends_at, lease.ends_at)
+    state.last_used_at = now
+    state.save(update_fields=["held_until", "last_used_at"])
+    return lease
+
+
+def _pool_states_sync(client: Client) -> None:
+    """A PoolNumber row for every active pool number (created on first use), none for others."""
+    numbers = set(
+        TrackingNumber.objects.for_client(client)
+        .filter(pool=True, active=True)
+        .values_list("pk", flat=True)
+    )
+    states = set(PoolNumber.objects.for_client(client).values_list("pk", flat=True))
+    if numbers - states:
+        PoolNumber.objects.bulk_create(
+            [PoolNumber(tracking_number_id=pk, client=client) for pk in numbers - states],
+            ignore_conflicts=True,
+        )
+    if states - numbers:
+        PoolNumber.objects.for_client(client).filter(pk__in=states - numbers).delete()
+
+
+def _lease_new(*, visit: Visit, now: dt.datetime) -> Lease | None:
+    client = visit.client
+    states = PoolNumber.objects.for_client(client)
+    free = (
+        states.filter(Q(held_until__isnull=True) | Q(held_until__lte=now))
+        .order_by(F("last_used_at").asc(nulls_first=True), "pk")
+        .select_for_update(skip_locked=True)
+        .first()
+    )
+    if free is None:
+        _pool_states_sync(client)
+        free = (
+            states.filter(Q(held_until__isnull=True) | Q(held_until__lte=now))
+            .order_by(F("last_used_at").asc(nulls_first=True), "pk")
+            .select_for_update(skip_locked=True)
+            .first()
+        )
+    ambiguous = False
+    state = free
+    if state is None:
+        # Exhausted (or every free row is being handed out right now): share the least
+        # recently used number, waiting for its lock.
+        lru = states.order_by(F("last_used_at").asc(nulls_first=True), "pk").first()
+        if lru is None:
+            return None
+        state = states.select_for_update().get(pk=lru.pk)
+        ambiguous = state.held_until is not None and state.held_until > now
+    ends_at = now + LEASE
+    if ambiguous:
+        shared = Lease.objects.for_client(client).filter(
+            tracking_number_id=state.pk, ends_at__gt=now
+        )
+        Visit.objects.for_client(client).filter(pk__in=shared.values("visit_id")).update(
+            ambiguous=True
+        )
+        shared.update(ambiguous=True)
+        Visit.objects.filter(pk=visit.pk).update(ambiguous=True)
+    lease = Lease.objects.create(
+        client=client,
+        visit=visit,
+        tracking_number_id=state.pk,
+        starts_at=now,
+        ends_at=ends_at,
+        ambiguous=ambiguous,
+    )
+    state.held_until = max(state.held_until or ends_at, ends_at) if ambiguous else ends_at
+    state.last_used_at = now
+    state.last_lease_id = lease.pk
+    state.save(update_fields=["held_until", "last_used_at", "last_lease_id"])
+    return lease
+
+
+# --- Matching --------------------------------------------------------------------------------
+
+
+def call_match(*, call_id: uuid.UUID, client_id: uuid.UUID) -> CallAttribution | None:
+    """Attribute the call to the visit whose lease held its number at `started_at` (half-open:
+    a lease ending at 10:30:00 holds the number until 10:29:59.999999). Idempotent: a call
+    ingested again is matched again."""
+    leases = list(
+        Lease.objects.filter(
+            client_id=client_id,
+            tracking_number__calls__id=call_id,
+            starts_at__lte=F("tracking_number__calls__started_at"),
+            ends_at__gt=F("tracking_number__calls__started_at"),
+        )
+        .select_related("visit")
+        .order_by("-starts_at")[:2]
+    )
+    if not leases:
+        CallAttribution.objects.filter(call_id=call_id).delete()
+        return None
+    lease = leases[0]
+    visit = lease.visit
+    attribution, _created = CallAttribution.objects.update_or_create(
+        call_id=call_id,
+        defaults={
+            "client_id": client_id,
+            "visit": visit,
+            "channel": visit.channel,
+            "source": visit.utm_source or visit.referrer_host,
+            "medium": visit.utm_medium,
+            "campaign": visit.utm_campaign,
+            "term": visit.utm_term,
+            "content": visit.utm_content,
+            "landing_path": visit.landing_path,
+            "referrer_host": visit.referrer_host,
+            "click_id_kind": visit.click_id_kind,
+            "click_id": visit.click_id,
+            "ambiguous": lease.ambiguous or len(leases) > 1,
+        },
+    )
+    return attribution
+
+
+# --- Privacy ---------------------------------------------------------------------------------
+
+
+def call_visits_erase(*, client: Client, call_ids: list[Any]) -> int:
+    """An erased Contact's calls lose their attribution and the visits behind it (SPEC §13).
+    Returns the number of visits deleted."""
+    attributions = CallAttribution.objects.for_client(client).filter(call_id__in=call_ids)
+    visit_ids = list(attributions.exclude(visit=None).values_list("visit_id", flat=True))
+    attributions.delete()
+    deleted, _ = Visit.objects.for_client(client).filter(pk__in=visit_ids).delete()
+    return len(visit_ids) if deleted else 0
+
+
+# ~20 ms a batch of 5,000 visits with their leases (bench/bench_attribution.py measures visits).
+VISIT_BATCH = 5_000
+
+
+def expired_visit_batch_delete_across_clients(*, cutoff: dt.datetime) -> tuple[int, int]:
+    """One batch of visits last seen before `cutoff` that explain no call, and attributions left
+    without their call (deleted by the calls purge). Returns (visits, attributions) deleted;
+    call inside a retention batch transaction, again until it returns (0, 0)."""
+    ids = list(
+        Visit.objects.across_clients()
+        .filter(last_seen_at__lt=cutoff, attributions__isnull=True)
+        .values_list("pk", flat=True)[:VISIT_BATCH]
+    )
+    visits = 0
+    if ids:
+        Lease.objects.across_clients().filter(visit_id__in=ids).delete()
+        visits, _ = Visit.objects.across_clients().filter(pk__in=ids).delete()
+        visits = len(ids)
+    orphans = list(
+        CallAttribution.objects.across_clients()
+        .exclude(call_id__in=Call.objects.across_clients().values("pk"))
+        .values_list("pk", flat=True)[:VISIT_BATCH]
+    )
+    if orphans:
+        CallAttribution.objects.across_clients().filter(pk__in=orphans).delete()
+    return visits, len(orphans)
+
+
+def visit_retention_cutoff(now: dt.datetime) -> dt.datetime:
+    return now - dt.timedelta(days=settings.VISIT_RETENTION_DAYS)
