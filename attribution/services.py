@@ -290,7 +290,11 @@ def _lease_renew(*, visit: Visit, now: dt.datetime) -> Lease | None:
         .filter(pk=lease.tracking_number_id)
         .first()
     )
-    if state is None or not (state.last_lease_id == lease.pk or lease.ambiguous):
+    if state is None:
+        return None
+    # Read again under the lock: a visitor sharing the number meanwhile marked it ambiguous.
+    lease.refresh_from_db(fields=["ambiguous", "ends_at"])
+    if lease.ends_at <= now or not (state.last_lease_id == lease.pk or lease.ambiguous):
         return None
     lease.ends_at = now + LEASE
     lease.save(update_fields=["ends_at"])
