@@ -18,6 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Client, User
+from attribution.services import call_visits_erase
 from calls.models import MEDIA_MODELS, Call, Contact, ExportJob
 from calls.selectors import contact_ids_locate_across_clients
 from calls.services import media_shred
@@ -100,6 +101,9 @@ def contact_erase_across_clients(
                 media_shred(media=media, actor=actor, reason="erasure")
                 setattr(match, f"{kind}s", getattr(match, f"{kind}s") + 1)
         calls = Call.objects.for_client(contact.client).filter(contact=contact)
+        # --- Attribution (SPEC §13): the calls lose the website visits behind them. ---
+        call_visits_erase(client=contact.client, calls=calls)
+        # ---
         while ids := list(calls.values_list("pk", flat=True)[:DETACH_BATCH]):
             with transaction.atomic():
                 match.calls += Call.objects.filter(pk__in=ids).update(contact=None)

@@ -72,6 +72,7 @@ def privacy_centre(request: HttpRequest) -> HttpResponse:
         {
             "policy": policy_for(client),
             "dpo_email": settings.DPO_EMAIL,
+            "visit_days": settings.VISIT_RETENTION_DAYS,
             "requests": DataSubjectRequest.objects.filter(client=client).order_by("-received_on")[
                 :50
             ],
