@@ -70,20 +70,41 @@ _VALUES = (
 )
 
 
-def export_rows(calls: QuerySet[Call], *, client: Client) -> Iterator[tuple[Any, ...]]:
-    """Typed rows in COLUMNS order, times as the Client's wall-clock time (naive datetimes)."""
+# Extra columns (calls.extensions, `?include=`): (column name, ORM path from Call), at the end.
+Extra = tuple[tuple[str, str], ...]
+
+
+def header(extra: Extra = ()) -> tuple[str, ...]:
+    return (*COLUMNS, *(name for name, _ in extra))
+
+
+def _extra_cell(value: Any) -> Any:
+    """An extra column's cell: text neutralised, nothing as an empty cell, booleans kept."""
+    if value is None:
+        return ""
+    return neutralise(value) if isinstance(value, str) else value
+
+
+def export_rows(
+    calls: QuerySet[Call], *, client: Client, extra: Extra = ()
+) -> Iterator[tuple[Any, ...]]:
+    """Typed rows in header order, times as the Client's wall-clock time (naive datetimes)."""
     if connection.vendor == "postgresql":
-        return _rows_postgresql(calls, client=client)
+        return _rows_postgresql(calls, client=client, extra=extra)
     return (
         (*row[:2], row[2].replace(tzinfo=None), *row[3:])
-        for row in _rows_django(calls, client=client)
+        for row in _rows_django(calls, client=client, extra=extra)
     )
 
 
-def _rows_django(calls: QuerySet[Call], *, client: Client) -> Iterator[tuple[Any, ...]]:
-    """Typed rows in COLUMNS order, times aware in the Client's zone."""
+def _rows_django(
+    calls: QuerySet[Call], *, client: Client, extra: Extra = ()
+) -> Iterator[tuple[Any, ...]]:
+    """Typed rows in header order, times aware in the Client's zone."""
     tz = client.tzinfo
-    for row in calls.values_list(*_VALUES).iterator(chunk_size=ITERATOR_CHUNK):
+    lookups = (*_VALUES, *(path for _, path in extra))
+    for full in calls.values_list(*lookups).iterator(chunk_size=ITERATOR_CHUNK):
+        row = full[: len(_VALUES)]
         (
             call_id,
             external_id,
@@ -109,7 +130,12 @@ def _rows_django(calls: QuerySet[Call], *, client: Client) -> Iterator[tuple[Any
             duration,
             recording,
             voicemail,
+            *(_extra_cell(value) for value in full[len(_VALUES) :]),
         )
+
+
+def _csv_cell(value: Any) -> Any:
+    return ("true" if value else "false") if isinstance(value, bool) else value
 
 
 class _Line:
@@ -117,14 +143,13 @@ class _Line:
         return value
 
 
-def csv_rows_python(calls: QuerySet[Call], *, client: Client) -> Iterator[bytes]:
+def csv_rows_python(calls: QuerySet[Call], *, client: Client, extra: Extra = ()) -> Iterator[bytes]:
     writer = csv.writer(_Line())
-    yield writer.writerow(COLUMNS).encode()
+    yield writer.writerow(header(extra)).encode()
     batch: list[str] = []
-    for row in _rows_django(calls, client=client):
-        cells = list(row)
+    for row in _rows_django(calls, client=client, extra=extra):
+        cells = [_csv_cell(value) for value in row]
         cells[2] = row[2].isoformat()
-        cells[9], cells[10] = ("true" if row[9] else "false"), ("true" if row[10] else "false")
         batch.append(writer.writerow(cells))
         if len(batch) >= 500:
             yield "".join(batch).encode()
@@ -154,9 +179,18 @@ def _sql_local_time(column: str) -> str:
     )
 
 
-def _export_select(calls: QuerySet[Call], *, client: Client, for_csv: bool) -> str:
+def _sql_extra(column: str, *, for_csv: bool) -> str:
+    if not for_csv:
+        return column  # typed; formatted by _extra_cell
+    return f"COALESCE({_sql_neutralised(f'{column}::text')}, '')"
+
+
+def _export_select(
+    calls: QuerySet[Call], *, client: Client, for_csv: bool, extra: Extra = ()
+) -> str:
     """The selector's own query, its columns formatted by PostgreSQL for an export."""
-    inner, params = calls.values_list(*_VALUES).query.sql_with_params()
+    lookups = (*_VALUES, *(path for _, path in extra))
+    inner, params = calls.values_list(*lookups).query.sql_with_params()
     select = ", ".join(
         [
             "e.c0::text",
@@ -170,9 +204,13 @@ def _export_select(calls: QuerySet[Call], *, client: Client, for_csv: bool) -> s
             "e.c8",
             "CASE WHEN e.c9 THEN 'true' ELSE 'false' END" if for_csv else "e.c9",
             "CASE WHEN e.c10 THEN 'true' ELSE 'false' END" if for_csv else "e.c10",
+            *(
+                _sql_extra(f"e.c{index}", for_csv=for_csv)
+                for index in range(len(_VALUES), len(lookups))
+            ),
         ]
     )
-    names = ", ".join(f"c{index}" for index in range(len(_VALUES)))
+    names = ", ".join(f"c{index}" for index in range(len(lookups)))
     with connection.cursor() as cursor:
         # Bind the selector's parameters first (its SQL holds %s), then the time zone.
         inner_sql = cursor.mogrify(inner, params).decode().replace("%", "%%")
@@ -180,15 +218,17 @@ def _export_select(calls: QuerySet[Call], *, client: Client, for_csv: bool) -> s
         return cursor.mogrify(outer, {"tz": client.time_zone}).decode()
 
 
-def copy_sql(calls: QuerySet[Call], *, client: Client) -> str:
+def copy_sql(calls: QuerySet[Call], *, client: Client, extra: Extra = ()) -> str:
     """The COPY statement of the CSV export: times as ISO 8601 with the Client's offset."""
-    query = _export_select(calls, client=client, for_csv=True)
+    query = _export_select(calls, client=client, for_csv=True, extra=extra)
     return f"COPY ({query}) TO STDOUT WITH (FORMAT csv, HEADER false)"
 
 
-def _rows_postgresql(calls: QuerySet[Call], *, client: Client) -> Iterator[tuple[Any, ...]]:
+def _rows_postgresql(
+    calls: QuerySet[Call], *, client: Client, extra: Extra = ()
+) -> Iterator[tuple[Any, ...]]:
     # Formatted by the database and read through a server-side cursor: Python only writes.
-    query = _export_select(calls, client=client, for_csv=False)
+    query = _export_select(calls, client=client, for_csv=False, extra=extra)
     connection.ensure_connection()
     with (
         transaction.atomic(),
@@ -196,7 +236,11 @@ def _rows_postgresql(calls: QuerySet[Call], *, client: Client) -> Iterator[tuple
     ):
         cursor.itersize = ITERATOR_CHUNK
         cursor.execute(query)
-        yield from cursor
+        if not extra:
+            yield from cursor
+            return
+        for row in cursor:
+            yield (*row[: len(_VALUES)], *(_extra_cell(value) for value in row[len(_VALUES) :]))
 
 
 class _QueueWriter:
@@ -220,8 +264,8 @@ class _QueueWriter:
             self._buffer, self._size = [], 0
 
 
-def _csv_copy(calls: QuerySet[Call], *, client: Client) -> Iterator[bytes]:
-    sql = copy_sql(calls, client=client)
+def _csv_copy(calls: QuerySet[Call], *, client: Client, extra: Extra = ()) -> Iterator[bytes]:
+    sql = copy_sql(calls, client=client, extra=extra)
     chunks: queue.Queue[bytes | BaseException | None] = queue.Queue(maxsize=16)
     connection.ensure_connection()
     raw = connection.connection  # psycopg2 connections may be used from another thread
@@ -239,7 +283,7 @@ def _csv_copy(calls: QuerySet[Call], *, client: Client) -> Iterator[bytes]:
         except BaseException as error:  # handed to the consumer, which re-raises it
             chunks.put(error)
 
-    yield (",".join(COLUMNS) + "\r\n").encode()
+    yield (",".join(header(extra)) + "\r\n").encode()
     thread = threading.Thread(target=produce, daemon=True)
     thread.start()
     try:
@@ -257,13 +301,15 @@ def _csv_copy(calls: QuerySet[Call], *, client: Client) -> Iterator[bytes]:
         thread.join()
 
 
-def csv_stream(calls: QuerySet[Call], *, client: Client) -> Iterator[bytes]:
+def csv_stream(calls: QuerySet[Call], *, client: Client, extra: Extra = ()) -> Iterator[bytes]:
     if connection.vendor == "postgresql":
-        return _csv_copy(calls, client=client)
-    return csv_rows_python(calls, client=client)
+        return _csv_copy(calls, client=client, extra=extra)
+    return csv_rows_python(calls, client=client, extra=extra)
 
 
-def write_xlsx(rows: Iterator[tuple[Any, ...]], path: str, *, progress: Any = None) -> int:
+def write_xlsx(
+    rows: Iterator[tuple[Any, ...]], path: str, *, progress: Any = None, extra: Extra = ()
+) -> int:
     """Write rows into an .xlsx at `path`; past the sheet limit, onto continuation sheets."""
     import xlsxwriter
 
@@ -276,7 +322,7 @@ def write_xlsx(rows: Iterator[tuple[Any, ...]], path: str, *, progress: Any = No
         if sheet_row >= XLSX_MAX_ROWS:
             sheets += 1
             sheet = workbook.add_worksheet("Calls" if sheets == 1 else f"Calls ({sheets})")
-            sheet.write_row(0, 0, COLUMNS, bold)
+            sheet.write_row(0, 0, header(extra), bold)
             sheet.freeze_panes(1, 0)
             for column, width in enumerate(widths):
                 sheet.set_column(column, column, width, when if column == 2 else None)
@@ -290,13 +336,19 @@ def write_xlsx(rows: Iterator[tuple[Any, ...]], path: str, *, progress: Any = No
         sheet.write_number(sheet_row, 8, row[8])
         sheet.write_boolean(sheet_row, 9, row[9])
         sheet.write_boolean(sheet_row, 10, row[10])
+        for column in range(len(COLUMNS), len(row)):
+            value = row[column]
+            if isinstance(value, bool):
+                sheet.write_boolean(sheet_row, column, value)
+            else:
+                sheet.write_string(sheet_row, column, str(value))
         sheet_row += 1
         count += 1
         if progress is not None and count % 10_000 == 0:
             progress(count)
     if sheet is None:
         sheet = workbook.add_worksheet("Calls")
-        sheet.write_row(0, 0, COLUMNS, bold)
+        sheet.write_row(0, 0, header(extra), bold)
         sheet.freeze_panes(1, 0)
     workbook.close()
     return count

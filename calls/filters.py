@@ -33,16 +33,28 @@ class CallFilters:
     caller_number: str | None = None
     # Filters on the dimensions higher apps register (calls.extensions), e.g. channel, campaign.
     dimensions: tuple[tuple[str, str], ...] = ()
+    # Column sets the exports add at the end (`?include=attribution`), registered likewise.
+    include: tuple[str, ...] = ()
 
     def as_query(self) -> dict[str, str]:
         """The filters as query parameters (for links that keep them)."""
         query = {
             name: value.isoformat() if isinstance(value, dt.datetime) else value
             for name, value in asdict(self).items()
-            if value is not None and name != "dimensions"
+            if value is not None and name not in {"dimensions", "include"}
         }
         query.update(self.dimensions)
+        if self.include:
+            query["include"] = ",".join(self.include)
         return query
+
+    def export_columns(self) -> tuple[tuple[str, str], ...]:
+        """(column name, ORM path) of the included column sets, in the order asked."""
+        from calls.extensions import registry
+
+        return tuple(
+            column for name in self.include for column in registry.export_columns[name].columns
+        )
 
     def for_audit(self) -> dict[str, object]:
         """The filters for an audit record: phone numbers only as keyed hashes."""
@@ -87,7 +99,7 @@ def call_filters_parse(
     """Read filters from query parameters; every problem names its parameter (ValidationError)."""
     from calls.extensions import registry
 
-    names = (*FILTER_NAMES, *registry.dimensions)
+    names = (*FILTER_NAMES, *registry.dimensions, "include")
     errors: dict[str, list[str]] = {}
     unknown = sorted(set(params) - set(names) - set(allowed_extra))
     for name in unknown:
@@ -111,6 +123,12 @@ def call_filters_parse(
                 values[name] = parse_moment(params[name], client=client, field=name)
             except ValidationError as error:
                 errors.update(error.message_dict)
+    include = tuple(
+        dict.fromkeys(part.strip() for part in params.get("include", "").split(",") if part.strip())
+    )
+    for name in include:
+        if name not in registry.export_columns:
+            errors["include"] = [f"Unknown column set; use {', '.join(registry.export_columns)}."]
     status = params.get("status", "").strip()
     if status:
         if status in CallStatus.values:
@@ -128,4 +146,4 @@ def call_filters_parse(
         errors["started_before"] = ["Must be later than started_after."]
     if errors:
         raise ValidationError(errors)
-    return CallFilters(**values, dimensions=tuple(dimensions))  # type: ignore[arg-type]
+    return CallFilters(**values, dimensions=tuple(dimensions), include=include)  # type: ignore[arg-type]

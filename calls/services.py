@@ -361,7 +361,13 @@ def export_job_run(*, job: ExportJob) -> ExportJob:
     handle = tempfile.NamedTemporaryFile(suffix=".xlsx", delete=False)  # noqa: SIM115
     handle.close()
     try:
-        rows = write_xlsx(export_rows(calls, client=job.client), handle.name, progress=progress)
+        extra = filters.export_columns()
+        rows = write_xlsx(
+            export_rows(calls, client=job.client, extra=extra),
+            handle.name,
+            progress=progress,
+            extra=extra,
+        )
         with open(handle.name, "rb") as written:
             stored = object_write(
                 storage_name=f"{job.client_id}/exports/{job.pk}.dxm",
