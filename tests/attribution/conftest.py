@@ -1,14 +1,18 @@
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 import pytest
 from django.core.cache import caches
+from django.utils import timezone
 
-from attribution.services import website_update
+from attribution.models import Lease
+from attribution.services import VisitInput, visit_lease, website_update
 from calls.services import tracking_number_create
 
 SITE = "https://www.acme.example"
+SPRING = {"utm_source": "google", "utm_medium": "cpc", "utm_campaign": "spring"}
 
 
 @pytest.fixture(autouse=True)
@@ -50,3 +54,27 @@ def post_visit(client):
         )
 
     return post
+
+
+@pytest.fixture
+def acme_attributed_call(acme, acme_pool, acme_api, django_capture_on_commit_callbacks):
+    visit_lease(
+        client=acme,
+        data=VisitInput(consent=True, landing_url="/offer/?utm_campaign=spring", **SPRING),
+    )
+    lease = Lease.objects.for_client(acme).get()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = acme_api.post(
+            "/api/v1/calls/",
+            {
+                "external_id": "dni-1",
+                "tracking_number": lease.tracking_number.number,
+                "caller_number": "+33612345678",
+                "status": "answered",
+                "started_at": (timezone.now() + dt.timedelta(minutes=1)).isoformat(),
+                "duration_seconds": 42,
+            },
+            format="json",
+        )
+    assert response.status_code == 201
+    return response.json()["id"]

@@ -9,7 +9,6 @@ import openpyxl
 import pytest
 
 from calls.exports import COLUMNS
-from tests.attribution.test_matching_and_views import acme_attributed_call  # noqa: F401
 from tests.factories import CallFactory
 
 ATTRIBUTION_COLUMNS = [

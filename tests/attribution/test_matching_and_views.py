@@ -8,34 +8,7 @@ import pytest
 from django.utils import timezone
 
 from attribution.channels import channel_for
-from attribution.models import CallAttribution, Lease
-from attribution.services import VisitInput, visit_lease
-
-SPRING = {"utm_source": "google", "utm_medium": "cpc", "utm_campaign": "spring"}
-
-
-@pytest.fixture
-def acme_attributed_call(acme, acme_pool, acme_api, django_capture_on_commit_callbacks):
-    visit_lease(
-        client=acme,
-        data=VisitInput(consent=True, landing_url="/offer/?utm_campaign=spring", **SPRING),
-    )
-    lease = Lease.objects.for_client(acme).get()
-    with django_capture_on_commit_callbacks(execute=True):
-        response = acme_api.post(
-            "/api/v1/calls/",
-            {
-                "external_id": "dni-1",
-                "tracking_number": lease.tracking_number.number,
-                "caller_number": "+33612345678",
-                "status": "answered",
-                "started_at": (timezone.now() + dt.timedelta(minutes=1)).isoformat(),
-                "duration_seconds": 42,
-            },
-            format="json",
-        )
-    assert response.status_code == 201
-    return response.json()["id"]
+from attribution.models import CallAttribution
 
 
 def test_an_ingested_call_on_a_leased_number_is_attributed_to_the_visit(acme, acme_attributed_call):
