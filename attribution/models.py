@@ -8,16 +8,20 @@ of who held which number when, which is what matching a call reads.
 
 from __future__ import annotations
 
+import datetime as dt
 import secrets
 import uuid
 
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Client
 from accounts.tenancy import TenantQuerySet
 from attribution.channels import Channel
 from calls.models import Call, TrackingNumber
+
+NEVER_USED = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
 
 def new_public_id() -> str:
@@ -72,18 +76,20 @@ class PoolNumber(models.Model):
     client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="+", db_index=False)
     # The end of the latest lease on it: free once this has passed.
     held_until = models.DateTimeField(null=True, blank=True)
-    # Least recently used goes first, whether free or (pool exhausted) shared.
-    last_used_at = models.DateTimeField(null=True, blank=True)
+    # Least recently used goes first, whether free or (pool exhausted) shared; never used is the
+    # epoch (not null: a plain ascending index serves the order on every database).
+    last_used_at = models.DateTimeField(default=NEVER_USED)
     last_lease_id = models.BigIntegerField(null=True, blank=True)
 
     objects = models.Manager.from_queryset(TenantQuerySet["PoolNumber"])()
 
     class Meta:
         indexes = [
+            # Least recently used first: a free number was last used more than a lease ago, a
+            # held one since, so walking this index in order meets the free ones first.
             models.Index(
-                fields=["client", "held_until", "last_used_at"], name="poolnumber_free_idx"
+                fields=["client", "last_used_at", "tracking_number"], name="poolnumber_lru_idx"
             ),
-            models.Index(fields=["client", "last_used_at"], name="poolnumber_lru_idx"),
         ]
 
     def __str__(self) -> str:
@@ -110,8 +116,8 @@ class Visit(models.Model):
     referrer_host = models.CharField(max_length=255, blank=True)
     # Shared its number with another visit at some moment (pool exhausted).
     ambiguous = models.BooleanField(default=False)
-    created_at = models.DateTimeField(auto_now_add=True)
-    last_seen_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    last_seen_at = models.DateTimeField(default=timezone.now)
 
     objects = models.Manager.from_queryset(TenantQuerySet["Visit"])()
 

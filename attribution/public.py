@@ -65,6 +65,12 @@ def _cors(response: HttpResponse, origin: str) -> HttpResponse:
     return response
 
 
+def _readable(origin: str) -> str:
+    """An error is readable by the page when some Client allows its origin (the body named no
+    website we know, so its own Client's list cannot be asked)."""
+    return origin if selectors.origin_allowed_across_clients(origin) else ""
+
+
 def _error(errors: dict[str, list[str]], *, status: int, origin: str = "") -> HttpResponse:
     response = JsonResponse(errors, status=status)
     response["Cache-Control"] = "no-store"
@@ -140,13 +146,13 @@ def visits(request: HttpRequest) -> HttpResponse:
         return response
     if int(request.headers.get("Content-Length") or 0) > MAX_BODY:
         return _error({"detail": [_("The body is too large.")]}, status=413)
-    readable = origin if selectors.origin_allowed_across_clients(origin) else ""
     data, errors = _parse(request.body)
     if data is None:
-        return _error(errors, status=400, origin=readable)
+        return _error(errors, status=400, origin=_readable(origin))
     website = selectors.website_by_public_id(data["client"])
     if website is None:
-        return _error({"client": [_("No website has this id.")]}, status=400, origin=readable)
+        errors = {"client": [_("No website has this id.")]}
+        return _error(errors, status=400, origin=_readable(origin))
     if not selectors.origin_allowed(client=website.client, origin=origin):
         return _error({"detail": [_("This origin is not allowed.")]}, status=403)
     answer = visit_lease(

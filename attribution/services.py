@@ -16,7 +16,7 @@ import phonenumbers
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -236,26 +236,24 @@ def visit_lease(
                 Visit.objects.for_client(client).filter(token_hash=token_hash(data.visit)).first()
             )
         token = data.visit if visit is not None else secrets.token_urlsafe(24)
+        lease = None
         if visit is None:
-            visit = _visit_create(client=client, data=data, token=token)
-        lease = _lease_renew(visit=visit, now=now) or _lease_new(visit=visit, now=now)
+            visit = _visit_create(client=client, data=data, token=token, now=now)
+        else:
+            lease = _lease_renew(visit=visit, now=now)
+            Visit.objects.filter(pk=visit.pk).update(last_seen_at=now)
+        lease = lease or _lease_new(visit=visit, now=now)
         if lease is None:
             number = source_number(client=client, data=data) or ""
             return NumberAnswer(number=number)
-        Visit.objects.filter(pk=visit.pk).update(last_seen_at=now)
-        number = (
-            TrackingNumber.objects.for_client(client)
-            .values_list("number", flat=True)
-            .get(pk=lease.tracking_number_id)
-        )
         return NumberAnswer(
-            number=number,
+            number=lease.number,
             visit_token=token,
             expires_in=int((lease.ends_at - now).total_seconds()),
         )
 
 
-def _visit_create(*, client: Client, data: VisitInput, token: str) -> Visit:
+def _visit_create(*, client: Client, data: VisitInput, token: str, now: dt.datetime) -> Visit:
     values = _campaign_values(data)
     click_id_kind = next((name for name in CLICK_IDS if values[name]), "")
     referrer_host = _referrer_host(data.referrer)
@@ -273,6 +271,8 @@ def _visit_create(*, client: Client, data: VisitInput, token: str) -> Visit:
         click_id=values[click_id_kind] if click_id_kind else "",
         landing_path=landing_path_cut(data.landing_url),
         referrer_host=referrer_host,
+        created_at=now,
+        last_seen_at=now,
     )
 
 
@@ -286,7 +286,8 @@ def _lease_renew(*, visit: Visit, now: dt.datetime) -> Lease | None:
     # between our read and the lock).
     state = (
         PoolNumber.objects.for_client(visit.client)
-        .select_for_update()
+        .select_related("tracking_number")
+        .select_for_update(of=("self",))
         .filter(pk=lease.tracking_number_id)
         .first()
     )
@@ -301,6 +302,7 @@ def _lease_renew(*, visit: Visit, now: dt.datetime) -> Lease | None:
     state.held_until = max(state.held_until or lease.ends_at, lease.ends_at)
     state.last_used_at = now
     state.save(update_fields=["held_until", "last_used_at"])
+    lease.number = state.tracking_number.number
     return lease
 
 
@@ -323,30 +325,26 @@ def _pool_states_sync(client: Client) -> None:
 
 def _lease_new(*, visit: Visit, now: dt.datetime) -> Lease | None:
     client = visit.client
-    states = PoolNumber.objects.for_client(client)
-    free = (
+    states = PoolNumber.objects.for_client(client).select_related("tracking_number")
+    # Walks poolnumber_lru_idx in order; rows another visitor is being handed are skipped.
+    free_first = (
         states.filter(Q(held_until__isnull=True) | Q(held_until__lte=now))
-        .order_by(F("last_used_at").asc(nulls_first=True), "pk")
-        .select_for_update(skip_locked=True)
-        .first()
+        .order_by("last_used_at", "pk")
+        .select_for_update(skip_locked=True, of=("self",))
     )
+    free = free_first.first()
     if free is None:
         _pool_states_sync(client)
-        free = (
-            states.filter(Q(held_until__isnull=True) | Q(held_until__lte=now))
-            .order_by(F("last_used_at").asc(nulls_first=True), "pk")
-            .select_for_update(skip_locked=True)
-            .first()
-        )
+        free = free_first.first()
     ambiguous = False
     state = free
     if state is None:
         # Exhausted (or every free row is being handed out right now): share the least
         # recently used number, waiting for its lock.
-        lru = states.order_by(F("last_used_at").asc(nulls_first=True), "pk").first()
+        lru = PoolNumber.objects.for_client(client).order_by("last_used_at", "pk").first()
         if lru is None:
             return None
-        state = states.select_for_update().get(pk=lru.pk)
+        state = states.select_for_update(of=("self",)).get(pk=lru.pk)
         ambiguous = state.held_until is not None and state.held_until > now
     ends_at = now + LEASE
     if ambiguous:
@@ -370,6 +368,7 @@ def _lease_new(*, visit: Visit, now: dt.datetime) -> Lease | None:
     state.last_used_at = now
     state.last_lease_id = lease.pk
     state.save(update_fields=["held_until", "last_used_at", "last_lease_id"])
+    lease.number = state.tracking_number.number
     return lease
 
 
@@ -380,16 +379,22 @@ def call_match(*, call_id: uuid.UUID, client_id: uuid.UUID) -> CallAttribution |
     """Attribute the call to the visit whose lease held its number at `started_at` (half-open:
     a lease ending at 10:30:00 holds the number until 10:29:59.999999). Idempotent: a call
     ingested again is matched again."""
-    leases = list(
-        Lease.objects.filter(
-            client_id=client_id,
-            tracking_number__calls__id=call_id,
-            starts_at__lte=F("tracking_number__calls__started_at"),
-            ends_at__gt=F("tracking_number__calls__started_at"),
-        )
-        .select_related("visit")
-        .order_by("-starts_at")[:2]
+    call = (
+        Call.objects.filter(pk=call_id, client_id=client_id)
+        .values("tracking_number_id", "started_at", "tracking_number__pool")
+        .first()
     )
+    leases = []
+    if call is not None and call["tracking_number__pool"]:
+        leases = list(
+            Lease.objects.filter(
+                tracking_number_id=call["tracking_number_id"],
+                starts_at__lte=call["started_at"],
+                ends_at__gt=call["started_at"],
+            )
+            .select_related("visit")
+            .order_by("-starts_at")[:2]
+        )
     if not leases:
         CallAttribution.objects.filter(call_id=call_id).delete()
         return None

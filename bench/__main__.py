@@ -15,6 +15,7 @@ BENCHMARKS = {
     "exports": "Exports: CSV vs COPY, memory, Excel vs the raw writer",
     "retention": "Retention: the calls purge vs one DELETE",
     "erasure": "Erasure of one number across 1,000 Clients",
+    "attribution": "Attribution: the dni.js visits endpoint and matching a call",
 }
 
 

@@ -14,7 +14,8 @@ from urllib.parse import urlparse, urlunparse
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = Path(__file__).resolve().parent / "results.md"
-BENCH_DB = "dexem_bench"
+# Overridable so that parallel runs (other branches, other schemas) do not share one database.
+BENCH_DB = os.environ.get("BENCH_DB", "dexem_bench")
 
 
 @dataclass

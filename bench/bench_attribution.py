@@ -1,0 +1,224 @@
+"""Attribution (SPEC §13): the dni.js visits endpoint under gunicorn against a no-op endpoint
+with the same CORS handling (goal ≥ 0.5), with 10,000 live leases in the table; and the cost of
+matching an ingested call to its visit against the ingestion service itself (goal < 10 %)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import http.client
+import json
+import os
+import signal
+import threading
+import time
+
+from bench.bench_ingestion import WORKERS, _free_port, _start_gunicorn
+from bench.harness import Result
+
+CONCURRENCY = 8
+DURATION_SECONDS = 5.0
+ROUNDS = 3
+LIVE_LEASES = 10_000
+POOL = 16_000  # enough free numbers for every visit the runs create, so none is shared
+ORIGIN = "https://www.bench.example"
+MATCHED_CALLS = 500
+
+
+def _seed() -> tuple[object, str]:
+    from django.utils import timezone
+
+    from accounts.models import Client
+    from accounts.services import client_create
+    from attribution.models import NEVER_USED, Lease, PoolNumber, Visit
+    from attribution.services import website_update
+    from calls.models import TrackingNumber
+
+    client = Client.objects.filter(slug="bench-dni").first() or client_create(
+        name="DNI", slug="bench-dni"
+    )
+    # A fresh state each run: the leases of earlier runs would have exhausted the pool.
+    Lease.objects.for_client(client).delete()
+    Visit.objects.for_client(client).delete()
+    PoolNumber.objects.for_client(client).delete()
+    if TrackingNumber.objects.for_client(client).filter(pool=True).count() < POOL:
+        TrackingNumber.objects.for_client(client).filter(pool=True, calls__isnull=True).delete()
+        TrackingNumber.objects.bulk_create(
+            [
+                TrackingNumber(
+                    client=client, number=f"+3319{index:08d}", source="Website", pool=True
+                )
+                for index in range(POOL)
+            ],
+            batch_size=5000,
+            ignore_conflicts=True,
+        )
+    website = website_update(client=client, allowed_origins=[ORIGIN], default_number=None)
+    now = timezone.now()
+    numbers = list(
+        TrackingNumber.objects.for_client(client).filter(pool=True).order_by("number")[:POOL]
+    )
+    visits = Visit.objects.bulk_create(
+        [
+            Visit(client=client, token_hash=f"{index:064x}", channel="direct")
+            for index in range(LIVE_LEASES)
+        ],
+        batch_size=5000,
+    )
+    leases = Lease.objects.bulk_create(
+        [
+            Lease(
+                client=client,
+                visit=visit,
+                tracking_number=number,
+                starts_at=now - dt.timedelta(minutes=5),
+                ends_at=now + dt.timedelta(minutes=25),
+            )
+            for visit, number in zip(visits, numbers, strict=False)
+        ],
+        batch_size=5000,
+    )
+    PoolNumber.objects.bulk_create(
+        [
+            PoolNumber(
+                tracking_number=number,
+                client=client,
+                held_until=lease.ends_at if lease else None,
+                last_used_at=lease.starts_at if lease else NEVER_USED,
+                last_lease_id=lease.pk if lease else None,
+            )
+            for number, lease in zip(
+                numbers, [*leases, *[None] * (POOL - LIVE_LEASES)], strict=True
+            )
+        ],
+        batch_size=5000,
+    )
+    return client, website.public_id
+
+
+def _load(port: int, path: str, public_id: str) -> tuple[float, int, int]:
+    counts = {"ok": 0, "errors": 0}
+    lock = threading.Lock()
+    stop_at = time.monotonic() + DURATION_SECONDS
+    body = json.dumps(
+        {
+            "client": public_id,
+            "consent": True,
+            "landing_url": "/offer/?utm_source=google&utm_medium=cpc&utm_campaign=bench",
+            "referrer": "https://www.google.fr/",
+        }
+    )
+
+    def worker() -> None:
+        ok = errors = 0
+        while time.monotonic() < stop_at:
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+            connection.request(
+                "POST",
+                path,
+                body=body,
+                headers={"Origin": ORIGIN, "Content-Type": "application/json"},
+            )
+            response = connection.getresponse()
+            response.read()
+            connection.close()
+            if response.status == 200:
+                ok += 1
+            else:
+                errors += 1
+        with lock:
+            counts["ok"] += ok
+            counts["errors"] += errors
+
+    threads = [threading.Thread(target=worker) for _ in range(CONCURRENCY)]
+    started = time.monotonic()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.monotonic() - started
+    return counts["ok"] / elapsed, counts["ok"], counts["errors"]
+
+
+def _matching(client: object) -> Result:
+    """Per call: the ingestion service alone (its SQL upsert; no HTTP, auth nor serializer,
+    so the ratio errs high) against matching the call to its visit."""
+    from django.utils import timezone
+
+    from attribution.models import Lease
+    from attribution.services import call_match
+    from calls.services import call_ingest
+    from calls.signals import call_ingested
+
+    leases = list(
+        Lease.objects.for_client(client).select_related("tracking_number")[:MATCHED_CALLS]
+    )
+    started_at = timezone.now()
+    call_ingested.disconnect(dispatch_uid="attribution.call_match")
+    try:
+        ingested = []
+        begin = time.perf_counter()
+        for index, lease in enumerate(leases):
+            call, _ = call_ingest(
+                client=client,
+                external_id=f"bench-dni-{index}-{started_at.timestamp()}",
+                tracking_number=lease.tracking_number.number,
+                caller_number=f"+33612{index:06d}",
+                status="answered",
+                started_at=started_at,
+                duration_seconds=30,
+            )
+            ingested.append(call.pk)
+        ingest_seconds = (time.perf_counter() - begin) / len(leases)
+    finally:
+        from attribution.hooks import _on_call_ingested
+
+        call_ingested.connect(_on_call_ingested, dispatch_uid="attribution.call_match")
+    begin = time.perf_counter()
+    matched = sum(call_match(call_id=pk, client_id=client.pk) is not None for pk in ingested)
+    match_seconds = (time.perf_counter() - begin) / len(ingested)
+    return Result(
+        name=f"matching a call to its visit vs the ingestion service ({len(ingested)} calls)",
+        ours=match_seconds * 1000,
+        limit=ingest_seconds * 1000,
+        unit="ms",
+        goal="< 0.10",
+        higher_is_better=False,
+        notes=[f"{matched} of {len(ingested)} matched", f"{LIVE_LEASES:,} live leases"],
+    )
+
+
+def run() -> list[Result]:
+    client, public_id = _seed()
+    os.environ["DNI_RATE_LIMIT_PER_MINUTE"] = str(10**9)  # one address: the load generator
+    port = _free_port()
+    server = _start_gunicorn(port)
+    try:
+        _load(port, "/bench/noop-visits/", public_id)  # warm both workers
+        noop, ours = [], []
+        for _ in range(ROUNDS):
+            noop.append(_load(port, "/bench/noop-visits/", public_id))
+            ours.append(_load(port, "/dni/v1/visits/", public_id))
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=30)
+    noop_rps, ours_rps = max(r[0] for r in noop), max(r[0] for r in ours)
+    results = [
+        Result(
+            name=(
+                f"POST /dni/v1/visits/ new visits ({CONCURRENCY} clients, gunicorn {WORKERS} "
+                f"workers, best of {ROUNDS})"
+            ),
+            ours=ours_rps,
+            limit=noop_rps,
+            unit="req/s",
+            goal="≥ 0.5",
+            higher_is_better=True,
+            notes=[
+                f"{LIVE_LEASES:,} live leases, pool of {POOL:,}",
+                f"{sum(r[1] for r in ours):,} visits leased, {sum(r[2] for r in ours)} errors",
+            ],
+        ),
+        _matching(client),
+    ]
+    client.calls.all().delete()
+    return results
