@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db.models.signals import post_save
 from django.utils.translation import gettext_lazy as _
 
 from attribution.channels import Channel
@@ -29,6 +30,12 @@ def _on_call_ingested(sender: Any, *, call_id: Any, client_id: Any, **kwargs: An
     call_match(call_id=call_id, client_id=client_id)
 
 
+def _on_tracking_number_saved(sender: Any, *, instance: Any, **kwargs: Any) -> None:
+    from attribution.services import pool_number_enlist
+
+    pool_number_enlist(tracking_number=instance)
+
+
 def attribution_json(call: Any) -> dict[str, Any] | None:
     try:
         attribution = call.attribution
@@ -51,6 +58,11 @@ def attribution_json(call: Any) -> dict[str, Any] | None:
 
 def connect() -> None:
     call_ingested.connect(_on_call_ingested, dispatch_uid="attribution.call_match")
+    post_save.connect(
+        _on_tracking_number_saved,
+        sender="calls.TrackingNumber",
+        dispatch_uid="attribution.pool_number_enlist",
+    )
     extensions.dimension_register(
         extensions.CallDimension(
             name="channel",

@@ -15,8 +15,8 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 import phonenumbers
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db import connection, transaction
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -306,6 +306,15 @@ def _lease_renew(*, visit: Visit, now: dt.datetime) -> Lease | None:
     return lease
 
 
+def pool_number_enlist(*, tracking_number: TrackingNumber) -> None:
+    """Give an active pool number its lease state at once (tracking numbers' post_save)."""
+    if tracking_number.pool and tracking_number.active:
+        PoolNumber.objects.bulk_create(
+            [PoolNumber(tracking_number=tracking_number, client_id=tracking_number.client_id)],
+            ignore_conflicts=True,
+        )
+
+
 def _pool_states_sync(client: Client) -> None:
     """A PoolNumber row for every active pool number (created on first use), none for others."""
     numbers = set(
@@ -329,6 +338,7 @@ def _lease_new(*, visit: Visit, now: dt.datetime) -> Lease | None:
     # Walks poolnumber_lru_idx in order; rows another visitor is being handed are skipped.
     free_first = (
         states.filter(Q(held_until__isnull=True) | Q(held_until__lte=now))
+        .filter(tracking_number__active=True, tracking_number__pool=True)
         .order_by("last_used_at", "pk")
         .select_for_update(skip_locked=True, of=("self",))
     )
@@ -341,7 +351,12 @@ def _lease_new(*, visit: Visit, now: dt.datetime) -> Lease | None:
     if state is None:
         # Exhausted (or every free row is being handed out right now): share the least
         # recently used number, waiting for its lock.
-        lru = PoolNumber.objects.for_client(client).order_by("last_used_at", "pk").first()
+        lru = (
+            PoolNumber.objects.for_client(client)
+            .filter(tracking_number__active=True, tracking_number__pool=True)
+            .order_by("last_used_at", "pk")
+            .first()
+        )
         if lru is None:
             return None
         state = states.select_for_update(of=("self",)).get(pk=lru.pk)
@@ -375,10 +390,15 @@ def _lease_new(*, visit: Visit, now: dt.datetime) -> Lease | None:
 # --- Matching --------------------------------------------------------------------------------
 
 
-def call_match(*, call_id: uuid.UUID, client_id: uuid.UUID) -> CallAttribution | None:
+def call_match(*, call_id: uuid.UUID, client_id: uuid.UUID) -> bool:
     """Attribute the call to the visit whose lease held its number at `started_at` (half-open:
-    a lease ending at 10:30:00 holds the number until 10:29:59.999999). Idempotent: a call
-    ingested again is matched again."""
+    a lease ending at 10:30:00 holds the number until 10:29:59.999999); True when one did.
+    Idempotent: a call ingested again is matched again (and loses an attribution it no longer
+    has). Several leases at that moment (a shared number): the latest, marked ambiguous."""
+    if connection.vendor == "postgresql":
+        from attribution.matching import call_match_postgresql
+
+        return call_match_postgresql(call_id=call_id, client_id=client_id)
     call = (
         Call.objects.filter(pk=call_id, client_id=client_id)
         .values("tracking_number_id", "started_at", "tracking_number__pool")
@@ -397,10 +417,10 @@ def call_match(*, call_id: uuid.UUID, client_id: uuid.UUID) -> CallAttribution |
         )
     if not leases:
         CallAttribution.objects.filter(call_id=call_id).delete()
-        return None
+        return False
     lease = leases[0]
     visit = lease.visit
-    attribution, _created = CallAttribution.objects.update_or_create(
+    CallAttribution.objects.update_or_create(
         call_id=call_id,
         defaults={
             "client_id": client_id,
@@ -418,7 +438,7 @@ def call_match(*, call_id: uuid.UUID, client_id: uuid.UUID) -> CallAttribution |
             "ambiguous": lease.ambiguous or len(leases) > 1,
         },
     )
-    return attribution
+    return True
 
 
 # --- Privacy ---------------------------------------------------------------------------------
@@ -460,7 +480,7 @@ def expired_visit_batch_delete_across_clients(*, cutoff: dt.datetime) -> tuple[i
         Visit.objects.across_clients().filter(pk__in=ids).delete()
     orphans = list(
         CallAttribution.objects.across_clients()
-        .exclude(call_id__in=Call.objects.across_clients().values("pk"))
+        .filter(~Exists(Call.objects.across_clients().filter(pk=OuterRef("call_id"))))
         .values_list("pk", flat=True)[:VISIT_BATCH]
     )
     if orphans:

@@ -174,7 +174,7 @@ def _matching(client: object) -> Result:
 
         call_ingested.connect(_on_call_ingested, dispatch_uid="attribution.call_match")
     begin = time.perf_counter()
-    matched = sum(call_match(call_id=pk, client_id=client.pk) is not None for pk in ingested)
+    matched = sum(call_match(call_id=pk, client_id=client.pk) for pk in ingested)
     match_seconds = (time.perf_counter() - begin) / len(ingested)
     return Result(
         name=f"matching a call to its visit vs the ingestion service ({len(ingested)} calls)",

@@ -10,8 +10,9 @@ from itertools import combinations
 import pytest
 from django.db import connection, connections
 
-from attribution.models import Lease, Visit
+from attribution.models import CallAttribution, Lease, Visit
 from attribution.services import LEASE, VisitInput, call_match, visit_lease
+from calls.models import Call
 from tests.factories import CallFactory
 
 T0 = dt.datetime(2026, 11, 20, 10, 0, tzinfo=dt.UTC)
@@ -85,10 +86,28 @@ def test_a_call_at_the_last_microsecond_of_a_lease_matches_and_at_its_end_does_n
     before = CallFactory(
         client=acme, tracking_number=number, started_at=T0 - dt.timedelta(microseconds=1)
     )
-    assert call_match(call_id=inside.pk, client_id=acme.pk).campaign == "spring"
-    assert call_match(call_id=at_end.pk, client_id=acme.pk) is None
-    assert call_match(call_id=before.pk, client_id=acme.pk) is None
-    assert call_match(call_id=inside.pk, client_id=acme.pk).channel == "paid_search"
+    assert call_match(call_id=inside.pk, client_id=acme.pk) is True
+    assert call_match(call_id=at_end.pk, client_id=acme.pk) is False
+    assert call_match(call_id=before.pk, client_id=acme.pk) is False
+    attribution = CallAttribution.objects.for_client(acme).get()
+    assert (attribution.call_id, attribution.campaign) == (inside.pk, "spring")
+    assert attribution.channel == "paid_search" and not attribution.ambiguous
+    # Matched again after the call moved out of the lease: the attribution goes.
+    Call.objects.for_client(acme).filter(pk=inside.pk).update(started_at=lease.ends_at)
+    assert call_match(call_id=inside.pk, client_id=acme.pk) is False
+    assert not CallAttribution.objects.for_client(acme).exists()
+
+
+def test_a_call_on_a_shared_number_is_attributed_to_the_latest_visit_and_marked_ambiguous(
+    acme, acme_pool
+):
+    for i in range(4):  # three numbers: the fourth visit shares the first one's
+        _lease(acme, at=T0 + dt.timedelta(seconds=i), utm_campaign=f"c{i}")
+    shared = Lease.objects.for_client(acme).get(visit__utm_campaign="c3").tracking_number
+    call = CallFactory(client=acme, tracking_number=shared, started_at=T0 + dt.timedelta(minutes=5))
+    assert call_match(call_id=call.pk, client_id=acme.pk) is True
+    attribution = CallAttribution.objects.for_client(acme).get(call=call)
+    assert (attribution.campaign, attribution.ambiguous) == ("c3", True)
 
 
 def _overlaps(leases: list[Lease]) -> list[tuple[int, int]]:
@@ -145,3 +164,24 @@ def test_64_concurrent_visitors_on_a_pool_of_10_never_share_a_number_unmarked():
     clear = [lease for lease in leases if not lease.ambiguous]
     assert len({lease.tracking_number_id for lease in clear}) == len(clear) <= 10
     assert Visit.objects.for_client(client).filter(ambiguous=True).count() >= 54
+
+
+def test_a_deactivated_pool_number_is_never_handed_out(acme, acme_pool):
+    from calls.services import tracking_number_set_active
+
+    first = _lease(acme, at=T0 - LEASE - LEASE)  # every pool number has its lease state now
+    gone = next(number for number in acme_pool if number.number == first.number)
+    tracking_number_set_active(tracking_number=gone, active=False)
+    numbers = {_lease(acme, at=T0 + dt.timedelta(seconds=i)).number for i in range(4)}
+    assert numbers == {number.number for number in acme_pool} - {gone.number}
+
+
+def test_a_number_added_to_the_pool_is_used_before_any_is_shared(acme, acme_pool):
+    from calls.services import tracking_number_create
+
+    for i in range(3):
+        _lease(acme, at=T0 + dt.timedelta(seconds=i))
+    added = tracking_number_create(client=acme, number="+33184800199", source="Web", pool=True)
+    fourth = _lease(acme, at=T0 + dt.timedelta(seconds=5))
+    assert fourth.number == added.number
+    assert not Lease.objects.for_client(acme).filter(ambiguous=True).exists()

@@ -1,0 +1,111 @@
+"""Matching a call to the visit whose lease held its number at `started_at`, on PostgreSQL in one
+statement (bench/bench_attribution.py: it runs after every ingestion, and the ORM's five round
+trips cost several times the ingestion's own single prepared statement). Built from the models'
+metadata; other databases (SQLite in development) run the ORM path in attribution.services."""
+
+from __future__ import annotations
+
+import functools
+import uuid
+
+from django.db import connection
+from django.db.models import Model
+
+from attribution.models import CallAttribution, Lease, Visit
+from calls.models import Call, TrackingNumber
+
+# Attribution column <- SQL over the matched visit `v` (and `best` for the ambiguity).
+_COPIED = {
+    "visit": "v.{id}",
+    "channel": "v.{channel}",
+    "source": "COALESCE(NULLIF(v.{utm_source}, ''), v.{referrer_host})",
+    "medium": "v.{utm_medium}",
+    "campaign": "v.{utm_campaign}",
+    "term": "v.{utm_term}",
+    "content": "v.{utm_content}",
+    "landing_path": "v.{landing_path}",
+    "referrer_host": "v.{referrer_host}",
+    "click_id_kind": "v.{click_id_kind}",
+    "click_id": "v.{click_id}",
+    "ambiguous": "best.ambiguous",
+    "matched_at": "now()",
+}
+
+
+def _q(name: str) -> str:
+    return connection.ops.quote_name(name)
+
+
+def _col(model: type[Model], field: str) -> str:
+    return _q(model._meta.get_field(field).column)
+
+
+def _table(model: type[Model]) -> str:
+    return _q(model._meta.db_table)
+
+
+@functools.cache
+def match_sql() -> str:
+    visit_columns = {
+        name: _col(Visit, name)
+        for name in (
+            "id",
+            "channel",
+            "utm_source",
+            "utm_medium",
+            "utm_campaign",
+            "utm_term",
+            "utm_content",
+            "landing_path",
+            "referrer_host",
+            "click_id_kind",
+            "click_id",
+        )
+    }
+    target = [_col(CallAttribution, "call"), _col(CallAttribution, "client")]
+    target += [_col(CallAttribution, name) for name in _COPIED]
+    values = ["%(call)s", "%(client)s"] + [
+        expression.format(**visit_columns) for expression in _COPIED.values()
+    ]
+    updates = ", ".join(f"{column} = EXCLUDED.{column}" for column in target[1:])
+    lease_number, lease_start, lease_end = (
+        _col(Lease, "tracking_number"),
+        _col(Lease, "starts_at"),
+        _col(Lease, "ends_at"),
+    )
+    attribution_call = _col(CallAttribution, "call")
+    # Identifiers only come from the models' metadata (quoted); values are bound parameters.
+    return f"""
+WITH c AS (
+    SELECT c.{_col(Call, "tracking_number")} AS number_id, c.{_col(Call, "started_at")} AS at
+    FROM {_table(Call)} c JOIN {_table(TrackingNumber)} t
+        ON t.{_col(TrackingNumber, "id")} = c.{_col(Call, "tracking_number")}
+    WHERE c.{_col(Call, "id")} = %(call)s AND c.{_col(Call, "client")} = %(client)s
+        AND t.{_col(TrackingNumber, "pool")}
+), m AS (
+    SELECT l.{_col(Lease, "visit")} AS visit_id, l.{_col(Lease, "ambiguous")} AS ambiguous,
+        l.{lease_start} AS starts_at
+    FROM {_table(Lease)} l JOIN c ON l.{lease_number} = c.number_id
+    WHERE l.{lease_start} <= c.at AND l.{lease_end} > c.at
+    ORDER BY l.{lease_start} DESC LIMIT 2
+), best AS (
+    SELECT visit_id, (ambiguous OR (SELECT count(*) FROM m) > 1) AS ambiguous
+    FROM m ORDER BY starts_at DESC LIMIT 1
+), ins AS (
+    INSERT INTO {_table(CallAttribution)} ({", ".join(target)})
+    SELECT {", ".join(values)}
+    FROM best JOIN {_table(Visit)} v ON v.{visit_columns["id"]} = best.visit_id
+    ON CONFLICT ({attribution_call}) DO UPDATE SET {updates}
+    RETURNING 1
+), gone AS (
+    DELETE FROM {_table(CallAttribution)}
+    WHERE {attribution_call} = %(call)s AND NOT EXISTS (SELECT 1 FROM best)
+)
+SELECT count(*) FROM ins
+"""  # noqa: S608
+
+
+def call_match_postgresql(*, call_id: uuid.UUID, client_id: uuid.UUID) -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute(match_sql(), {"call": str(call_id), "client": str(client_id)})
+        return bool(cursor.fetchone()[0])
