@@ -85,15 +85,28 @@ def _rate_limited(request: HttpRequest) -> bool:
     address = get_client_ip_address(request) or "unknown"
     digest = hmac.new(settings.PRIVACY_HMAC_KEY, address.encode(), hashlib.sha256).hexdigest()
     key = f"dni:{digest[:32]}:{int(time.time() // 60)}"
+    return _count(key) > settings.DNI_RATE_LIMIT_PER_MINUTE
+
+
+def _count(key: str) -> int:
+    """This window's count after this request: one round trip to Redis (INCR, and EXPIRE only
+    on the window's first request), or the process's memory without Redis."""
     cache = caches["ratelimit"]
+    redis_cache = getattr(cache, "_cache", None)
+    if hasattr(redis_cache, "get_client"):
+        client = redis_cache.get_client(key, write=True)
+        full_key = cache.make_and_validate_key(key)
+        count = client.incr(full_key)
+        if count == 1:
+            client.expire(full_key, 70)
+        return int(count)
     if cache.add(key, 1, timeout=70):
-        return False
+        return 1
     try:
-        count = cache.incr(key)
+        return cache.incr(key)
     except ValueError:  # expired between add and incr
         cache.add(key, 1, timeout=70)
-        return False
-    return count > settings.DNI_RATE_LIMIT_PER_MINUTE
+        return 1
 
 
 def _parse(raw: bytes) -> tuple[dict[str, Any] | None, dict[str, list[str]]]:
