@@ -44,8 +44,12 @@ def _table(model: type[Model]) -> str:
     return _q(model._meta.db_table)
 
 
+_STATEMENT = "dexem_call_match"
+
+
 @functools.cache
 def match_sql() -> str:
+    """The PREPARE of the matching statement: planning it costs more than running it."""
     visit_columns = {
         name: _col(Visit, name)
         for name in (
@@ -64,9 +68,7 @@ def match_sql() -> str:
     }
     target = [_col(CallAttribution, "call"), _col(CallAttribution, "client")]
     target += [_col(CallAttribution, name) for name in _COPIED]
-    values = ["%(call)s", "%(client)s"] + [
-        expression.format(**visit_columns) for expression in _COPIED.values()
-    ]
+    values = ["$1", "$2"] + [expression.format(**visit_columns) for expression in _COPIED.values()]
     updates = ", ".join(f"{column} = EXCLUDED.{column}" for column in target[1:])
     lease_number, lease_start, lease_end = (
         _col(Lease, "tracking_number"),
@@ -76,11 +78,12 @@ def match_sql() -> str:
     attribution_call = _col(CallAttribution, "call")
     # Identifiers only come from the models' metadata (quoted); values are bound parameters.
     return f"""
+PREPARE {_STATEMENT} (uuid, uuid) AS
 WITH c AS (
     SELECT c.{_col(Call, "tracking_number")} AS number_id, c.{_col(Call, "started_at")} AS at
     FROM {_table(Call)} c JOIN {_table(TrackingNumber)} t
         ON t.{_col(TrackingNumber, "id")} = c.{_col(Call, "tracking_number")}
-    WHERE c.{_col(Call, "id")} = %(call)s AND c.{_col(Call, "client")} = %(client)s
+    WHERE c.{_col(Call, "id")} = $1 AND c.{_col(Call, "client")} = $2
         AND t.{_col(TrackingNumber, "pool")}
 ), m AS (
     SELECT l.{_col(Lease, "visit")} AS visit_id, l.{_col(Lease, "ambiguous")} AS ambiguous,
@@ -99,7 +102,7 @@ WITH c AS (
     RETURNING 1
 ), gone AS (
     DELETE FROM {_table(CallAttribution)}
-    WHERE {attribution_call} = %(call)s AND NOT EXISTS (SELECT 1 FROM best)
+    WHERE {attribution_call} = $1 AND NOT EXISTS (SELECT 1 FROM best)
 )
 SELECT count(*) FROM ins
 """  # noqa: S608
@@ -111,6 +114,12 @@ def call_match_postgresql(*, call_id: uuid.UUID, client_id: uuid.UUID) -> bool:
     data, rebuilt by matching the call again, so its commit does not wait for the flush: a
     database crash may lose the last fraction of a second of attributions, never corrupt them."""
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SET LOCAL synchronous_commit TO OFF")
-        cursor.execute(match_sql(), {"call": str(call_id), "client": str(client_id)})
+        if getattr(connection, "dexem_match_prepared_on", None) is not connection.connection:
+            cursor.execute(match_sql())
+            connection.dexem_match_prepared_on = connection.connection
+        # One round trip for both, then the commit's.
+        cursor.execute(
+            f"SET LOCAL synchronous_commit TO OFF; EXECUTE {_STATEMENT} (%s, %s)",
+            [str(call_id), str(client_id)],
+        )
         return bool(cursor.fetchone()[0])
