@@ -15,7 +15,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 import phonenumbers
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import OperationalError, connection, transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -228,6 +228,25 @@ def visit_lease(
     if not data.consent:
         number = source_number(client=client, data=data)
         return NumberAnswer(number=number) if number else NumberAnswer(number="")
+    for attempt in range(DEADLOCK_RETRIES):
+        try:
+            return _visit_lease_once(client=client, data=data, now=now)
+        except OperationalError as error:
+            # A visit whose lapsed number went to another holds that number's lock while it
+            # waits for a new one, so two such visits may wait for each other; PostgreSQL
+            # then aborts one, which simply tries again.
+            if (
+                getattr(error.__cause__, "pgcode", None) != "40P01"
+                or attempt + 1 == DEADLOCK_RETRIES
+            ):
+                raise
+    raise AssertionError("unreachable")
+
+
+DEADLOCK_RETRIES = 3
+
+
+def _visit_lease_once(*, client: Client, data: VisitInput, now: dt.datetime | None) -> NumberAnswer:
     with transaction.atomic():
         _commit_without_waiting_for_the_disk()
         now = now or timezone.now()
