@@ -248,7 +248,6 @@ DEADLOCK_RETRIES = 3
 
 def _visit_lease_once(*, client: Client, data: VisitInput, now: dt.datetime | None) -> NumberAnswer:
     with transaction.atomic():
-        _commit_without_waiting_for_the_disk()
         now = now or timezone.now()
         visit = None
         if data.visit:
@@ -256,6 +255,18 @@ def _visit_lease_once(*, client: Client, data: VisitInput, now: dt.datetime | No
                 Visit.objects.for_client(client).filter(token_hash=token_hash(data.visit)).first()
             )
         token = data.visit if visit is not None else secrets.token_urlsafe(24)
+        if visit is None and connection.vendor == "postgresql":
+            from attribution.leasing import visit_lease_new_postgresql
+
+            number = visit_lease_new_postgresql(
+                fields=_visit_fields(client=client, data=data, token=token, now=now),
+                ends_at=now + LEASE,
+            )
+            if number:
+                return NumberAnswer(
+                    number=number, visit_token=token, expires_in=int(LEASE.total_seconds())
+                )
+        _commit_without_waiting_for_the_disk()
         lease = None
         if visit is None:
             visit = _visit_create(client=client, data=data, token=token, now=now)
@@ -284,11 +295,21 @@ def _commit_without_waiting_for_the_disk() -> None:
 
 
 def _visit_create(*, client: Client, data: VisitInput, token: str, now: dt.datetime) -> Visit:
+    fields = _visit_fields(client=client, data=data, token=token, now=now)
+    return Visit.objects.create(
+        **{("client_id" if name == "client" else name): value for name, value in fields.items()}
+    )
+
+
+def _visit_fields(
+    *, client: Client, data: VisitInput, token: str, now: dt.datetime
+) -> dict[str, Any]:
     values = _campaign_values(data)
     click_id_kind = next((name for name in CLICK_IDS if values[name]), "")
     referrer_host = _referrer_host(data.referrer)
-    return Visit.objects.create(
-        client=client,
+    return dict(
+        id=uuid.uuid4(),
+        client=client.pk,
         token_hash=token_hash(token),
         channel=channel_for(
             click_id_kind=click_id_kind,
@@ -301,6 +322,7 @@ def _visit_create(*, client: Client, data: VisitInput, token: str, now: dt.datet
         click_id=values[click_id_kind] if click_id_kind else "",
         landing_path=landing_path_cut(data.landing_url),
         referrer_host=referrer_host,
+        ambiguous=False,
         created_at=now,
         last_seen_at=now,
     )
