@@ -162,7 +162,7 @@ def visits(request: HttpRequest) -> HttpResponse:
     data, errors = _parse(request.body)
     if data is None:
         return _error(errors, status=400, origin=_readable(origin))
-    website = selectors.website_by_public_id(data["client"])
+    website = selectors.website_by_public_id_across_clients(data["client"])
     if website is None:
         errors = {"client": [_("No website has this id.")]}
         return _error(errors, status=400, origin=_readable(origin))

@@ -9,7 +9,7 @@ from attribution.models import AllowedOrigin, Website
 from calls.models import TrackingNumber
 
 
-def website_by_public_id(public_id: str) -> Website | None:
+def website_by_public_id_across_clients(public_id: str) -> Website | None:
     """The website a snippet names (public ids are global: the snippet knows no Client)."""
     if not public_id or len(public_id) > 32:
         return None

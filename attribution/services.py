@@ -45,7 +45,7 @@ MAX_ORIGINS = 20
 
 
 def website_for(*, client: Client) -> Website:
-    website, _created = Website.objects.get_or_create(client=client)
+    website, _created = Website.objects.for_client(client).get_or_create(client=client)
     return website
 
 
@@ -103,7 +103,9 @@ def website_update(
             errors["default_number"] = [_("Choose one of your active tracking numbers.")]
     if errors:
         raise ValidationError(errors)
-    website = Website.objects.select_for_update().get(pk=website_for(client=client).pk)
+    website = (
+        Website.objects.for_client(client).select_for_update().get(pk=website_for(client=client).pk)
+    )
     AllowedOrigin.objects.for_client(client).exclude(origin__in=origins).delete()
     kept = set(AllowedOrigin.objects.for_client(client).values_list("origin", flat=True))
     AllowedOrigin.objects.bulk_create(
@@ -272,7 +274,7 @@ def _visit_lease_once(*, client: Client, data: VisitInput, now: dt.datetime | No
             visit = _visit_create(client=client, data=data, token=token, now=now)
         else:
             lease = _lease_renew(visit=visit, now=now)
-            Visit.objects.filter(pk=visit.pk).update(last_seen_at=now)
+            Visit.objects.for_client(client).filter(pk=visit.pk).update(last_seen_at=now)
         lease = lease or _lease_new(visit=visit, now=now)
         if lease is None:
             number = source_number(client=client, data=data) or ""
@@ -422,7 +424,7 @@ def _lease_new(*, visit: Visit, now: dt.datetime) -> Lease | None:
             ambiguous=True
         )
         shared.update(ambiguous=True)
-        Visit.objects.filter(pk=visit.pk).update(ambiguous=True)
+        Visit.objects.for_client(client).filter(pk=visit.pk).update(ambiguous=True)
     lease = Lease.objects.create(
         client=client,
         visit=visit,
@@ -460,6 +462,7 @@ def call_match(*, call_id: uuid.UUID, client_id: uuid.UUID) -> bool:
     if call is not None and call["tracking_number__pool"]:
         leases = list(
             Lease.objects.filter(
+                client_id=client_id,
                 tracking_number_id=call["tracking_number_id"],
                 starts_at__lte=call["started_at"],
                 ends_at__gt=call["started_at"],
@@ -468,7 +471,7 @@ def call_match(*, call_id: uuid.UUID, client_id: uuid.UUID) -> bool:
             .order_by("-starts_at")[:2]
         )
     if not leases:
-        CallAttribution.objects.filter(call_id=call_id).delete()
+        CallAttribution.objects.filter(client_id=client_id, call_id=call_id).delete()
         return False
     lease = leases[0]
     visit = lease.visit
