@@ -23,4 +23,5 @@ RUN SECRET_KEY=build-only-not-a-secret-3c9f0a1d7e5b2c8f4a6d0e9b1c3f5a7d9e2b4c6 A
     && rm -f /tmp/build.sqlite3 && chown -R dexem:dexem /app/var
 USER dexem
 EXPOSE 8000
-CMD ["gunicorn", "dexem.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
+# JSON access and error lines, query values masked (deploy/gunicorn.conf.py).
+CMD ["gunicorn", "-c", "deploy/gunicorn.conf.py", "dexem.wsgi:application"]

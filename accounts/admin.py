@@ -10,6 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
 
 from accounts import services
+from accounts.forms import PhoneNumbersField
 from accounts.invitations import user_invitation_send
 from accounts.models import Client, User, normalize_email
 
@@ -142,6 +143,15 @@ class UserAdmin(DjangoUserAdmin):
     ]
     filter_horizontal = ["groups", "user_permissions"]
 
+    def formfield_for_dbfield(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        # The Users tab's field, one number a line: the bare JSON box stored an emptied box as
+        # null, which the column refuses.
+        if db_field.name == "phone_numbers":
+            return PhoneNumbersField(
+                required=False, label=_("Phone numbers"), help_text=_("One number a line.")
+            )
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
     def get_fieldsets(self, request: HttpRequest, obj: User | None = None) -> Any:
         if request.user.is_superuser:
             return super().get_fieldsets(request, obj)
@@ -150,7 +160,10 @@ class UserAdmin(DjangoUserAdmin):
     def get_readonly_fields(self, request: HttpRequest, obj: User | None = None) -> Any:
         if request.user.is_superuser or obj is None:
             return super().get_readonly_fields(request, obj)
-        editable = list(PERSONAL_FIELDS)
+        # The login email is not staff's to change: the password-reset page sends its link to
+        # whatever address is there, so changing it hands the account over (and Support could
+        # reach any Client's admin). The Client's admin or a superuser rectifies it.
+        editable = [name for name in PERSONAL_FIELDS if name != "email"]
         if not _is_staff_account(obj) and request.user.has_perm(ACCOUNT_PERMISSION):
             editable += ACCOUNT_FIELDS
         return [
@@ -188,6 +201,13 @@ class UserAdmin(DjangoUserAdmin):
         super().save_model(request, obj, form, change)
         if change and "is_active" in form.changed_data and not obj.is_active:
             services.user_sessions_end(user=obj)
+        elif change and "email" in form.changed_data:
+            own = obj.pk == request.user.pk
+            services.user_email_changed(
+                user=obj,
+                old_email=form.initial["email"],
+                keep_session_key=request.session.session_key if own else None,
+            )
 
     def response_add(
         self, request: HttpRequest, obj: User, post_url_continue: str | None = None

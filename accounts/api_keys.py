@@ -20,6 +20,7 @@ from rest_framework.request import Request
 
 from accounts.models import ApiKey, Client
 from accounts.roles import Capability
+from accounts.selectors import api_key_find_across_clients
 
 KEY_PREFIX = "dxm"
 KEYWORD = "Api-Key"
@@ -94,7 +95,7 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
         if parts is None:
             raise exceptions.AuthenticationFailed("Malformed API key.")
         prefix, secret = parts
-        api_key = ApiKey.objects.select_related("client").filter(prefix=prefix).first()
+        api_key = api_key_find_across_clients(prefix=prefix)
         if (
             api_key is None
             or not hmac.compare_digest(api_key.secret_hash, secret_hash(secret))
@@ -104,7 +105,9 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
             raise exceptions.AuthenticationFailed("Invalid or revoked API key.")
         now = timezone.now()
         if api_key.last_used_at is None or now - api_key.last_used_at > LAST_USED_RESOLUTION:
-            ApiKey.objects.filter(pk=api_key.pk).update(last_used_at=now)
+            ApiKey.objects.filter(client_id=api_key.client_id, pk=api_key.pk).update(
+                last_used_at=now
+            )
         return ApiKeyPrincipal(api_key), api_key
 
     def authenticate_header(self, request: Request) -> str:

@@ -5,7 +5,8 @@ from typing import Any
 from django import forms
 from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.validators import MaxLengthValidator
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User, normalize_email
@@ -13,10 +14,33 @@ from accounts.phones import normalize_e164
 from accounts.roles import Role
 
 
+def form_add_service_error(
+    form: forms.Form, error: ValidationError, *, fallback: str | None = None
+) -> None:
+    """Put a service's ValidationError on the form (STYLE.md §7b): each message on the field it
+    names, a message naming no field of this form on `fallback` (None: the form's own errors)."""
+    if not hasattr(error, "error_dict"):
+        form.add_error(fallback, error)
+        return
+    placed: dict[str, list[ValidationError]] = {}
+    for name, errors in error.error_dict.items():
+        target = name if name in form.fields else (fallback or NON_FIELD_ERRORS)
+        placed.setdefault(target, []).extend(errors)
+    form.add_error(None, ValidationError(placed))
+
+
 class LoginForm(AuthenticationForm):
     """Django's login form, refusing the Users of a deactivated Client (SPEC §10).
 
-    Only reached with the right password, and it says no more than "this account is inactive"."""
+    The inactive answer comes only with the right password, and says no more than "this account
+    is inactive". The email's length is enforced, not only shown: a longer login is no account's,
+    and letting it through would have the lockout store what its column cannot hold (a 500 on
+    PostgreSQL)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        username = self.fields["username"]
+        username.validators.append(MaxLengthValidator(username.max_length))
 
     def confirm_login_allowed(self, user: Any) -> None:
         super().confirm_login_allowed(user)

@@ -10,7 +10,7 @@ from django.db import models
 from django.utils import timezone
 
 from accounts.roles import Capability, Role, role_has_capability
-from accounts.tenancy import TenantQuerySet
+from accounts.tenancy import TenantManager, TenantQuerySet
 
 
 def validate_time_zone(value: str) -> None:
@@ -61,6 +61,12 @@ class Client(models.Model):
 
 
 class UserQuerySet(TenantQuerySet["User"]):
+    # User is also Django's auth model: the auth backend, password reset, sessions, axes, the
+    # admin, createsuperuser and the platform-wide unique email check all read Users by email or
+    # id without a Client (staff have none). So Users offer `for_client()` but are not refused
+    # unscoped; code reading a Client's Users still goes through `for_client()`.
+    refuses_unscoped = False
+
     def admins(self) -> UserQuerySet:
         return self.filter(role=Role.ADMIN, is_active=True)
 
@@ -207,7 +213,7 @@ class ApiKey(models.Model):
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
 
-    objects = models.Manager.from_queryset(ApiKeyQuerySet)()
+    objects = TenantManager.from_queryset(ApiKeyQuerySet)()
 
     class Meta:
         ordering = ["-created_at"]

@@ -20,6 +20,8 @@ class Capability(models.TextChoices):
     MANAGE_SETTINGS = "manage_settings", "Manage tracking numbers and API keys"
     VIEW_PRIVACY_CENTRE = "view_privacy_centre", "Read the privacy centre"
     MANAGE_OWN_PROFILE = "manage_own_profile", "Edit own profile, password, export own data"
+    # SPEC §8: "Client admins see their Client's events" (the page and its CSV export).
+    VIEW_AUDIT_LOG = "view_audit_log", "Read and export the Client's audit log"
     # Not in the role table of SPEC §4, which speaks of keys: an admin's session may do what an
     # `ingest` key does, so a Client can test its integration from the browser.
     INGEST_CALLS = "ingest_calls", "Post calls and upload recordings from a session"

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 
-from accounts.models import Client, User
+from accounts.models import ApiKey, Client, User
 
 
 def user_list(*, client: Client) -> QuerySet[User]:
@@ -17,6 +17,22 @@ def user_get(*, client: Client, user_id: object) -> User:
     from accounts.tenancy import get_for_client_or_404
 
     return get_for_client_or_404(User.objects.all(), client=client, pk=user_id)
+
+
+def api_key_list(*, client: Client) -> QuerySet[ApiKey]:
+    return ApiKey.objects.for_client(client).select_related("created_by")
+
+
+def api_key_get(*, client: Client, key_id: object) -> ApiKey:
+    from accounts.tenancy import get_for_client_or_404
+
+    return get_for_client_or_404(ApiKey.objects.all(), client=client, pk=key_id)
+
+
+def api_key_find_across_clients(*, prefix: str) -> ApiKey | None:
+    """The key a request presents, before anything says whose it is: the prefix is unique
+    platform-wide, and the caller then checks the secret and the key's and Client's state."""
+    return ApiKey.objects.across_clients().select_related("client").filter(prefix=prefix).first()
 
 
 def user_own_data(*, user: User) -> dict[str, Any]:

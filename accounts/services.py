@@ -10,10 +10,14 @@ from django.contrib.auth.models import Group
 from django.contrib.auth.password_validation import validate_password
 from django.contrib.sessions.models import Session
 from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import QuerySet
+from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
+from accounts import signals
 from accounts.models import ApiKey, ApiKeyScope, Client, User, UserSession, normalize_email
 from accounts.roles import Role
 
@@ -74,6 +78,7 @@ def user_create(
     password: str | None = None,
     phone_numbers: list[str] | None = None,
     organization: str = "",
+    actor: Any = None,
 ) -> User:
     """A User of `client`. Without a password the account cannot log in until one is set."""
     if role not in Role.values:
@@ -93,6 +98,7 @@ def user_create(
     user.full_clean(exclude=["password"])
     user.save()
     logger.info("user created", extra={"user_id": str(user.pk), "client_id": str(client.pk)})
+    signals.user_created.send(User, user=user, actor=actor, client_id=client.pk)
     return user
 
 
@@ -133,9 +139,18 @@ def _set_password(user: User, password: str | None) -> None:
 
 @transaction.atomic
 def user_update(
-    *, user: User, role: str | None = None, is_active: bool | None = None, **fields: Any
+    *,
+    user: User,
+    role: str | None = None,
+    is_active: bool | None = None,
+    actor: Any = None,
+    keep_session_key: str | None = None,
+    **fields: Any,
 ) -> User:
-    """Change a User's details, role or status; the last active admin of a Client is kept."""
+    """Change a User's details, role or status; the last active admin of a Client is kept.
+
+    `keep_session_key`: the session of a User changing their own email, which stays open."""
+    old_email = user.email
     unknown = set(fields) - set(USER_EDITABLE_FIELDS)
     if unknown:
         raise ValueError(f"user_update cannot change {', '.join(sorted(unknown))}")
@@ -146,6 +161,7 @@ def user_update(
         if getattr(user, name) != value:
             setattr(user, name, value)
             changed.add(name)
+    old_role = user.role
     if role is not None and role != user.role:
         if role not in Role.values:
             raise ValidationError({"role": f"Unknown role {role!r}."})
@@ -164,8 +180,39 @@ def user_update(
     user.save(update_fields=changed)
     if "is_active" in changed and not user.is_active:
         user_sessions_end(user=user)
+    elif "email" in changed:
+        user_email_changed(user=user, old_email=old_email, keep_session_key=keep_session_key)
     logger.info("user updated", extra={"user_id": str(user.pk), "fields": sorted(changed)})
+    # One event per kind of change: details, role, deactivation (a reactivation is a change).
+    sent = {"actor": actor, "client_id": user.client_id}
+    details = sorted(changed - {"role"} - ({"is_active"} if not user.is_active else set()))
+    if details:
+        signals.user_changed.send(User, user=user, fields=details, **sent)
+    if "role" in changed:
+        signals.user_role_changed.send(
+            User, user=user, old_role=old_role, new_role=user.role, **sent
+        )
+    if "is_active" in changed and not user.is_active:
+        signals.user_deactivated.send(User, user=user, **sent)
     return user
+
+
+def user_email_changed(*, user: User, old_email: str, keep_session_key: str | None = None) -> None:
+    """After a login email changes, by any path: whoever held a session or a password-reset link
+    under the old address loses it, and the old address hears of it (a takeover is then seen).
+
+    Outstanding reset links are already dead: Django's token hashes the email in."""
+    user_sessions_end(user=user, keep_session_key=keep_session_key)
+    context = {"user": user}
+    transaction.on_commit(
+        lambda: send_mail(
+            subject=str(_("Your Dexem login email was changed")),
+            message=render_to_string("accounts/email/email_changed.txt", context),
+            from_email=None,
+            recipient_list=[old_email],
+        )
+    )
+    logger.info("user email changed", extra={"user_id": str(user.pk)})
 
 
 def _ensure_another_admin(user: User, *, field: str) -> None:
@@ -184,13 +231,14 @@ def _ensure_another_admin(user: User, *, field: str) -> None:
 
 
 @transaction.atomic
-def user_delete(*, user: User, enforce_last_admin: bool = True) -> None:
+def user_delete(*, user: User, enforce_last_admin: bool = True, actor: Any = None) -> None:
     """Erase a User: their sessions, login-attempt records, picture and row (SPEC §8).
 
     `enforce_last_admin=False` is for retention, which erases every User of an ended contract."""
     if enforce_last_admin and user.role == Role.ADMIN and user.is_active:
         _ensure_another_admin(user, field="user")
     user_id, client_id = str(user.pk), str(user.client_id)
+    signals.user_deleted.send(User, user_id=user.pk, actor=actor, client_id=user.client_id)
     user_sessions_end(user=user)
     login_records_delete(username=user.email)
     picture = user.profile_picture
@@ -247,7 +295,12 @@ def user_profile_picture_set(*, user: User, picture: Any) -> None:
 
 
 def api_key_create(
-    *, client: Client, name: str, scopes: list[str] | None = None, created_by: User | None = None
+    *,
+    client: Client,
+    name: str,
+    scopes: list[str] | None = None,
+    created_by: User | None = None,
+    actor: Any = None,
 ) -> tuple[ApiKey, str]:
     """A new key for `client`; returns the row and the full key, which is never stored."""
     from accounts.api_keys import key_generate, secret_hash
@@ -267,17 +320,25 @@ def api_key_create(
         scopes=scopes,
         created_by=created_by,
     )
-    api_key.full_clean()
+    # The prefix is random (key_generate) and unique in the database; checking it here would be
+    # a query across every Client's keys for a collision that cannot be told to the user anyway.
+    api_key.full_clean(validate_unique=False)
     api_key.save()
     logger.info(
         "api key created", extra={"client_id": str(client.pk), "api_key_id": str(api_key.pk)}
     )
+    signals.api_key_created.send(
+        ApiKey, api_key=api_key, actor=actor or created_by, client_id=client.pk
+    )
     return api_key, new.full
 
 
-def api_key_revoke(*, api_key: ApiKey) -> ApiKey:
+def api_key_revoke(*, api_key: ApiKey, actor: Any = None) -> ApiKey:
     if api_key.revoked_at is None:
         api_key.revoked_at = timezone.now()
         api_key.save(update_fields=["revoked_at"])
         logger.info("api key revoked", extra={"api_key_id": str(api_key.pk)})
+        signals.api_key_revoked.send(
+            ApiKey, api_key=api_key, actor=actor, client_id=api_key.client_id
+        )
     return api_key

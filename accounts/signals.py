@@ -3,15 +3,27 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.signals import user_logged_in
-from django.dispatch import receiver
+from django.dispatch import Signal, receiver
 from django.http import HttpRequest
 
 from accounts.models import User
-from accounts.services import user_session_register
+
+# What a client admin does to Users and API keys, sent by accounts.services so that a higher app
+# (privacy.audit's receivers) records it: accounts imports nothing of ours (ARCHITECTURE.md).
+# Every one carries `actor` (who acted, None for the system) and `client_id`.
+user_created = Signal()  # user
+user_changed = Signal()  # user, fields: the names of the fields changed (never their values)
+user_role_changed = Signal()  # user, old_role, new_role
+user_deactivated = Signal()  # user
+user_deleted = Signal()  # user_id
+api_key_created = Signal()  # api_key
+api_key_revoked = Signal()  # api_key
 
 
 @receiver(user_logged_in)
 def remember_session(sender: Any, request: HttpRequest, user: User, **kwargs: Any) -> None:
+    from accounts.services import user_session_register
+
     if request is not None and request.session.session_key:
         user_session_register(user=user, session_key=request.session.session_key)
 

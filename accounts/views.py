@@ -18,6 +18,7 @@ from accounts.forms import (
     ProfilePictureForm,
     UserCreateForm,
     UserEditForm,
+    form_add_service_error,
 )
 from accounts.invitations import user_invitation_send
 from accounts.roles import Capability
@@ -43,7 +44,9 @@ def user_create(request: HttpRequest) -> HttpResponse:
     form = UserCreateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            user = services.user_create(client=request.client, **form.cleaned_data)
+            user = services.user_create(
+                client=request.client, actor=request.user, **form.cleaned_data
+            )
         except ValidationError as error:
             _add_service_errors(form, error)
         else:
@@ -62,7 +65,13 @@ def user_edit(request: HttpRequest, user_id: str) -> HttpResponse:
     form = UserEditForm(request.POST or None, instance=user)
     if request.method == "POST" and form.is_valid():
         try:
-            services.user_update(user=user, **form.cleaned_data)
+            own = user.pk == request.user.pk
+            services.user_update(
+                user=user,
+                actor=request.user,
+                keep_session_key=request.session.session_key if own else None,
+                **form.cleaned_data,
+            )
         except ValidationError as error:
             _add_service_errors(form, error)
         else:
@@ -79,7 +88,7 @@ def user_delete(request: HttpRequest, user_id: str) -> HttpResponse:
     if request.method == "POST":
         name = user.get_full_name()
         try:
-            services.user_delete(user=user)
+            services.user_delete(user=user, actor=request.user)
         except ValidationError as failure:
             error = " ".join(failure.messages)
         else:
@@ -96,14 +105,12 @@ def user_delete(request: HttpRequest, user_id: str) -> HttpResponse:
 
 
 def _add_service_errors(form: UserCreateForm | UserEditForm, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, field_errors in error.error_dict.items():
-            if field == "email" and any(e.code == "unique" for e in field_errors):
-                # Taken between the form's check and the save: the same answer as the form's.
-                field_errors = [ValidationError(form.taken_email_message, code="unavailable")]
-            form.add_error(field if field in form.fields else None, field_errors)
-    else:
-        form.add_error(None, error)
+    taken = getattr(error, "error_dict", {}).get("email", [])
+    if any(e.code == "unique" for e in taken):
+        # Taken between the form's check and the save: the same answer as the form's.
+        unavailable = ValidationError(form.taken_email_message, code="unavailable")
+        error = ValidationError({**error.error_dict, "email": [unavailable]})
+    form_add_service_error(form, error)
 
 
 # --- Own profile ---------------------------------------------------------------------------------
@@ -124,7 +131,7 @@ def profile(request: HttpRequest) -> HttpResponse:
                 messages.success(request, "Your picture was updated.")
                 return redirect("profile")
         elif form.is_valid():
-            services.user_update(user=request.user, **form.cleaned_data)
+            services.user_update(user=request.user, actor=request.user, **form.cleaned_data)
             messages.success(request, "Your profile was saved.")
             return redirect("profile")
     from django_otp import user_has_device

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
-from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -48,13 +46,11 @@ class WebsiteAPI(ClientAPIView):
     def put(self, request: Request) -> Response:
         payload = WebsiteSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        try:
-            website = services.website_update(
-                client=self.client,
-                allowed_origins=payload.validated_data["allowed_origins"],
-                default_number=payload.validated_data["default_number"],
-                actor=request.user,
-            )
-        except DjangoValidationError as error:
-            raise ValidationError(error.message_dict) from None
+        # A service's ValidationError is answered 400 by dexem.exception_handlers.
+        website = services.website_update(
+            client=self.client,
+            allowed_origins=payload.validated_data["allowed_origins"],
+            default_number=payload.validated_data["default_number"],
+            actor=request.user,
+        )
         return Response(_data(website))

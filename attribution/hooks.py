@@ -1,5 +1,7 @@
-"""What attribution adds to the calls app, through the seams calls offers (calls.signals,
-calls.extensions): calls never imports attribution."""
+"""What attribution adds to the calls app, through the seams calls offers: its filters into the
+one declaration (calls.filters.CALL_FILTERS), its stats groups (calls.selectors.STATS_GROUPS), its
+export column set (calls.exports), and receivers of calls.signals. calls never imports
+attribution."""
 
 from __future__ import annotations
 
@@ -9,8 +11,10 @@ from django.db.models.signals import post_save
 from django.utils.translation import gettext_lazy as _
 
 from attribution.channels import Channel
-from calls import extensions
-from calls.signals import call_ingested
+from calls.exports import export_column_set_register
+from calls.filters import CallFilter, FilterKind, call_filter_register
+from calls.selectors import StatsGroup, stats_group_register
+from calls.signals import call_detail_facts, call_detail_fields, call_ingested
 
 EXPORT_COLUMNS = (
     ("channel", "attribution__channel"),
@@ -36,10 +40,14 @@ def _on_tracking_number_saved(sender: Any, *, instance: Any, **kwargs: Any) -> N
     pool_number_enlist(tracking_number=instance)
 
 
-def attribution_json(call: Any) -> dict[str, Any] | None:
-    try:
-        attribution = call.attribution
-    except Exception:  # RelatedObjectDoesNotExist: the call has none
+def _attribution_of(call: Any) -> Any:
+    from attribution.models import CallAttribution
+
+    return CallAttribution.objects.filter(client_id=call.client_id, call_id=call.pk).first()
+
+
+def attribution_json(attribution: Any) -> dict[str, Any] | None:
+    if attribution is None:
         return None
     return {
         "channel": attribution.channel,
@@ -56,34 +64,71 @@ def attribution_json(call: Any) -> dict[str, Any] | None:
     }
 
 
+def _detail_fields(sender: Any, *, call: Any, **kwargs: Any) -> dict[str, Any]:
+    return {"attribution": attribution_json(_attribution_of(call))}
+
+
+def _detail_facts(sender: Any, *, call: Any, **kwargs: Any) -> list[tuple[Any, Any]]:
+    attribution = _attribution_of(call)
+    if attribution is None:
+        return []
+    channel = attribution.get_channel_display()
+    if attribution.ambiguous:
+        channel = _("%(channel)s (ambiguous: the number was shared by several visits)") % {
+            "channel": channel
+        }
+    facts = [(_("Channel"), channel)]
+    facts += [
+        (label, value)
+        for label, value in (
+            (_("Source"), attribution.source),
+            (_("Medium"), attribution.medium),
+            (_("Campaign"), attribution.campaign),
+            (_("Term"), attribution.term),
+            (_("Landing page"), attribution.landing_path),
+        )
+        if value
+    ]
+    if attribution.click_id:
+        facts.append((_("Click id"), f"{attribution.click_id_kind}: {attribution.click_id}"))
+    return facts
+
+
 def connect() -> None:
     call_ingested.connect(_on_call_ingested, dispatch_uid="attribution.call_match")
+    call_detail_fields.connect(_detail_fields, dispatch_uid="attribution.call_detail_fields")
+    call_detail_facts.connect(_detail_facts, dispatch_uid="attribution.call_detail_facts")
     post_save.connect(
         _on_tracking_number_saved,
         sender="calls.TrackingNumber",
         dispatch_uid="attribution.pool_number_enlist",
     )
-    extensions.dimension_register(
-        extensions.CallDimension(
-            name="channel",
+    call_filter_register(
+        CallFilter(
+            "channel",
+            _("Channel"),
+            FilterKind.CHOICE,
             lookup="attribution__channel",
+            description="Attribution channel, e.g. paid_search.",
+            choices=lambda: Channel.choices,
+        )
+    )
+    call_filter_register(
+        CallFilter(
+            "campaign",
+            _("Campaign"),
+            FilterKind.TEXT,
+            lookup="attribution__campaign",
+            description="Attributed campaign (utm_campaign).",
+        )
+    )
+    stats_group_register(
+        StatsGroup(
+            "channel",
+            "attribution__channel",
             label=_("Channel"),
             choices=tuple(Channel.choices),
         )
     )
-    extensions.dimension_register(
-        extensions.CallDimension(
-            name="campaign", lookup="attribution__campaign", label=_("Campaign")
-        )
-    )
-    extensions.export_columns_register(
-        extensions.ExportColumnSet(name="attribution", columns=EXPORT_COLUMNS)
-    )
-    extensions.call_detail_register(
-        extensions.CallDetail(
-            name="attribution",
-            select_related="attribution",
-            as_json=attribution_json,
-            template="attribution/call_attribution.html",
-        )
-    )
+    stats_group_register(StatsGroup("campaign", "attribution__campaign", label=_("Campaign")))
+    export_column_set_register("attribution", EXPORT_COLUMNS)

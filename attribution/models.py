@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Client
-from accounts.tenancy import TenantQuerySet
+from accounts.tenancy import TenantManager
 from attribution.channels import Channel
 from calls.models import Call, TrackingNumber
 
@@ -40,7 +40,7 @@ class Website(models.Model):
     )
     updated_at = models.DateTimeField(auto_now=True)
 
-    objects = models.Manager.from_queryset(TenantQuerySet["Website"])()
+    objects = TenantManager()
 
     def __str__(self) -> str:
         return f"Website {self.public_id}"
@@ -53,7 +53,7 @@ class AllowedOrigin(models.Model):
     website = models.ForeignKey(Website, on_delete=models.CASCADE, related_name="origins")
     origin = models.CharField(max_length=255)
 
-    objects = models.Manager.from_queryset(TenantQuerySet["AllowedOrigin"])()
+    objects = TenantManager()
 
     class Meta:
         ordering = ["origin"]
@@ -81,7 +81,7 @@ class PoolNumber(models.Model):
     last_used_at = models.DateTimeField(default=NEVER_USED)
     last_lease_id = models.BigIntegerField(null=True, blank=True)
 
-    objects = models.Manager.from_queryset(TenantQuerySet["PoolNumber"])()
+    objects = TenantManager()
 
     class Meta:
         indexes = [
@@ -119,7 +119,7 @@ class Visit(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     last_seen_at = models.DateTimeField(default=timezone.now)
 
-    objects = models.Manager.from_queryset(TenantQuerySet["Visit"])()
+    objects = TenantManager()
 
     class Meta:
         constraints = [
@@ -142,7 +142,7 @@ class Lease(models.Model):
     ends_at = models.DateTimeField()
     ambiguous = models.BooleanField(default=False)
 
-    objects = models.Manager.from_queryset(TenantQuerySet["Lease"])()
+    objects = TenantManager()
 
     class Meta:
         indexes = [
@@ -184,7 +184,7 @@ class CallAttribution(models.Model):
     ambiguous = models.BooleanField(default=False)
     matched_at = models.DateTimeField(auto_now=True)
 
-    objects = models.Manager.from_queryset(TenantQuerySet["CallAttribution"])()
+    objects = TenantManager()
 
     class Meta:
         indexes = [

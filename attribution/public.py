@@ -17,6 +17,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
+from accounts.client_address import client_address
 from attribution import selectors
 from attribution.services import VisitInput, display_national, visit_lease
 
@@ -80,9 +81,7 @@ def _error(errors: dict[str, list[str]], *, status: int, origin: str = "") -> Ht
 def _rate_limited(request: HttpRequest) -> bool:
     """Fixed one-minute windows per address. The address is used here only, as a keyed hash
     in a counter that expires with its window: it is never stored nor logged."""
-    from axes.helpers import get_client_ip_address
-
-    address = get_client_ip_address(request) or "unknown"
+    address = client_address(request) or "unknown"
     digest = hmac.new(settings.PRIVACY_HMAC_KEY, address.encode(), hashlib.sha256).hexdigest()
     key = f"dni:{digest[:32]}:{int(time.time() // 60)}"
     return _count(key) > settings.DNI_RATE_LIMIT_PER_MINUTE

@@ -30,7 +30,7 @@ from attribution.models import (
     Visit,
     Website,
 )
-from calls.models import Call, TrackingNumber
+from calls.models import Call, Contact, TrackingNumber
 from privacy.audit import AuditAction, audit_record
 
 logger = logging.getLogger(__name__)
@@ -116,7 +116,7 @@ def website_update(
     website.default_number = number
     website.save(update_fields=["default_number", "updated_at"])
     audit_record(
-        action=AuditAction.WEBSITE_CHANGED,
+        action=AuditAction.WEBSITE_SETTINGS_CHANGED,
         actor=actor,
         client_id=client.pk,
         object_type="website",
@@ -475,10 +475,10 @@ def call_match(*, call_id: uuid.UUID, client_id: uuid.UUID) -> bool:
         return False
     lease = leases[0]
     visit = lease.visit
-    CallAttribution.objects.update_or_create(
+    CallAttribution.objects.filter(client_id=client_id).update_or_create(
         call_id=call_id,
+        client_id=client_id,
         defaults={
-            "client_id": client_id,
             "visit": visit,
             "channel": visit.channel,
             "source": visit.utm_source or visit.referrer_host,
@@ -509,6 +509,13 @@ def call_visits_erase(*, client: Client, calls: QuerySet[Call]) -> int:
     Lease.objects.for_client(client).filter(visit_id__in=visit_ids).delete()
     Visit.objects.for_client(client).filter(pk__in=visit_ids).delete()
     return len(visit_ids)
+
+
+def contact_visits_erase(*, contact: Contact) -> int:
+    """The erasure of a Contact (privacy.erasure), before calls.services.contact_erase detaches
+    its calls: they lose their attribution and the visits behind it."""
+    calls = Call.objects.for_client(contact.client).filter(contact=contact)
+    return call_visits_erase(client=contact.client, calls=calls)
 
 
 # Visits deleted per batch, with their leases (bench/bench_attribution.py measures the lease

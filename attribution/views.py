@@ -9,6 +9,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from accounts.forms import form_add_service_error
 from accounts.roles import Capability
 from accounts.tenancy import capability_required
 from attribution import selectors, services
@@ -41,8 +42,7 @@ def website_settings(request: HttpRequest) -> HttpResponse:
                     actor=request.user,
                 )
             except ValidationError as error:
-                for field, field_errors in error.message_dict.items():
-                    form.add_error(field if field in form.fields else None, field_errors)
+                form_add_service_error(form, error)
             else:
                 messages.success(request, _("Website settings saved."))
                 return redirect("website-settings")

@@ -1,4 +1,8 @@
-"""`make bench`: run every benchmark against the limit on this machine; write bench/results.md."""
+"""`make bench`: run every benchmark against the limit on this machine; write bench/results.md
+and bench/results.json, and print each row's change since the previous run.
+
+`python -m bench NAME …` runs some of them; BENCH_SCALE=0.01 runs them on small data sets as a
+smoke test (written to results-scale-0.01.*, never over the real figures)."""
 
 from __future__ import annotations
 
@@ -6,7 +10,14 @@ import importlib
 import sys
 import time
 
-from bench.harness import RESULTS, setup_django, write_results
+from bench.harness import (
+    load_results,
+    results_path,
+    scale,
+    setup_django,
+    with_previous,
+    write_results,
+)
 
 BENCHMARKS = {
     "dashboard": "Dashboard queries vs hand-written SQL",
@@ -16,6 +27,8 @@ BENCHMARKS = {
     "retention": "Retention: the calls purge vs one DELETE",
     "erasure": "Erasure of one number across 1,000 Clients",
     "attribution": "Attribution: the dni.js visits endpoint and matching a call",
+    "telephony": "Telephony: status webhooks vs a signed no-op, the recording task vs a plain download",
+    "s3": "Recordings in S3-compatible storage: ranged playback, upload memory",
 }
 
 
@@ -25,19 +38,22 @@ def main(argv: list[str]) -> int:
     if unknown:
         print(f"Unknown benchmark(s): {', '.join(unknown)}; choose among {', '.join(BENCHMARKS)}.")
         return 2
+    if scale() != 1:
+        print(f"BENCH_SCALE={scale():g}: small data sets, a smoke test; the figures mean nothing.")
     setup_django()
-    sections = {}
+    previous = load_results()
     for name in chosen:
-        print(f"== {name}: {BENCHMARKS[name]}", flush=True)
+        title = BENCHMARKS[name]
+        print(f"== {name}: {title}", flush=True)
         started = time.perf_counter()
         module = importlib.import_module(f"bench.bench_{name}")
-        results = module.run()
+        results = with_previous(module.run(), previous.get(title, []))
         for result in results:
-            print("  " + result.line(), flush=True)
+            print("  " + result.summary(), flush=True)
         print(f"   ({time.perf_counter() - started:.0f} s)", flush=True)
-        sections[BENCHMARKS[name]] = results
-    write_results(sections, [])
-    print(f"Results written to {RESULTS}")
+        # Written after each benchmark: an interrupted run keeps what it measured.
+        write_results({title: results}, [])
+    print(f"Results written to {results_path('md')} and {results_path('json')}")
     return 0
 
 

@@ -1,12 +1,17 @@
-"""Shared pieces of the benchmarks: the bench database, timing, memory, the results file."""
+"""Shared pieces of the benchmarks: the bench database, repeated and alternated timing with
+its spread, memory, and the results file (with the previous run's figures kept beside it)."""
 
 from __future__ import annotations
 
+import json
+import math
 import os
+import re
 import resource
+import statistics
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,10 +21,141 @@ ROOT = Path(__file__).resolve().parent.parent
 RESULTS = Path(__file__).resolve().parent / "results.md"
 # Overridable so that parallel runs (other branches, other schemas) do not share one database.
 BENCH_DB = os.environ.get("BENCH_DB", "dexem_bench")
+# A row whose median moves more than this between its repetitions prints no ratio: the run is
+# too noisy to tell a regression from chance (half the interquartile range, over the median).
+MAX_SPREAD = 0.10
+
+
+def scale() -> float:
+    """BENCH_SCALE (default 1): the fraction of the data sets and byte counts to use, so a
+    smoke test (BENCH_SCALE=0.01) runs every module in seconds. Its figures mean nothing."""
+    try:
+        value = float(os.environ.get("BENCH_SCALE", "1"))
+    except ValueError:
+        sys.exit("BENCH_SCALE must be a number, such as 0.01.")
+    if not 0 < value <= 1:
+        sys.exit("BENCH_SCALE must be above 0 and at most 1.")
+    return value
+
+
+def scaled(amount: int, minimum: int = 1) -> int:
+    return max(minimum, int(amount * scale()))
+
+
+def results_path(suffix: str) -> Path:
+    """bench/results.md and .json; a smaller scale writes its own, never the real figures."""
+    stem = "results" if scale() == 1 else f"results-scale-{scale():g}"
+    return RESULTS.with_name(f"{stem}.{suffix}")
+
+
+# --- repetitions and their spread -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Samples:
+    """Repeated measures of one side of a row, in the unit the row reports."""
+
+    values: tuple[float, ...]
+
+    def __post_init__(self) -> None:
+        if not self.values:
+            raise ValueError("no samples")
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.values)
+
+    @property
+    def quartiles(self) -> tuple[float, float]:
+        if len(self.values) < 2:
+            return self.values[0], self.values[0]
+        q1, _, q3 = statistics.quantiles(self.values, n=4, method="inclusive")
+        return q1, q3
+
+    @property
+    def spread(self) -> float:
+        """Half the interquartile range relative to the median: ±0.05 reads "±5 %"."""
+        q1, q3 = self.quartiles
+        median = self.median
+        return (q3 - q1) / 2 / abs(median) if median else (0.0 if q1 == q3 else float("inf"))
+
+    def map(self, convert: Callable[[float], float]) -> Samples:
+        """The same measures in another unit (seconds to MB/s, say)."""
+        return Samples(tuple(convert(value) for value in self.values))
+
+
+def _time(action: Callable[[], object]) -> float:
+    started = time.perf_counter()
+    action()
+    return time.perf_counter() - started
+
+
+def repeat(action: Callable[[], object], repeats: int, warmup: int = 1) -> Samples:
+    """Seconds per call of `action`, `repeats` times after `warmup` untimed calls."""
+    for _ in range(warmup):
+        action()
+    return Samples(tuple(_time(action) for _ in range(repeats)))
+
+
+def rounds(
+    sides: dict[str, Callable[[], float]], repeats: int, warmup: int = 1
+) -> dict[str, Samples]:
+    """Each side's measures (whatever each callable returns: seconds, a rate), taken in rounds
+    of one measure per side, A B C A B C …, so that a drift of the machine (another process,
+    the CPU's clock, the page cache) hits every side alike. Who goes first rotates from one
+    round to the next: no side always follows the same other side's cache state."""
+    names = list(sides)
+    for _ in range(warmup):
+        for name in names:
+            sides[name]()
+    measures: dict[str, list[float]] = {name: [] for name in names}
+    for index in range(repeats):
+        shift = index % len(names)
+        for name in names[shift:] + names[:shift]:
+            measures[name].append(sides[name]())
+    return {name: Samples(tuple(values)) for name, values in measures.items()}
+
+
+def best_of(repeats: int, action: Callable[[], object]) -> float:
+    """The fastest of `repeats` calls, in seconds. Kept only for bench modules written before
+    `repeat`/`alternate` (bench_s3 on its branch); a best-of figure hides the spread that
+    issue 19 asks every row to show: new rows use `repeat` or `alternate` instead."""
+    return min(repeat(action, repeats, warmup=0).values)
+
+
+def seconds_of(action: Callable[[], object]) -> Callable[[], float]:
+    """`action` made into a side of `rounds`: it answers the seconds it took."""
+    return lambda: _time(action)
+
+
+def alternate(
+    ours: Callable[[], object],
+    limit: Callable[[], object],
+    repeats: int,
+    warmup: int = 1,
+) -> tuple[Samples, Samples]:
+    """Seconds per call of each side, alternated in the same run (see `rounds`)."""
+    measured = rounds(
+        {"ours": seconds_of(ours), "limit": seconds_of(limit)}, repeats=repeats, warmup=warmup
+    )
+    return measured["ours"], measured["limit"]
+
+
+# --- a row of the results -------------------------------------------------------------------
+
+
+def _key(name: str) -> str:
+    """The row's identity across runs: its name without the figures it carries."""
+    return re.sub(r"\d[\d,.]*", "#", name)
 
 
 @dataclass
 class Result:
+    """One row: `ours` against `limit`, with their repetitions when they were repeated.
+
+    `ours`/`limit` are the figures compared (the medians when samples are given); a row measured
+    once (a count, a peak memory) gives no samples and is not checked for spread."""
+
     name: str
     ours: float
     limit: float
@@ -27,6 +163,36 @@ class Result:
     goal: str
     higher_is_better: bool
     notes: list[str] = field(default_factory=list)
+    ours_samples: Samples | None = None
+    limit_samples: Samples | None = None
+    previous_ratio: float | None = None
+
+    @classmethod
+    def measured(
+        cls,
+        name: str,
+        ours: Samples,
+        limit: Samples,
+        unit: str,
+        goal: str,
+        higher_is_better: bool,
+        notes: Sequence[str] = (),
+    ) -> Result:
+        return cls(
+            name=name,
+            ours=ours.median,
+            limit=limit.median,
+            unit=unit,
+            goal=goal,
+            higher_is_better=higher_is_better,
+            notes=list(notes),
+            ours_samples=ours,
+            limit_samples=limit,
+        )
+
+    @property
+    def key(self) -> str:
+        return _key(self.name)
 
     @property
     def ratio(self) -> float:
@@ -34,27 +200,112 @@ class Result:
             return self.ours / self.limit if self.limit else 0.0
         return self.ours / self.limit if self.limit else float("inf")
 
+    @property
+    def spread(self) -> float:
+        """The wider of the two sides' spreads (0 for a row measured once)."""
+        return max(
+            (samples.spread for samples in (self.ours_samples, self.limit_samples) if samples),
+            default=0.0,
+        )
+
+    @property
+    def too_wide(self) -> bool:
+        return self.spread > MAX_SPREAD
+
+    def ratio_text(self) -> str:
+        if self.too_wide:
+            # Rounded up: a row just past ±10 % must not read "too wide (±10 %)".
+            return f"spread too wide (±{math.ceil(round(self.spread * 100, 6))} %)"
+        return f"**{self.ratio:.2f}**"
+
+    def change_text(self) -> str:
+        """The ratio's change since the previous run of the same row."""
+        if self.previous_ratio is None:
+            return "—"
+        if self.too_wide or not self.previous_ratio:
+            return f"was {self.previous_ratio:.2f}"
+        change = (self.ratio - self.previous_ratio) / self.previous_ratio * 100
+        if round(change) == 0:
+            return f"was {self.previous_ratio:.2f} (same)"
+        better = (change > 0) == self.higher_is_better
+        return f"was {self.previous_ratio:.2f} ({change:+.0f} %, {'better' if better else 'worse'})"
+
+    def _side(self, value: float, samples: Samples | None) -> str:
+        text = f"{value:,.3f} {self.unit}"
+        if samples is not None and len(samples.values) > 1:
+            low, high = samples.quartiles
+            text += f" (IQR {low:,.3f} to {high:,.3f}, ±{samples.spread * 100:.0f} %, n={len(samples.values)})"
+        return text
+
+    def summary(self) -> str:
+        """One line for the terminal: the ratio, its spread and its change since the last run."""
+        spread = f" ±{self.spread * 100:.0f} %" if self.ours_samples or self.limit_samples else ""
+        ratio = self.ratio_text().strip("*")
+        return f"{self.name}: {ratio}{spread if not self.too_wide else ''} ({self.change_text()}; goal {self.goal})"
+
     def line(self) -> str:
         return (
-            f"| {self.name} | {self.ours:,.3f} {self.unit} | {self.limit:,.3f} {self.unit} "
-            f"| **{self.ratio:.2f}** | {self.goal} | {'; '.join(self.notes)} |"
+            f"| {self.name} | {self._side(self.ours, self.ours_samples)} "
+            f"| {self._side(self.limit, self.limit_samples)} | {self.ratio_text()} "
+            f"| {self.change_text()} | {self.goal} | {'; '.join(self.notes)} |"
+        )
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "key": self.key,
+            "name": self.name,
+            "ours": self.ours,
+            "limit": self.limit,
+            "unit": self.unit,
+            "goal": self.goal,
+            "higher_is_better": self.higher_is_better,
+            "notes": self.notes,
+            "ours_samples": list(self.ours_samples.values) if self.ours_samples else None,
+            "limit_samples": list(self.limit_samples.values) if self.limit_samples else None,
+            "ratio": None if self.too_wide else self.ratio,
+            "previous_ratio": self.previous_ratio,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict) -> Result:
+        return cls(
+            name=data["name"],
+            ours=data["ours"],
+            limit=data["limit"],
+            unit=data["unit"],
+            goal=data["goal"],
+            higher_is_better=data["higher_is_better"],
+            notes=list(data["notes"]),
+            ours_samples=Samples(tuple(data["ours_samples"])) if data["ours_samples"] else None,
+            limit_samples=(
+                Samples(tuple(data["limit_samples"])) if data["limit_samples"] else None
+            ),
+            previous_ratio=data["previous_ratio"],
         )
 
 
+# --- the database ---------------------------------------------------------------------------
+
+
 def bench_database_url() -> str:
-    base = os.environ.get("BENCH_DATABASE_URL") or os.environ.get(
-        "DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres"
-    )
+    """BENCH_DATABASE_URL as given (its database name included, so runs side by side need not
+    share one); otherwise DATABASE_URL's server with the BENCH_DB database (`dexem_bench`)."""
+    explicit = os.environ.get("BENCH_DATABASE_URL")
+    base = explicit or os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
     parsed = urlparse(base)
     if not parsed.scheme.startswith("postgres"):
         sys.exit("The benchmarks need PostgreSQL: set DATABASE_URL or BENCH_DATABASE_URL.")
+    if explicit and parsed.path.strip("/"):
+        return base
     return urlunparse(parsed._replace(path=f"/{BENCH_DB}"))
 
 
 def ensure_database(url: str) -> None:
     import psycopg2
+    from psycopg2 import sql
 
     parsed = urlparse(url)
+    name = parsed.path.strip("/")
     admin = psycopg2.connect(
         host=parsed.hostname,
         port=parsed.port or 5432,
@@ -64,9 +315,9 @@ def ensure_database(url: str) -> None:
     )
     admin.autocommit = True
     with admin.cursor() as cursor:
-        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [BENCH_DB])
+        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
         if cursor.fetchone() is None:
-            cursor.execute(f'CREATE DATABASE "{BENCH_DB}"')
+            cursor.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
     admin.close()
 
 
@@ -82,6 +333,15 @@ def setup_django() -> str:
 
     call_command("migrate", verbosity=0)
     return url
+
+
+def settle(*tables: str) -> None:
+    """Fresh statistics and a set visibility map before timing, whether the data set was just
+    built or changed by another benchmark: the first query after a build is not the measured one."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(f"VACUUM ANALYZE {', '.join(tables)}")
 
 
 def peak_rss_mib() -> float:
@@ -101,22 +361,22 @@ def timed() -> Iterator[Callable[[], float]]:
     elapsed.append(time.perf_counter() - start)
 
 
-def best_of(repeats: int, action: Callable[[], object]) -> float:
-    best = float("inf")
-    for _ in range(repeats):
-        start = time.perf_counter()
-        action()
-        best = min(best, time.perf_counter() - start)
-    return best
+# --- the results file -----------------------------------------------------------------------
 
 
-def _existing_sections() -> dict[str, list[str]]:
-    """The sections of the current results file, so a partial run keeps the others."""
-    if not RESULTS.exists():
+def _number(cell: str) -> tuple[float, str]:
+    value, _, unit = cell.partition(" ")
+    return float(value.replace(",", "")), unit
+
+
+def _results_from_markdown(path: Path) -> dict[str, list[Result]]:
+    """The rows of a results.md written before results.json existed (one figure per side), so
+    that run still serves as the previous one and a partial run keeps its other sections."""
+    if not path.exists():
         return {}
-    sections: dict[str, list[str]] = {}
+    sections: dict[str, list[Result]] = {}
     current = None
-    for line in RESULTS.read_text().splitlines():
+    for line in path.read_text().splitlines():
         if line.startswith("## "):
             current = line[3:].strip()
             sections[current] = []
@@ -125,31 +385,95 @@ def _existing_sections() -> dict[str, list[str]]:
             and line.startswith("| ")
             and not line.startswith(("| measure", "| ---"))
         ):
-            sections[current].append(line)
+            cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+            if len(cells) != 6:
+                continue
+            (ours, unit), (limit, _) = _number(cells[1]), _number(cells[2])
+            sections[current].append(
+                Result(cells[0], ours, limit, unit, cells[4], cells[4].startswith("≥"), [cells[5]])
+            )
     return sections
 
 
+def load_results() -> dict[str, list[Result]]:
+    """The kept results: results.json, or failing that an old results.md."""
+    path = results_path("json")
+    if not path.exists():
+        return _results_from_markdown(results_path("md"))
+    data = json.loads(path.read_text())
+    return {
+        title: [Result.from_json(row) for row in rows] for title, rows in data["sections"].items()
+    }
+
+
+def _keys(rows: Sequence[Result]) -> list[str]:
+    """Each row's key, the second and later rows of the same key (one measure on two data set
+    sizes, say) told apart by their order."""
+    seen: dict[str, int] = {}
+    keys = []
+    for row in rows:
+        seen[row.key] = seen.get(row.key, 0) + 1
+        keys.append(row.key if seen[row.key] == 1 else f"{row.key} ({seen[row.key]})")
+    return keys
+
+
+def with_previous(results: list[Result], previous: list[Result]) -> list[Result]:
+    """`results`, each told the ratio of the same row in the previous run (when it printed one)."""
+    before = {
+        key: None if row.too_wide else row.ratio
+        for key, row in zip(_keys(previous), previous, strict=True)
+    }
+    for key, result in zip(_keys(results), results, strict=True):
+        result.previous_ratio = before.get(key)
+    return results
+
+
 def write_results(sections: dict[str, list[Result]], extra: list[str]) -> None:
-    merged = _existing_sections()
-    for title, results in sections.items():
-        merged[title] = [result.line() for result in results]
+    """Merge `sections` into the kept results (a partial run keeps the others' rows) and write
+    results.json (what the next run compares with) and results.md (what a reader reads)."""
+    merged = load_results()
+    merged.update(sections)
+    stamp = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+    results_path("json").write_text(
+        json.dumps(
+            {
+                "written": stamp,
+                "scale": scale(),
+                "sections": {
+                    title: [row.to_json() for row in rows] for title, rows in merged.items()
+                },
+            },
+            indent=1,
+            ensure_ascii=False,
+        )
+        + "\n"
+    )
     lines = [
         "# Benchmark results",
         "",
-        f"Written by `make bench` (last run {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}), "
-        f"{os.cpu_count()} cores. Each line compares the project with the limit measured on the "
-        "same machine in the same run. For throughput the ratio is ours/limit (higher is "
-        "better); for times and sizes it is ours/limit (lower is better).",
+        f"Written by `make bench` (last run {stamp}), {os.cpu_count()} cores"
+        + (
+            f", BENCH_SCALE={scale():g} (a smoke test: the figures mean nothing)"
+            if scale() != 1
+            else ""
+        )
+        + ". Each line compares the project with the limit measured on the same machine in the "
+        "same run, the two sides alternated; each side is the median of its repetitions, with "
+        "the interquartile range and its half-width relative to the median (±). A row whose "
+        f"spread is wider than ±{MAX_SPREAD * 100:.0f} % prints no ratio. For throughput the "
+        "ratio is ours/limit (higher is better); for times and sizes it is ours/limit (lower "
+        "is better). `previous` is the ratio of the run before, with the change; every figure "
+        "of this run and the previous ratio is in results.json beside this file.",
         "",
     ]
     for title, rows in merged.items():
         lines += [
             f"## {title}",
             "",
-            "| measure | ours | limit | ratio | goal | notes |",
-            "| --- | --- | --- | --- | --- | --- |",
+            "| measure | ours | limit | ratio | previous | goal | notes |",
+            "| --- | --- | --- | --- | --- | --- | --- |",
         ]
-        lines += rows
+        lines += [row.line() for row in rows]
         lines.append("")
     lines += extra
-    RESULTS.write_text("\n".join(lines) + "\n")
+    results_path("md").write_text("\n".join(lines) + "\n")

@@ -13,6 +13,7 @@ from rest_framework.response import Response
 from accounts.api_base import ClientAPIView
 from attribution.selectors import origin_allowed, website_by_public_id_across_clients
 from calls.api import INGEST
+from telephony.views import webhook
 
 
 class NoOpIngest(ClientAPIView):
@@ -42,8 +43,15 @@ def noop_visits(request: HttpRequest) -> HttpResponse:
     return response
 
 
+@webhook("twilio")
+def noop_signed_webhook(request: HttpRequest, account: object, provider: object) -> HttpResponse:
+    """Same account lookup and signature check as the telephony webhooks, then nothing."""
+    return HttpResponse("<Response/>", content_type="text/xml")
+
+
 urlpatterns = [
     path("bench/noop/", NoOpIngest.as_view()),
     path("bench/noop-visits/", noop_visits),
+    path("bench/noop-webhook/", noop_signed_webhook),
     path("", include("dexem.urls")),
 ]

@@ -3,13 +3,21 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
+from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from calls.models import Call, Contact, TrackingNumber
 
 
+class AcrossClientsAdmin(admin.ModelAdmin):
+    """Staff work across Clients: the admin names that door (accounts.tenancy)."""
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return super().get_queryset(request).across_clients()  # type: ignore[attr-defined]
+
+
 @admin.register(TrackingNumber)
-class TrackingNumberAdmin(admin.ModelAdmin):
+class TrackingNumberAdmin(AcrossClientsAdmin):
     list_display = ["number", "client", "source", "campaign", "active"]
     list_filter = ["active", "client"]
     search_fields = ["number", "source"]
@@ -17,7 +25,7 @@ class TrackingNumberAdmin(admin.ModelAdmin):
 
 
 @admin.register(Contact)
-class ContactAdmin(admin.ModelAdmin):
+class ContactAdmin(AcrossClientsAdmin):
     """The DPO rectifies a Contact's number here; erasure goes through a request instead."""
 
     list_display = ["id", "client", "created_at"]
@@ -32,7 +40,7 @@ class ContactAdmin(admin.ModelAdmin):
 
 
 @admin.register(Call)
-class CallAdmin(admin.ModelAdmin):
+class CallAdmin(AcrossClientsAdmin):
     list_display = [
         "started_at",
         "client",

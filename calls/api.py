@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
-from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import CursorPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -18,13 +16,15 @@ from accounts.models import ApiKeyScope
 from accounts.permissions import capability_or_scope
 from accounts.roles import Capability
 from calls import selectors, services
-from calls.filters import call_filters_parse
-from calls.models import CallStatus
+from calls.filters import call_filters_parse, openapi_parameters
+from calls.models import TrackingNumber
+from calls.selectors import DEFAULT_GROUP_BY, api_group_by
 from calls.serializers import (
     CallInSerializer,
     CallOutSerializer,
     StatsQuerySerializer,
     TrackingNumberSerializer,
+    TrackingNumberUpdateSerializer,
 )
 
 READ_CALLS = capability_or_scope(Capability.VIEW_CALLS, ApiKeyScope.READ)
@@ -39,34 +39,7 @@ class CallCursorPagination(CursorPagination):
 
 
 PAGINATION_PARAMS = ("cursor", "page_size")
-FILTER_PARAMETERS = [
-    OpenApiParameter(
-        "started_after",
-        OpenApiTypes.STR,
-        description="Date (Client's midnight) or datetime with offset; inclusive.",
-    ),
-    OpenApiParameter(
-        "started_before", OpenApiTypes.STR, description="Date or datetime with offset; exclusive."
-    ),
-    OpenApiParameter("status", OpenApiTypes.STR, enum=CallStatus.values),
-    OpenApiParameter("tracking_number", OpenApiTypes.STR, description="E.164"),
-    OpenApiParameter("caller_number", OpenApiTypes.STR, description="E.164"),
-    OpenApiParameter(
-        "channel",
-        OpenApiTypes.STR,
-        description="Attribution channel, e.g. paid_search (attribution app).",
-    ),
-    OpenApiParameter("campaign", OpenApiTypes.STR, description="Attributed campaign."),
-]
-
-
-def parse_filters_or_400(
-    request: Request, client: Any, *, allowed_extra: tuple[str, ...] = ()
-) -> Any:
-    try:
-        return call_filters_parse(request.query_params, client=client, allowed_extra=allowed_extra)
-    except DjangoValidationError as error:
-        raise ValidationError(error.message_dict) from None
+FILTER_PARAMETERS = openapi_parameters()
 
 
 class CallCollectionAPI(ClientAPIView):
@@ -79,7 +52,9 @@ class CallCollectionAPI(ClientAPIView):
         responses=CallOutSerializer(many=True),
     )
     def get(self, request: Request) -> Response:
-        filters = parse_filters_or_400(request, self.client, allowed_extra=PAGINATION_PARAMS)
+        filters = call_filters_parse(
+            request.query_params, client=self.client, allowed_extra=PAGINATION_PARAMS
+        )
         paginator = CallCursorPagination()
         calls = selectors.call_list(client=self.client, filters=filters)
         page = paginator.paginate_queryset(calls, request, view=self)
@@ -93,10 +68,7 @@ class CallCollectionAPI(ClientAPIView):
     def post(self, request: Request) -> Response:
         payload = CallInSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        try:
-            call, created = services.call_ingest(client=self.client, **payload.validated_data)
-        except DjangoValidationError as error:
-            raise ValidationError(error.message_dict) from None
+        call, created = services.call_ingest(client=self.client, **payload.validated_data)
         return Response(
             CallOutSerializer(call).data,
             status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
@@ -138,9 +110,7 @@ class StatsAPI(ClientAPIView):
             OpenApiParameter("from", OpenApiTypes.DATE, required=True),
             OpenApiParameter("to", OpenApiTypes.DATE, required=True),
             OpenApiParameter(
-                "group_by",
-                OpenApiTypes.STR,
-                enum=["day", "tracking_number", "status", "channel", "campaign"],
+                "group_by", OpenApiTypes.STR, enum=list(api_group_by()), default=DEFAULT_GROUP_BY
             ),
         ],
         responses=inline_serializer(
@@ -187,8 +157,37 @@ class TrackingNumberCollectionAPI(ClientAPIView):
     def post(self, request: Request) -> Response:
         payload = TrackingNumberSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        try:
-            number = services.tracking_number_create(client=self.client, **payload.validated_data)
-        except DjangoValidationError as error:
-            raise ValidationError(error.message_dict) from None
+        number = services.tracking_number_create(
+            client=self.client, actor=request.user, **payload.validated_data
+        )
         return Response(TrackingNumberSerializer(number).data, status=status.HTTP_201_CREATED)
+
+
+class TrackingNumberDetailAPI(ClientAPIView):
+    """One tracking number; changing it (how its calls are put through) takes an admin session."""
+
+    def get_permissions(self) -> list[Any]:
+        if self.request.method == "PATCH":
+            return [capability_or_scope(Capability.MANAGE_SETTINGS, None)()]
+        return [capability_or_scope(Capability.VIEW_CALLS, ApiKeyScope.INGEST)()]
+
+    def _number(self, number_id: str) -> TrackingNumber:
+        return selectors.tracking_number_get(client=self.client, number_id=number_id)
+
+    @extend_schema(operation_id="tracking_numbers_read", responses=TrackingNumberSerializer)
+    def get(self, request: Request, number_id: str) -> Response:
+        return Response(TrackingNumberSerializer(self._number(number_id)).data)
+
+    @extend_schema(
+        operation_id="tracking_numbers_update",
+        request=TrackingNumberUpdateSerializer,
+        responses=TrackingNumberSerializer,
+    )
+    def patch(self, request: Request, number_id: str) -> Response:
+        number = self._number(number_id)
+        payload = TrackingNumberUpdateSerializer(number, data=request.data, partial=True)
+        payload.is_valid(raise_exception=True)
+        services.tracking_number_update(
+            tracking_number=number, actor=request.user, **payload.validated_data
+        )
+        return Response(TrackingNumberSerializer(number).data)

@@ -30,4 +30,9 @@ urlpatterns = [
     path(
         "tracking-numbers/", api.TrackingNumberCollectionAPI.as_view(), name="api-tracking-numbers"
     ),
+    path(
+        "tracking-numbers/<str:number_id>/",
+        api.TrackingNumberDetailAPI.as_view(),
+        name="api-tracking-number-detail",
+    ),
 ]

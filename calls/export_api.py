@@ -31,15 +31,12 @@ from accounts.models import ApiKeyScope, User
 from accounts.permissions import capability_or_scope
 from accounts.phones import normalize_e164
 from accounts.roles import Capability
-from accounts.tenancy import get_for_client_or_404
 from calls import selectors, services
-from calls.api import FILTER_PARAMETERS, parse_filters_or_400
+from calls.api import FILTER_PARAMETERS
 from calls.exports import csv_stream, export_rows, write_xlsx, zip_stream
-from calls.filters import CallFilters
-from calls.media.format import IntegrityError
-from calls.media.keys import UnknownKey
-from calls.media.objects import object_open
-from calls.media_api import AnyAccept, key_not_configured
+from calls.filters import CallFilters, call_filters_parse
+from calls.media.objects import stored_object_open
+from calls.media_api import AnyAccept
 from calls.models import ExportJob, ExportJobStatus
 from privacy.audit import AuditAction, identifier_hash
 
@@ -62,7 +59,7 @@ class CallsCsvExportAPI(ClientAPIView):
         responses={(200, "text/csv"): OpenApiTypes.BINARY},
     )
     def get(self, request: Request) -> StreamingHttpResponse:
-        filters = parse_filters_or_400(request, self.client)
+        filters = call_filters_parse(request.query_params, client=self.client)
         calls = selectors.call_list(client=self.client, filters=filters)
         # Recorded when the download starts (SPEC §8), so a client that drops the connection
         # early is still on record. The row count is the rows matching at that moment: the
@@ -145,7 +142,7 @@ class CallsXlsxExportAPI(ClientAPIView):
         },
     )
     def get(self, request: Request) -> FileResponse | Response:
-        filters = parse_filters_or_400(request, self.client)
+        filters = call_filters_parse(request.query_params, client=self.client)
         calls = selectors.call_list(client=self.client, filters=filters)
         total = calls.count()
         if total > settings.XLSX_SYNC_MAX_ROWS:
@@ -171,7 +168,7 @@ class CallsXlsxExportAPI(ClientAPIView):
         ),
     )
     def post(self, request: Request) -> FileResponse | Response | HttpResponse:
-        filters = parse_filters_or_400(request, self.client)
+        filters = call_filters_parse(request.query_params, client=self.client)
         calls = selectors.call_list(client=self.client, filters=filters)
         total = calls.count()
         if total <= settings.XLSX_SYNC_MAX_ROWS:
@@ -230,35 +227,23 @@ class ExportJobAPI(ClientAPIView):
 
     @extend_schema(operation_id="export_job", responses=EXPORT_JOB)
     def get(self, request: Request, job_id: str) -> Response:
-        job = get_for_client_or_404(ExportJob.objects.all(), client=self.client, pk=job_id)
+        job = selectors.export_job_get(client=self.client, job_id=job_id)
         return Response(export_job_data(job))
 
 
 class ExportJobDownloadAPI(ClientAPIView):
     permission_classes = [EXPORT]
     content_negotiation_class = AnyAccept
+    integrity_refused_message = _("The export file failed its integrity check; export again.")
 
     @extend_schema(
         operation_id="export_job_download", responses={(200, XLSX_TYPE): OpenApiTypes.BINARY}
     )
     def get(self, request: Request, job_id: str) -> StreamingHttpResponse | Response:
-        job = get_for_client_or_404(
-            ExportJob.objects.all(), client=self.client, pk=job_id, status=ExportJobStatus.DONE
-        )
-        try:
-            opened = object_open(
-                storage_name=job.storage_name,
-                object_id=job.pk,
-                key_id=job.key_id,
-                wrapped_key=job.wrapped_key,
-                size_bytes=job.size_bytes,
-            )
-        except UnknownKey:
-            return key_not_configured()
-        except IntegrityError:
-            return Response(
-                {"detail": "The export file failed its integrity check; export again."}, status=409
-            )
+        job = selectors.export_job_get(client=self.client, job_id=job_id, done=True)
+        opened = stored_object_open(job)
+        # Recorded when the download starts (SPEC §8), once per download.
+        services.export_job_download_record(job=job, actor=request.user)
         response = StreamingHttpResponse(
             opened.iter_range(0, opened.size - 1), content_type=XLSX_TYPE
         )
@@ -275,6 +260,9 @@ class ContactExportAPI(ClientAPIView):
 
     permission_classes = [CONTACT_EXPORT]
     content_negotiation_class = AnyAccept
+    integrity_refused_message = _(
+        "A stored recording failed its integrity check; the incident was logged."
+    )
 
     @extend_schema(
         operation_id="contact_export",
@@ -296,17 +284,7 @@ class ContactExportAPI(ClientAPIView):
         contact = selectors.contact_find(client=self.client, phone_number=phone)
         if contact is None:
             raise NotFound("No Contact with this number in your account.")
-        try:
-            bundle = selectors.contact_bundle(client=self.client, contact=contact)
-        except UnknownKey:
-            return key_not_configured()
-        except IntegrityError:
-            return Response(
-                {
-                    "detail": "A stored recording failed its integrity check; the incident was logged."
-                },
-                status=409,
-            )
+        bundle = selectors.contact_bundle(client=self.client, contact=contact)
         # Recorded when the download starts (SPEC §8): the bundle's contents are known already.
         services.export_record(
             client=self.client,

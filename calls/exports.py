@@ -1,25 +1,30 @@
 """Calls exported to CSV and Excel (SPEC §6), from the call list's own selector and filters.
 
 CSV streams row by row: on PostgreSQL straight out of `COPY (SELECT ...) TO STDOUT`, with the
-time zone and the formula neutralisation done in SQL (the Python path is several times slower,
-bench/bench_exports.py); elsewhere (SQLite in development) through a server-side iterator.
-Excel is written by XlsxWriter in constant-memory mode, row by row, into a temporary file.
+time zone and the formula neutralisation done in SQL (the ORM path is several times slower,
+bench/bench_exports.py); elsewhere (SQLite in development) the plain ORM through an iterator. Both
+write the same bytes for the same calls (tests/calls/test_exports.py compares them on PostgreSQL):
+times to the whole second with their offset, lines ending in a line feed.
+Excel is written by XlsxWriter in constant-memory mode, row by row, into a temporary file, from the
+ORM's rows on every database (the writer, not the query, is its cost: bench/bench_exports.py).
+`?include=<set>` adds a registered column set at the end (`export_column_set_register`, called
+by a higher app from its AppConfig.ready(): attribution's columns), on every path alike.
 """
 
 from __future__ import annotations
 
 import contextlib
 import csv
+import datetime as dt
 import queue
 import re
 import tempfile
 import threading
-import uuid
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import connection
 from django.db.models import QuerySet
 
 from accounts.models import Client
@@ -38,6 +43,7 @@ COLUMNS = (
     "has_recording",
     "has_voicemail",
 )
+_BOOLEAN_CELLS = frozenset({COLUMNS.index("has_recording"), COLUMNS.index("has_voicemail")})
 # Formula injection (OWASP "CSV injection"): a cell starting with one of these is prefixed with '.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\0")
 E164 = re.compile(r"^\+[1-9][0-9]{1,14}$")
@@ -68,43 +74,51 @@ _VALUES = (
     "has_recording",
     "has_voicemail",
 )
+# The names COPY gives the selector's columns: the ORM's, with "__" as "_".
+_VALUE_NAMES = tuple(value.replace("__", "_") for value in _VALUES)
 
-
-# Extra columns (calls.extensions, `?include=`): (column name, ORM path from Call), at the end.
+# Extra columns: (column name, ORM path from Call), text or boolean; a relation the call lacks
+# exports an empty cell.
 Extra = tuple[tuple[str, str], ...]
+EXPORT_COLUMN_SETS: dict[str, Extra] = {}
+
+
+def export_column_set_register(name: str, columns: Extra) -> None:
+    """Offer `?include=<name>` on the exports (from a higher app's AppConfig.ready())."""
+    EXPORT_COLUMN_SETS[name] = columns
 
 
 def header(extra: Extra = ()) -> tuple[str, ...]:
-    return (*COLUMNS, *(name for name, _ in extra))
+    return (*COLUMNS, *(name for name, _path in extra))
 
 
 def _extra_cell(value: Any) -> Any:
-    """An extra column's cell: text neutralised, nothing as an empty cell, booleans kept."""
-    if value is None:
-        return ""
-    return neutralise(value) if isinstance(value, str) else value
+    """An extra column's cell: booleans kept, text neutralised, nothing as None."""
+    if value is None or isinstance(value, bool):
+        return value
+    return neutralise(str(value))
 
 
 def export_rows(
     calls: QuerySet[Call], *, client: Client, extra: Extra = ()
 ) -> Iterator[tuple[Any, ...]]:
-    """Typed rows in header order, times as the Client's wall-clock time (naive datetimes)."""
-    if connection.vendor == "postgresql":
-        return _rows_postgresql(calls, client=client, extra=extra)
-    return (
-        (*row[:2], row[2].replace(tzinfo=None), *row[3:])
-        for row in _rows_django(calls, client=client, extra=extra)
+    """Typed rows in COLUMNS order for Excel, on every database: times as the Client's
+    wall-clock time (naive datetimes, since Excel has no time zones), to the second, so a call
+    at 23:59:59.999999 is not rounded into the next day by Excel's millisecond dates."""
+    tz = client.tzinfo
+    return _rows(
+        calls,
+        local_time=lambda when: when.astimezone(tz).replace(microsecond=0, tzinfo=None),
+        extra=extra,
     )
 
 
-def _rows_django(
-    calls: QuerySet[Call], *, client: Client, extra: Extra = ()
+def _rows(
+    calls: QuerySet[Call], *, local_time: Callable[[dt.datetime], Any], extra: Extra = ()
 ) -> Iterator[tuple[Any, ...]]:
-    """Typed rows in header order, times aware in the Client's zone."""
-    tz = client.tzinfo
-    lookups = (*_VALUES, *(path for _, path in extra))
+    """Rows in header order, text cells neutralised, `started_at` as `local_time` makes it."""
+    lookups = (*_VALUES, *(path for _name, path in extra))
     for full in calls.values_list(*lookups).iterator(chunk_size=ITERATOR_CHUNK):
-        row = full[: len(_VALUES)]
         (
             call_id,
             external_id,
@@ -117,11 +131,11 @@ def _rows_django(
             duration,
             recording,
             voicemail,
-        ) = row
+        ) = full[: len(_VALUES)]
         yield (
             str(call_id),
             neutralise(external_id),
-            started_at.astimezone(tz),
+            local_time(started_at),
             phone_cell(number),
             neutralise(source),
             phone_cell(caller),
@@ -134,23 +148,40 @@ def _rows_django(
         )
 
 
-def _csv_cell(value: Any) -> Any:
-    return ("true" if value else "false") if isinstance(value, bool) else value
-
-
 class _Line:
     def write(self, value: str) -> str:
         return value
 
 
+def _csv_line(writer: Any, cells: Iterable[Any]) -> str:
+    # The writer quotes a cell holding "\r" or "\n" only when its line terminator holds that
+    # character, so it writes "\r\n"; the line then ends in "\n", as PostgreSQL's COPY ends it.
+    return writer.writerow(cells)[:-2] + "\n"
+
+
+def _csv_extra(value: Any) -> Any:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return value
+
+
 def csv_rows_python(calls: QuerySet[Call], *, client: Client, extra: Extra = ()) -> Iterator[bytes]:
-    writer = csv.writer(_Line())
-    yield writer.writerow(header(extra)).encode()
+    """The CSV through the ORM: byte for byte what `csv_stream` makes with COPY on PostgreSQL."""
+    writer = csv.writer(_Line(), lineterminator="\r\n")
+    yield _csv_line(writer, header(extra)).encode()
     batch: list[str] = []
-    for row in _rows_django(calls, client=client, extra=extra):
-        cells = [_csv_cell(value) for value in row]
-        cells[2] = row[2].isoformat()
-        batch.append(writer.writerow(cells))
+    tz = client.tzinfo
+    for row in _rows(
+        calls,
+        local_time=lambda when: when.astimezone(tz).replace(microsecond=0).isoformat(),
+        extra=extra,
+    ):
+        cells = [
+            ("true" if value else "false") if index in _BOOLEAN_CELLS else value
+            for index, value in enumerate(row[: len(COLUMNS)])
+        ]
+        cells += [_csv_extra(value) for value in row[len(COLUMNS) :]]
+        batch.append(_csv_line(writer, cells))
         if len(batch) >= 500:
             yield "".join(batch).encode()
             batch = []
@@ -169,8 +200,14 @@ def _sql_phone(column: str) -> str:
     return f"CASE WHEN {column} ~ '^\\+[1-9][0-9]{{1,14}}$' THEN {column} ELSE {_sql_neutralised(column)} END"
 
 
+def _sql_text(expression: str) -> str:
+    # COPY quotes an empty string ("") to tell it from NULL; the csv module writes nothing.
+    return f"NULLIF({expression}, '')"
+
+
 def _sql_local_time(column: str) -> str:
-    """ISO 8601 in the Client's zone with its offset, whatever the session's time zone."""
+    """ISO 8601 in the Client's zone with its offset, to the second (to_char's SS drops the
+    fraction, as the ORM path's `replace(microsecond=0)`), whatever the session's time zone."""
     local = f"({column} AT TIME ZONE %(tz)s)"
     offset = f"({local} - ({column} AT TIME ZONE 'UTC'))"
     return (
@@ -179,68 +216,49 @@ def _sql_local_time(column: str) -> str:
     )
 
 
-def _sql_extra(column: str, *, for_csv: bool) -> str:
-    if not for_csv:
-        return column  # typed; formatted by _extra_cell
-    return f"COALESCE({_sql_neutralised(f'{column}::text')}, '')"
-
-
-def _export_select(
-    calls: QuerySet[Call], *, client: Client, for_csv: bool, extra: Extra = ()
-) -> str:
-    """The selector's own query, its columns formatted by PostgreSQL for an export."""
-    lookups = (*_VALUES, *(path for _, path in extra))
+def copy_sql(calls: QuerySet[Call], *, client: Client, extra: Extra = ()) -> str:
+    """The COPY statement of the CSV export: the selector's own query, its columns formatted by
+    PostgreSQL as `csv_rows_python` formats them."""
+    lookups = (*_VALUES, *(path for _name, path in extra))
     inner, params = calls.values_list(*lookups).query.sql_with_params()
+    extra_names = tuple(f"extra_{index}" for index in range(len(extra)))
+    (
+        call_id,
+        external_id,
+        started_at,
+        number,
+        source,
+        caller,
+        direction,
+        status,
+        duration,
+        recording,
+        voicemail,
+    ) = (f"e.{name}" for name in _VALUE_NAMES)
     select = ", ".join(
         [
-            "e.c0::text",
-            _sql_neutralised("e.c1"),
-            _sql_local_time("e.c2") if for_csv else "(e.c2 AT TIME ZONE %(tz)s)",
-            _sql_phone("e.c3"),
-            _sql_neutralised("e.c4"),
-            f"COALESCE({_sql_phone('e.c5')}, '')",
-            "e.c6",
-            "e.c7",
-            "e.c8",
-            "CASE WHEN e.c9 THEN 'true' ELSE 'false' END" if for_csv else "e.c9",
-            "CASE WHEN e.c10 THEN 'true' ELSE 'false' END" if for_csv else "e.c10",
-            *(
-                _sql_extra(f"e.c{index}", for_csv=for_csv)
-                for index in range(len(_VALUES), len(lookups))
-            ),
+            f"{call_id}::text",
+            _sql_text(_sql_neutralised(external_id)),
+            _sql_local_time(started_at),
+            _sql_text(_sql_phone(number)),
+            _sql_text(_sql_neutralised(source)),
+            _sql_text(_sql_phone(caller)),
+            direction,
+            status,
+            duration,
+            f"CASE WHEN {recording} THEN 'true' ELSE 'false' END",
+            f"CASE WHEN {voicemail} THEN 'true' ELSE 'false' END",
+            # A boolean's text is true/false, as the ORM path writes it; NULL an empty cell.
+            *(_sql_text(_sql_neutralised(f"e.{name}::text")) for name in extra_names),
         ]
     )
-    names = ", ".join(f"c{index}" for index in range(len(lookups)))
     with connection.cursor() as cursor:
         # Bind the selector's parameters first (its SQL holds %s), then the time zone.
         inner_sql = cursor.mogrify(inner, params).decode().replace("%", "%%")
+        names = ", ".join((*_VALUE_NAMES, *extra_names))
         outer = f"SELECT {select} FROM ({inner_sql}) AS e ({names})"
-        return cursor.mogrify(outer, {"tz": client.time_zone}).decode()
-
-
-def copy_sql(calls: QuerySet[Call], *, client: Client, extra: Extra = ()) -> str:
-    """The COPY statement of the CSV export: times as ISO 8601 with the Client's offset."""
-    query = _export_select(calls, client=client, for_csv=True, extra=extra)
+        query = cursor.mogrify(outer, {"tz": client.time_zone}).decode()
     return f"COPY ({query}) TO STDOUT WITH (FORMAT csv, HEADER false)"
-
-
-def _rows_postgresql(
-    calls: QuerySet[Call], *, client: Client, extra: Extra = ()
-) -> Iterator[tuple[Any, ...]]:
-    # Formatted by the database and read through a server-side cursor: Python only writes.
-    query = _export_select(calls, client=client, for_csv=False, extra=extra)
-    connection.ensure_connection()
-    with (
-        transaction.atomic(),
-        connection.connection.cursor(name=f"export_{uuid.uuid4().hex}") as cursor,
-    ):
-        cursor.itersize = ITERATOR_CHUNK
-        cursor.execute(query)
-        if not extra:
-            yield from cursor
-            return
-        for row in cursor:
-            yield (*row[: len(_VALUES)], *(_extra_cell(value) for value in row[len(_VALUES) :]))
 
 
 class _QueueWriter:
@@ -283,7 +301,7 @@ def _csv_copy(calls: QuerySet[Call], *, client: Client, extra: Extra = ()) -> It
         except BaseException as error:  # handed to the consumer, which re-raises it
             chunks.put(error)
 
-    yield (",".join(header(extra)) + "\r\n").encode()
+    yield (",".join(header(extra)) + "\n").encode()
     thread = threading.Thread(target=produce, daemon=True)
     thread.start()
     try:
@@ -340,8 +358,8 @@ def write_xlsx(
             value = row[column]
             if isinstance(value, bool):
                 sheet.write_boolean(sheet_row, column, value)
-            else:
-                sheet.write_string(sheet_row, column, str(value))
+            elif value:
+                sheet.write_string(sheet_row, column, value)
         sheet_row += 1
         count += 1
         if progress is not None and count % 10_000 == 0:

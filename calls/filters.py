@@ -1,19 +1,34 @@
-"""The call list's filters, parsed once for the HTML list, the API and the exports (SPEC §5)."""
+"""The call list's filters, declared once (SPEC §5, STYLE.md §7c).
+
+`CALL_FILTERS` is the one declaration: the HTML list's form (calls.forms), the API's and the
+exports' OpenAPI parameters (`openapi_parameters`), the parsing (`call_filters_parse`), the query
+(`CallFilters.apply`) and the audit record (`CallFilters.for_audit`) all come from it. A new filter
+is one `CallFilter(...)` line in `CALL_FILTERS`; a higher app adds its own with
+`call_filter_register` from its `AppConfig.ready()` (attribution: channel, campaign), so calls never
+imports it. `?include=` names column sets the exports add at the end (calls.exports)."""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
-from dataclasses import asdict, dataclass
+import enum
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Client
 from accounts.phones import normalize_e164
 from calls.models import CallStatus
 
-FILTER_NAMES = ("started_after", "started_before", "status", "tracking_number", "caller_number")
+if TYPE_CHECKING:
+    from django.db.models import QuerySet
+
+    from calls.models import Call
+
 # Far enough for any real call; keeps date arithmetic (a day's end, a time-zone shift) in range.
 EARLIEST_DAY = dt.date(1970, 1, 1)
 LATEST_DAY = dt.date(2999, 12, 31)
@@ -24,47 +39,169 @@ def day_in_range(day: dt.date) -> bool:
     return EARLIEST_DAY <= day <= LATEST_DAY
 
 
+class FilterKind(enum.Enum):
+    MOMENT = "moment"  # a date (the Client's midnight) or a datetime with its offset
+    CHOICE = "choice"  # one of `choices`
+    PHONE = "phone"  # a phone number, normalised to E.164; hashed in audit records
+    TEXT = "text"  # free text, at most TEXT_MAX_LENGTH characters
+
+
+TEXT_MAX_LENGTH = 200
+Choices = Callable[[], Sequence[tuple[str, Any]]]
+
+
 @dataclass(frozen=True)
+class CallFilter:
+    name: str
+    label: str | Promise
+    kind: FilterKind
+    lookup: str  # the Call queryset lookup the parsed value is given to
+    description: str = ""  # for the OpenAPI parameter
+    choices: Choices | None = None  # CHOICE: the accepted values and their labels
+    # The HTML list offers these values in a select instead of a text input (the Client's own
+    # numbers, say); the parsing still accepts any value of the kind.
+    form_options: Callable[[Client], Sequence[tuple[str, str]]] | None = None
+
+    def values(self) -> list[str]:
+        return [str(value) for value, _label in self.choices()] if self.choices else []
+
+
+def _tracking_number_options(client: Client) -> list[tuple[str, str]]:
+    from calls.selectors import tracking_number_list
+
+    return [
+        (number.number, f"{number.number} · {number.source}")
+        for number in tracking_number_list(client=client)
+    ]
+
+
+CALL_FILTERS: list[CallFilter] = [
+    CallFilter(
+        "started_after",
+        _("From"),
+        FilterKind.MOMENT,
+        lookup="started_at__gte",
+        description="Date (Client's midnight) or datetime with offset; inclusive.",
+    ),
+    CallFilter(
+        "started_before",
+        _("Before"),
+        FilterKind.MOMENT,
+        lookup="started_at__lt",
+        description="Date or datetime with offset; exclusive.",
+    ),
+    CallFilter(
+        "status",
+        _("Status"),
+        FilterKind.CHOICE,
+        lookup="status",
+        choices=lambda: CallStatus.choices,
+    ),
+    CallFilter(
+        "tracking_number",
+        _("Tracking number"),
+        FilterKind.PHONE,
+        lookup="tracking_number__number",
+        description="E.164",
+        form_options=_tracking_number_options,
+    ),
+    CallFilter(
+        "caller_number",
+        _("Caller"),
+        FilterKind.PHONE,
+        lookup="contact__phone_number",
+        description="E.164",
+    ),
+]
+FILTERS_BY_NAME = {declared.name: declared for declared in CALL_FILTERS}
+
+
+def call_filter_register(declared: CallFilter) -> None:
+    """Add a higher app's filter to the one declaration (from its AppConfig.ready(), before
+    any request: the forms, the OpenAPI parameters and the parsing then all have it)."""
+    if declared.name in FILTERS_BY_NAME:
+        if FILTERS_BY_NAME[declared.name] == declared:
+            return
+        raise ValueError(f"call filter {declared.name!r} is already declared")
+    CALL_FILTERS.append(declared)
+    FILTERS_BY_NAME[declared.name] = declared
+
+
+def filter_names() -> tuple[str, ...]:
+    return tuple(FILTERS_BY_NAME)
+
+
+def __getattr__(name: str) -> Any:
+    # FILTER_NAMES follows the registrations (read it after the apps are ready).
+    if name == "FILTER_NAMES":
+        return filter_names()
+    raise AttributeError(name)
+
+
 class CallFilters:
-    started_after: dt.datetime | None = None
-    started_before: dt.datetime | None = None
-    status: str | None = None
-    tracking_number: str | None = None
-    caller_number: str | None = None
-    # Filters on the dimensions higher apps register (calls.extensions), e.g. channel, campaign.
-    dimensions: tuple[tuple[str, str], ...] = ()
-    # Column sets the exports add at the end (`?include=attribution`), registered likewise.
-    include: tuple[str, ...] = ()
+    """Parsed filter values by name (an absent filter reads as None): `filters.status`."""
+
+    __slots__ = ("_values", "include")
+
+    def __init__(self, *, include: tuple[str, ...] = (), **values: object) -> None:
+        unknown = set(values) - set(FILTERS_BY_NAME)
+        if unknown:
+            raise TypeError(f"unknown call filters: {', '.join(sorted(unknown))}")
+        self._values = {name: value for name, value in values.items() if value is not None}
+        # The exports' extra column sets (`?include=attribution`): not a filter of the calls.
+        self.include = include
+
+    def __getattr__(self, name: str) -> object:
+        if name in FILTERS_BY_NAME:
+            return self._values.get(name)
+        raise AttributeError(name)
+
+    def __eq__(self, other: object) -> bool:
+        return (
+            isinstance(other, CallFilters)
+            and self._values == other._values
+            and self.include == other.include
+        )
+
+    def __hash__(self) -> int:
+        return hash(tuple(sorted(self.as_query().items())))
+
+    def __repr__(self) -> str:
+        return f"CallFilters({', '.join(sorted(self._values))})"
+
+    def apply(self, calls: QuerySet[Call]) -> QuerySet[Call]:
+        lookups = {
+            FILTERS_BY_NAME[name].lookup: value for name, value in self._values.items() if value
+        }
+        return calls.filter(**lookups) if lookups else calls
 
     def as_query(self) -> dict[str, str]:
-        """The filters as query parameters (for links that keep them)."""
+        """The filters as query parameters (for links that keep them), in declaration order."""
         query = {
-            name: value.isoformat() if isinstance(value, dt.datetime) else value
-            for name, value in asdict(self).items()
-            if value is not None and name not in {"dimensions", "include"}
+            name: value.isoformat() if isinstance(value, dt.datetime) else str(value)
+            for name in FILTERS_BY_NAME
+            if (value := self._values.get(name)) is not None
         }
-        query.update(self.dimensions)
         if self.include:
             query["include"] = ",".join(self.include)
         return query
 
     def export_columns(self) -> tuple[tuple[str, str], ...]:
         """(column name, ORM path) of the included column sets, in the order asked."""
-        from calls.extensions import registry
+        from calls.exports import EXPORT_COLUMN_SETS
 
-        return tuple(
-            column for name in self.include for column in registry.export_columns[name].columns
-        )
+        return tuple(column for name in self.include for column in EXPORT_COLUMN_SETS[name])
 
     def for_audit(self) -> dict[str, object]:
         """The filters for an audit record: phone numbers only as keyed hashes."""
         from privacy.audit import identifier_hash
 
-        query = self.as_query()
-        for name in ("tracking_number", "caller_number"):
-            if name in query:
-                query[name] = identifier_hash(query[name])
-        return query
+        return {
+            name: identifier_hash(value)
+            if name in FILTERS_BY_NAME and FILTERS_BY_NAME[name].kind is FilterKind.PHONE
+            else value
+            for name, value in self.as_query().items()
+        }
 
 
 def parse_moment(raw: str, *, client: Client, field: str) -> dt.datetime:
@@ -93,57 +230,70 @@ def parse_moment(raw: str, *, client: Client, field: str) -> dt.datetime:
     raise ValidationError({field: ["Enter a date (YYYY-MM-DD) or a datetime with its offset."]})
 
 
+def _parse_one(declared: CallFilter, raw: str, *, client: Client) -> object:
+    if declared.kind is FilterKind.MOMENT:
+        return parse_moment(raw, client=client, field=declared.name)
+    if declared.kind is FilterKind.PHONE:
+        try:
+            return normalize_e164(raw)
+        except ValidationError as error:
+            raise ValidationError({declared.name: error.messages}) from None
+    value = raw.strip()
+    if declared.kind is FilterKind.TEXT:
+        if len(value) > TEXT_MAX_LENGTH:
+            raise ValidationError({declared.name: [f"At most {TEXT_MAX_LENGTH} characters."]})
+        return value
+    if value not in declared.values():
+        raise ValidationError(
+            {declared.name: [f"Unknown {declared.name}; use {', '.join(declared.values())}."]}
+        )
+    return value
+
+
 def call_filters_parse(
     params: Mapping[str, str], *, client: Client, allowed_extra: tuple[str, ...] = ()
 ) -> CallFilters:
     """Read filters from query parameters; every problem names its parameter (ValidationError)."""
-    from calls.extensions import registry
-
-    names = (*FILTER_NAMES, *registry.dimensions, "include")
     errors: dict[str, list[str]] = {}
-    unknown = sorted(set(params) - set(names) - set(allowed_extra))
+    from calls.exports import EXPORT_COLUMN_SETS
+
+    names = filter_names()
+    unknown = sorted(set(params) - {*names, "include"} - set(allowed_extra))
     for name in unknown:
         errors[name] = [f"Unknown filter; use {', '.join(names)}."]
-    dimensions = []
-    for name, dimension in registry.dimensions.items():
-        value = params.get(name, "").strip()
-        if not value:
-            continue
-        allowed = [key for key, _ in dimension.choices or ()]
-        if allowed and value not in allowed:
-            errors[name] = [f"Unknown {name}; use {', '.join(allowed)}."]
-        elif len(value) > 200:
-            errors[name] = ["At most 200 characters."]
-        else:
-            dimensions.append((name, value))
-    values: dict[str, object] = {}
-    for name in ("started_after", "started_before"):
-        if params.get(name, "").strip():
-            try:
-                values[name] = parse_moment(params[name], client=client, field=name)
-            except ValidationError as error:
-                errors.update(error.message_dict)
     include = tuple(
         dict.fromkeys(part.strip() for part in params.get("include", "").split(",") if part.strip())
     )
-    for name in include:
-        if name not in registry.export_columns:
-            errors["include"] = [f"Unknown column set; use {', '.join(registry.export_columns)}."]
-    status = params.get("status", "").strip()
-    if status:
-        if status in CallStatus.values:
-            values["status"] = status
-        else:
-            errors["status"] = [f"Unknown status; use {', '.join(CallStatus.values)}."]
-    for name in ("tracking_number", "caller_number"):
-        if params.get(name, "").strip():
-            try:
-                values[name] = normalize_e164(params[name])
-            except ValidationError as error:
-                errors[name] = error.messages
+    if any(name not in EXPORT_COLUMN_SETS for name in include):
+        errors["include"] = [f"Unknown column set; use {', '.join(EXPORT_COLUMN_SETS)}."]
+    values: dict[str, object] = {}
+    for declared in CALL_FILTERS:
+        raw = params.get(declared.name, "")
+        if not raw.strip():
+            continue
+        try:
+            values[declared.name] = _parse_one(declared, raw, client=client)
+        except ValidationError as error:
+            errors.update(error.message_dict)
     after, before = values.get("started_after"), values.get("started_before")
     if after and before and after >= before:  # type: ignore[operator]
         errors["started_before"] = ["Must be later than started_after."]
     if errors:
         raise ValidationError(errors)
-    return CallFilters(**values, dimensions=tuple(dimensions), include=include)  # type: ignore[arg-type]
+    return CallFilters(**values, include=include)
+
+
+def openapi_parameters() -> list[Any]:
+    """The filters as drf-spectacular query parameters (the calls list and the exports)."""
+    from drf_spectacular.types import OpenApiTypes
+    from drf_spectacular.utils import OpenApiParameter
+
+    parameters = []
+    for declared in CALL_FILTERS:
+        extra: dict[str, Any] = (
+            {"description": declared.description} if declared.description else {}
+        )
+        if declared.choices:
+            extra["enum"] = declared.values()
+        parameters.append(OpenApiParameter(declared.name, OpenApiTypes.STR, **extra))
+    return parameters

@@ -1,65 +1,94 @@
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import ApiKeyScope
-from calls.filters import OUT_OF_RANGE, day_in_range
-from calls.models import CallStatus, TrackingNumber
+from accounts.models import ApiKeyScope, Client
+from accounts.phones import normalize_e164
+from calls.filters import (
+    CALL_FILTERS,
+    OUT_OF_RANGE,
+    TEXT_MAX_LENGTH,
+    CallFilter,
+    CallFilters,
+    FilterKind,
+    call_filters_parse,
+    day_in_range,
+)
+from calls.models import TrackingNumber
 from calls.selectors import CALL_SORTS
 
 
+def _filter_field(declared: CallFilter, client: Client) -> forms.Field:
+    """The input for one declared filter: text only, so that `call_filters_parse` alone judges
+    the values and each error is said once, next to its field."""
+    if declared.kind is FilterKind.MOMENT:
+        widget: forms.Widget = forms.DateInput(attrs={"type": "date"})
+    elif declared.choices or declared.form_options:
+        options = declared.form_options(client) if declared.form_options else declared.choices()
+        any_label = _("Any %(filter)s") % {"filter": str(declared.label).lower()}
+        widget = forms.Select(choices=[("", any_label), *options])
+    elif declared.kind is FilterKind.TEXT:
+        widget = forms.TextInput(attrs={"maxlength": TEXT_MAX_LENGTH})
+    else:
+        widget = forms.TextInput(attrs={"type": "tel", "placeholder": "+33612345678"})
+    return forms.CharField(required=False, label=declared.label, widget=widget, strip=False)
+
+
 class CallFilterForm(forms.Form):
-    """Shows the filters on /calls/; the values themselves are parsed by calls.filters."""
+    """The filters of /calls/, derived from calls.filters.CALL_FILTERS, and the sort order.
 
-    started_after = forms.DateField(
-        required=False, label="From", widget=forms.DateInput(attrs={"type": "date"})
-    )
-    started_before = forms.DateField(
-        required=False, label="Before", widget=forms.DateInput(attrs={"type": "date"})
-    )
-    status = forms.ChoiceField(required=False, choices=[("", "Any status"), *CallStatus.choices])
-    tracking_number = forms.ChoiceField(required=False, label="Tracking number")
-    caller_number = forms.CharField(
+    Valid, `filters` holds the parsed filters; invalid, each error sits on its field."""
+
+    NON_FILTER_PARAMS = ("sort", "page")
+
+    sort = forms.CharField(
         required=False,
-        label="Caller",
-        widget=forms.TextInput(attrs={"type": "tel", "placeholder": "+33612345678"}),
+        label=_("Sort"),
+        widget=forms.Select(
+            choices=[
+                (key, label)
+                for key, label in zip(
+                    CALL_SORTS,
+                    (_("Newest first"), _("Oldest first"), _("Longest first"), _("Shortest first")),
+                    strict=True,
+                )
+            ]
+        ),
     )
-    sort = forms.ChoiceField(
-        required=False,
-        choices=[
-            (key, label)
-            for key, label in zip(
-                CALL_SORTS,
-                ("Newest first", "Oldest first", "Longest first", "Shortest first"),
-                strict=True,
+
+    def __init__(self, data: Mapping[str, str], *, client: Client) -> None:
+        super().__init__(data)
+        self.client = client
+        self.filters = CallFilters()
+        filter_fields = {
+            declared.name: _filter_field(declared, client) for declared in CALL_FILTERS
+        }
+        self.fields = {**filter_fields, **self.fields}
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        params = {name: value for name, value in self.data.items() if value.strip()}
+        try:
+            self.filters = call_filters_parse(
+                params, client=self.client, allowed_extra=self.NON_FILTER_PARAMS
             )
-        ],
-    )
+        except ValidationError as error:
+            for name, messages in error.message_dict.items():
+                if name in self.fields:
+                    self.add_error(name, messages)
+                else:  # not one of ours: only its name says which
+                    self.add_error(None, [f"{name}: {message}" for message in messages])
+        return data
 
-    def __init__(self, *args: Any, tracking_numbers: list[TrackingNumber], **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["tracking_number"].choices = [("", "Any number")] + [
-            (number.number, f"{number.number} · {number.source}") for number in tracking_numbers
-        ]
-        from calls.extensions import registry
-
-        # Dimensions registered by higher apps (e.g. attribution's channel and campaign).
-        sort = self.fields.pop("sort")
-        for name, dimension in registry.dimensions.items():
-            if dimension.choices:
-                self.fields[name] = forms.ChoiceField(
-                    required=False,
-                    label=dimension.label,
-                    choices=[("", _("Any")), *dimension.choices],
-                )
-            else:
-                self.fields[name] = forms.CharField(
-                    required=False, max_length=200, label=dimension.label
-                )
-        self.fields["sort"] = sort
+    @property
+    def sort_order(self) -> str:
+        chosen = self.data.get("sort", "")
+        return chosen if chosen in CALL_SORTS else "newest"
 
 
 class TrackingNumberForm(forms.Form):
@@ -73,6 +102,38 @@ class TrackingNumberForm(forms.Form):
         label=_("Website pool"),
         help_text=_("Shown to one website visitor at a time by the dni.js snippet."),
     )
+
+
+class TrackingNumberCallHandlingForm(forms.ModelForm):
+    """How calls from the telephone network to this number are put through (SPEC §12)."""
+
+    forward_to = forms.CharField(
+        label=_("Forward to"),
+        max_length=32,
+        required=False,
+        help_text=_("E.164, e.g. +33612345678: where calls are put through"),
+        widget=forms.TextInput(attrs={"type": "tel", "placeholder": "+33612345678"}),
+    )
+    announcement = forms.CharField(
+        label=_("Announcement"),
+        max_length=300,
+        required=False,
+        help_text=_("Heard before a recorded call; blank for the default in your language"),
+    )
+
+    class Meta:
+        model = TrackingNumber
+        fields = ["source", "campaign", "forward_to", "record_calls", "announcement", "voicemail"]
+        fields += ["ring_seconds"]
+
+    def clean_forward_to(self) -> str:
+        value = self.cleaned_data["forward_to"].strip()
+        if not value:
+            return ""
+        try:
+            return normalize_e164(value)
+        except ValidationError as error:
+            raise forms.ValidationError(error.messages) from None
 
 
 class ApiKeyForm(forms.Form):

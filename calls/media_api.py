@@ -10,6 +10,7 @@ from typing import Any
 from django.conf import settings
 from django.http import HttpResponse, StreamingHttpResponse
 from django.utils.http import http_date, parse_http_date_safe
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -30,8 +31,7 @@ from accounts.roles import Capability
 from calls import selectors, services
 from calls.api import INGEST
 from calls.media.format import IntegrityError
-from calls.media.keys import UnknownKey
-from calls.media.objects import TooLarge
+from calls.media.objects import TooLarge, stored_object_open
 from calls.models import AUDIO_CONTENT_TYPES, MediaKind, MediaObject
 
 logger = logging.getLogger(__name__)
@@ -57,6 +57,12 @@ class AnyAccept(BaseContentNegotiation):
         self, request: Request, renderers: list[Any], format_suffix: str | None = None
     ) -> tuple[Any, str]:
         return renderers[0], renderers[0].media_type
+
+
+RESTRICTED_MESSAGE = _(
+    "The caller asked us to restrict the use of their data: this audio cannot be played until "
+    "the restriction is lifted."
+)
 
 
 def _error(status_code: int, message: str) -> Response:
@@ -142,6 +148,9 @@ UPLOAD_RESPONSE = inline_serializer(
 
 class CallMediaAPI(ClientAPIView):
     kind: str = MediaKind.RECORDING
+    integrity_refused_message = _(
+        "The stored audio failed its integrity check and cannot be played."
+    )
     parser_classes = [AudioParser]
     content_negotiation_class = AnyAccept
 
@@ -226,13 +235,11 @@ class CallMediaAPI(ClientAPIView):
     )
     def get(self, request: Request, call_id: str) -> HttpResponse | Response:
         call = selectors.call_get(client=self.client, call_id=call_id)
+        if call.contact_id and call.contact.restricted_at is not None:
+            # 451 Unavailable For Legal Reasons: the audio exists but the law says not now.
+            return _error(status.HTTP_451_UNAVAILABLE_FOR_LEGAL_REASONS, str(RESTRICTED_MESSAGE))
         media = selectors.call_media(call=call, kind=self.kind)
-        try:
-            opened = selectors.media_open(media=media)
-        except UnknownKey:
-            return key_not_configured()
-        except IntegrityError:
-            return _integrity_refused(media)
+        opened = stored_object_open(media)
         size = opened.size
         etag = strong_etag(media)
         last_modified = http_date(media.created_at.timestamp())
@@ -252,10 +259,7 @@ class CallMediaAPI(ClientAPIView):
         # The first segment is opened before the response starts: a tampered object is refused
         # with a clear status instead of a broken stream.
         chunks = opened.iter_range(start, end) if size else iter(())
-        try:
-            first = next(chunks, b"")
-        except IntegrityError:
-            return _integrity_refused(media)
+        first = next(chunks, b"")
         response = StreamingHttpResponse(
             _guarded(first, chunks, media_id=str(media.pk)),
             status=206 if isinstance(wanted, tuple) else 200,
@@ -273,25 +277,6 @@ class CallMediaAPI(ClientAPIView):
             response["Content-Range"] = f"bytes {start}-{end}/{size}"
         services.media_play_record(media=media, kind=self.kind, actor=request.user)
         return response
-
-
-def _integrity_refused(media: MediaObject) -> Response:
-    """A stored object that fails authentication is refused, never served, and logged."""
-    logger.error("stored media failed its integrity check", extra={"media_id": str(media.pk)})
-    return _error(
-        status.HTTP_409_CONFLICT,
-        "The stored audio failed its integrity check and cannot be played.",
-    )
-
-
-def key_not_configured() -> Response:
-    """The object is sealed under a key id missing from RECORDING_KEYS (keys.unwrap logged which):
-    the server's configuration is at fault, not the object, so this is no integrity failure."""
-    return _error(
-        status.HTTP_503_SERVICE_UNAVAILABLE,
-        "The key this file was encrypted under is not configured on the server; nothing suggests "
-        "the file is damaged. The operator has been alerted; try again later.",
-    )
 
 
 def _guarded(first: bytes, rest: Iterator[bytes], *, media_id: str) -> Iterator[bytes]:

@@ -2,10 +2,12 @@ from __future__ import annotations
 
 import uuid
 
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Client
-from accounts.tenancy import TenantQuerySet
+from accounts.tenancy import TenantManager
 
 
 class TrackingNumber(models.Model):
@@ -25,8 +27,38 @@ class TrackingNumber(models.Model):
     # A number of the website's pool: shown to one visit at a time by dni.js (attribution app).
     pool = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
+    # How a call from the telephone network is put through (SPEC §12, telephony/). Database
+    # defaults too, so the bulk loaders that insert numbers in SQL need not know these columns.
+    forward_to = models.CharField(
+        _("forward to"),
+        max_length=16,
+        blank=True,
+        db_default="",
+        help_text=_("E.164: where calls are put through"),
+    )
+    record_calls = models.BooleanField(_("record calls"), default=False, db_default=False)
+    announcement = models.CharField(
+        _("announcement"),
+        max_length=300,
+        blank=True,
+        db_default="",
+        help_text=_("What the caller hears before a recorded call"),
+    )
+    voicemail = models.BooleanField(
+        _("voicemail"),
+        default=True,
+        db_default=True,
+        help_text=_("When nobody answers, the caller may leave a message"),
+    )
+    ring_seconds = models.PositiveSmallIntegerField(
+        _("ring seconds"),
+        default=20,
+        db_default=20,
+        validators=[MinValueValidator(5), MaxValueValidator(120)],
+        help_text=_("How long the forwarded call rings before voicemail"),
+    )
 
-    objects = models.Manager.from_queryset(TenantQuerySet["TrackingNumber"])()
+    objects = TenantManager()
 
     class Meta:
         ordering = ["number"]
@@ -49,8 +81,11 @@ class Contact(models.Model):
     )
     phone_number = models.CharField(max_length=16)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Set while the Contact's processing is restricted (GDPR art. 18, calls.services.contact_restrict):
+    # its calls stay, but its audio does not play and its calls leave the call list and exports.
+    restricted_at = models.DateTimeField(null=True, blank=True)
 
-    objects = models.Manager.from_queryset(TenantQuerySet["Contact"])()
+    objects = TenantManager()
 
     class Meta:
         constraints = [
@@ -102,7 +137,7 @@ class Call(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    objects = models.Manager.from_queryset(TenantQuerySet["Call"])()
+    objects = TenantManager()
 
     class Meta:
         ordering = ["-started_at", "-id"]
@@ -161,7 +196,7 @@ class MediaObject(models.Model):
     stored_size = models.BigIntegerField()
     created_at = models.DateTimeField(auto_now_add=True)
 
-    objects = models.Manager.from_queryset(TenantQuerySet["MediaObject"])()
+    objects = TenantManager()
 
     class Meta:
         abstract = True
@@ -234,7 +269,7 @@ class ExportJob(models.Model):
     finished_at = models.DateTimeField(null=True, blank=True)
     expires_at = models.DateTimeField(null=True, blank=True)
 
-    objects = models.Manager.from_queryset(TenantQuerySet["ExportJob"])()
+    objects = TenantManager()
 
     class Meta:
         ordering = ["-created_at"]

@@ -7,16 +7,26 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.db.models import Avg, Count, Max, Min, Q, QuerySet
 from django.db.models.functions import TruncDate
 
 from accounts.models import Client
 from accounts.tenancy import get_for_client_or_404
-from calls.extensions import registry
-from calls.filters import CallFilters
-from calls.media.objects import OpenedObject, object_open
-from calls.models import MEDIA_MODELS, Call, CallStatus, Contact, MediaObject, TrackingNumber
+from calls.filters import CallFilters, call_filters_parse
+from calls.media.objects import stored_object_open
+from calls.models import (
+    MEDIA_MODELS,
+    Call,
+    CallStatus,
+    Contact,
+    ExportJob,
+    ExportJobStatus,
+    MediaObject,
+    TrackingNumber,
+)
+from calls.signals import call_detail_fields
 
 CALL_SORTS = {
     "newest": ("-started_at", "-id"),
@@ -26,60 +36,101 @@ CALL_SORTS = {
 }
 
 
-def call_list(*, client: Client, filters: CallFilters, sort: str = "newest") -> QuerySet[Call]:
+def call_list(
+    *,
+    client: Client,
+    filters: CallFilters,
+    sort: str = "newest",
+    include_restricted: bool = False,
+) -> QuerySet[Call]:
+    """The call list, its API and its exports. The calls of a Contact whose processing is
+    restricted (GDPR art. 18) are left out unless `include_restricted` (the erasure's own check)."""
     calls = Call.objects.for_client(client).select_related("tracking_number", "contact")
-    if filters.started_after:
-        calls = calls.filter(started_at__gte=filters.started_after)
-    if filters.started_before:
-        calls = calls.filter(started_at__lt=filters.started_before)
-    if filters.status:
-        calls = calls.filter(status=filters.status)
-    if filters.tracking_number:
-        calls = calls.filter(tracking_number__number=filters.tracking_number)
-    if filters.caller_number:
-        calls = calls.filter(contact__phone_number=filters.caller_number)
-    for name, value in filters.dimensions:
-        calls = calls.filter(**{registry.dimensions[name].lookup: value})
+    if not include_restricted:
+        calls = calls.filter(contact__restricted_at__isnull=True)
+    calls = filters.apply(calls)
     return calls.order_by(*CALL_SORTS.get(sort, CALL_SORTS["newest"]))
 
 
 def call_get(*, client: Client | None, call_id: object) -> Call:
-    related = [detail.select_related for detail in registry.details.values()]
     return get_for_client_or_404(
-        Call.objects.select_related("tracking_number", "contact", *related),
-        client=client,
-        pk=call_id,
+        Call.objects.select_related("tracking_number", "contact"), client=client, pk=call_id
     )
 
 
 def call_details(call: Call) -> dict[str, Any]:
-    """What higher apps add to a call's detail (calls.extensions), by name."""
-    return {name: detail.as_json(call) for name, detail in registry.details.items()}
+    """What higher apps add to a call's API detail (calls.signals.call_detail_fields)."""
+    details: dict[str, Any] = {}
+    for _receiver, fields in call_detail_fields.send(sender=Call, call=call):
+        details.update(fields or {})
+    return details
 
 
 def tracking_number_list(*, client: Client) -> QuerySet[TrackingNumber]:
     return TrackingNumber.objects.for_client(client).order_by("-active", "number")
 
 
+def tracking_number_get(*, client: Client, number_id: object) -> TrackingNumber:
+    return get_for_client_or_404(TrackingNumber.objects.all(), client=client, pk=number_id)
+
+
+def export_job_get(*, client: Client | None, job_id: object, done: bool = False) -> ExportJob:
+    """An export job of the Client's (404 otherwise); `done`: only one whose file is ready."""
+    ready = {"status": ExportJobStatus.DONE} if done else {}
+    return get_for_client_or_404(ExportJob.objects.all(), client=client, pk=job_id, **ready)
+
+
+@dataclass(frozen=True)
 class StatsGroup:
-    DAY = "day"
-    TRACKING_NUMBER = "tracking_number"
-    STATUS = "status"
-    SOURCE = "source"
-    ALL = (DAY, TRACKING_NUMBER, STATUS, SOURCE)
-    # The stats API's choices: these and every registered dimension (calls.extensions).
-    PUBLIC = (DAY, TRACKING_NUMBER, STATUS)
+    """One way of splitting the stats into rows (STYLE.md §7c): declared once in STATS_GROUPS,
+    from which the API's `group_by` choices, its OpenAPI enum and the dashboard's splits come.
+    A higher app adds its own with `stats_group_register` from its AppConfig.ready()
+    (attribution: channel, campaign); the dashboard shows those after its own splits."""
+
+    name: str
+    field: str | None  # the Call value each row stands for; None: one row per day of the period
+    in_api: bool = True  # offered as the stats API's `group_by`
+    label: Any = ""  # a registered group's heading on the dashboard
+    # The labels of a closed set of values (the dashboard shows them instead of the values).
+    choices: tuple[tuple[str, Any], ...] = ()
+
+    def label_of(self, value: Any) -> Any:
+        return dict(self.choices).get(value, value)
 
 
-def stats_group_choices() -> list[str]:
-    return [*StatsGroup.PUBLIC, *registry.dimensions]
+STATS_GROUPS: list[StatsGroup] = [
+    StatsGroup("day", None),
+    StatsGroup("tracking_number", "tracking_number__number"),
+    StatsGroup("status", "status"),
+    StatsGroup("source", "tracking_number__source", in_api=False),  # the dashboard's split
+]
+# The dashboard shows its own splits, then every group a higher app registers.
+_BUILT_IN = frozenset(group.name for group in STATS_GROUPS)
+STATS_GROUPS_BY_NAME = {group.name: group for group in STATS_GROUPS}
 
 
-_GROUP_EXPRESSIONS = {
-    StatsGroup.TRACKING_NUMBER: "tracking_number__number",
-    StatsGroup.STATUS: "status",
-    StatsGroup.SOURCE: "tracking_number__source",
-}
+def stats_group_register(group: StatsGroup) -> None:
+    """Add a higher app's group (from its AppConfig.ready(), before any request)."""
+    if group.name in STATS_GROUPS_BY_NAME:
+        if STATS_GROUPS_BY_NAME[group.name] == group:
+            return
+        raise ValueError(f"stats group {group.name!r} is already declared")
+    STATS_GROUPS.append(group)
+    STATS_GROUPS_BY_NAME[group.name] = group
+
+
+def api_group_by() -> tuple[str, ...]:
+    return tuple(group.name for group in STATS_GROUPS if group.in_api)
+
+
+def __getattr__(name: str) -> Any:
+    # API_GROUP_BY follows the registrations (read it after the apps are ready).
+    if name == "API_GROUP_BY":
+        return api_group_by()
+    raise AttributeError(name)
+
+
+DEFAULT_GROUP_BY = "day"
 
 
 @dataclass(frozen=True)
@@ -134,7 +185,8 @@ def _totals(calls: QuerySet[Call]) -> dict[str, Any]:
 def _grouped(
     calls: QuerySet[Call], *, client: Client, period: Period, group_by: str
 ) -> list[dict[str, Any]]:
-    if group_by == StatsGroup.DAY:
+    field = STATS_GROUPS_BY_NAME[group_by].field
+    if field is None:
         grouped = (
             calls.annotate(group=TruncDate("started_at", tzinfo=client.tzinfo))
             .values("group")
@@ -144,9 +196,7 @@ def _grouped(
         by_day = {row["group"]: row for row in grouped}
         empty = {"calls": 0, "answered": 0, "avg_duration_seconds": None}
         return [_row(day.isoformat(), by_day.get(day, empty)) for day in period.days()]
-    dimension = registry.dimensions.get(group_by)
-    # Calls a dimension does not reach (no attribution) are one group whose key is null.
-    field = dimension.lookup if dimension is not None else _GROUP_EXPRESSIONS[group_by]
+    # Calls a registered group's relation does not reach (no attribution) are one null row.
     grouped = calls.values(field).annotate(**_aggregates()).order_by("-calls", field)
     return [_row(row[field], row) for row in grouped]
 
@@ -165,18 +215,19 @@ def dashboard_summary(*, client: Client, period: Period) -> dict[str, Any]:
     calls = _calls_in(client, period)
     return {
         "totals": _totals(calls),
-        "per_day": _grouped(calls, client=client, period=period, group_by=StatsGroup.DAY),
-        "by_source": _grouped(calls, client=client, period=period, group_by=StatsGroup.SOURCE),
-        "by_status": _grouped(calls, client=client, period=period, group_by=StatsGroup.STATUS),
+        "per_day": _grouped(calls, client=client, period=period, group_by="day"),
+        "by_source": _grouped(calls, client=client, period=period, group_by="source"),
+        "by_status": _grouped(calls, client=client, period=period, group_by="status"),
         "by_dimension": [
             {
-                "dimension": dimension,
+                "dimension": group,
                 "rows": [
-                    {**row, "label": dimension.label_of(row["key"])}
-                    for row in _grouped(calls, client=client, period=period, group_by=name)
+                    {**row, "label": group.label_of(row["key"])}
+                    for row in _grouped(calls, client=client, period=period, group_by=group.name)
                 ],
             }
-            for name, dimension in registry.dimensions.items()
+            for group in STATS_GROUPS
+            if group.name not in _BUILT_IN
         ],
     }
 
@@ -184,17 +235,6 @@ def dashboard_summary(*, client: Client, period: Period) -> dict[str, Any]:
 def call_media(*, call: Call, kind: str) -> MediaObject:
     """The call's recording or voice message (404 when it has none)."""
     return get_for_client_or_404(MEDIA_MODELS[kind].objects.all(), client=call.client, call=call)
-
-
-def media_open(*, media: MediaObject) -> OpenedObject:
-    """Ready to decrypt; raises IntegrityError for a tampered, truncated or unkeyed object."""
-    return object_open(
-        storage_name=media.storage_name,
-        object_id=media.pk,
-        key_id=media.key_id,
-        wrapped_key=media.wrapped_key,
-        size_bytes=media.size_bytes,
-    )
 
 
 def contact_find(*, client: Client, phone_number: str) -> Contact | None:
@@ -237,7 +277,7 @@ def contact_bundle(*, client: Client, contact: Contact) -> ContactBundle:
         )
         counts[kind] = 0
         for item in media:
-            opened.append((f"{folder}/{item.call_id}.{item.extension}", media_open(media=item)))
+            opened.append((f"{folder}/{item.call_id}.{item.extension}", stored_object_open(item)))
             counts[kind] += 1
     return ContactBundle(
         client=client,
@@ -270,3 +310,27 @@ def contact_ids_locate_across_clients(*, phone: str, client: Client | None = Non
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return [row[0] for row in cursor.fetchall()]
+
+
+def export_jobs_holding_contact(*, contact: Contact) -> list[ExportJob]:
+    """The export jobs of the Contact's Client whose file may hold one of the Contact's calls.
+
+    The rule: a job is kept (in storage, for its 24 hours) with the query it was made from; it may
+    hold the Contact's number when that query, read again now, matches one of the Contact's calls.
+    The status filter is left out of that test because a call's status can still change after the
+    export ran (a later status callback), and a query that no longer parses is taken to match:
+    shredding an export too many costs its owner a new download, keeping one too many keeps a
+    number the law says must go. An export of every call matches, as it should."""
+    own_calls = Call.objects.for_client(contact.client).filter(contact=contact)
+    held = []
+    for job in ExportJob.objects.for_client(contact.client).order_by("created_at"):
+        query = {name: value for name, value in job.query.items() if name != "status"}
+        try:
+            filters = call_filters_parse(query, client=contact.client, allowed_extra=tuple(query))
+        except ValidationError:
+            held.append(job)
+            continue
+        matched = call_list(client=contact.client, filters=filters, include_restricted=True)
+        if own_calls.filter(pk__in=matched.values("pk")).exists():
+            held.append(job)
+    return held

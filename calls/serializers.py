@@ -12,6 +12,7 @@ from rest_framework import serializers
 from accounts.phones import normalize_e164
 from calls.filters import OUT_OF_RANGE, day_in_range
 from calls.models import CallStatus, Direction, TrackingNumber
+from calls.selectors import DEFAULT_GROUP_BY, api_group_by
 
 
 class E164Field(serializers.CharField):
@@ -85,23 +86,50 @@ class CallOutSerializer(HotPathSerializer):
 
 class TrackingNumberSerializer(serializers.ModelSerializer):
     number = E164Field()
+    forward_to = E164Field(required=False, allow_null=True, allow_blank=True)
+    announcement = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=300,
+        help_text="Blank for the default in the Client's language.",
+    )
 
     class Meta:
         model = TrackingNumber
-        fields = ["id", "number", "source", "campaign", "active", "pool"]
+        fields = [
+            "id",
+            "number",
+            "source",
+            "campaign",
+            "active",
+            "pool",
+            "forward_to",
+            "record_calls",
+            "announcement",
+            "voicemail",
+            "ring_seconds",
+        ]
         read_only_fields = ["id", "active"]
+
+
+class TrackingNumberUpdateSerializer(TrackingNumberSerializer):
+    """PATCH: every field optional; the number itself cannot change (its calls keep it)."""
+
+    number = serializers.CharField(read_only=True)
+
+    class Meta(TrackingNumberSerializer.Meta):
+        read_only_fields = ["id", "number"]
 
 
 class StatsQuerySerializer(serializers.Serializer):
     # `from` is a Python keyword: the fields are renamed in `to_internal_value`.
-    group_by = serializers.ChoiceField(choices=["day", "tracking_number", "status"], default="day")
+    group_by = serializers.ChoiceField(choices=(), default=DEFAULT_GROUP_BY)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        from calls.selectors import stats_group_choices
-
-        # Higher apps register their dimensions (calls.extensions) after this module loads.
-        self.fields["group_by"].choices = stats_group_choices()
+        # Higher apps register their groups (calls.selectors.stats_group_register) from their
+        # AppConfig.ready(), which may come after this module loads.
+        self.fields["group_by"].choices = api_group_by()
 
     def to_internal_value(self, data: Any) -> dict[str, Any]:
         errors: dict[str, list[str]] = {}

@@ -7,11 +7,12 @@ import functools
 import logging
 import uuid
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from accounts.models import Client
@@ -25,6 +26,7 @@ from calls.models import (
     MEDIA_MODELS,
     Call,
     CallStatus,
+    Contact,
     Direction,
     ExportJob,
     ExportJobStatus,
@@ -32,17 +34,85 @@ from calls.models import (
     MediaObject,
     TrackingNumber,
 )
-from calls.signals import call_ingested
-from calls.upserts import call_ingest_upsert
-from privacy.audit import AuditAction, AuditEvent, actor_of, audit_record
+from calls.signals import call_ingested, media_keys_rotating
+from calls.upserts import call_ingest_postgresql
+from privacy.audit import AuditAction, AuditEvent, actor_of, audit_record, identifier_hash
 
 logger = logging.getLogger(__name__)
 
 UNKNOWN_TRACKING_NUMBER = "No active tracking number of your account has this number."
 
 
+# The default announcement per language (SPEC §12). The Client has no language of its own yet:
+# its time zone tells (a later issue on languages replaces this with the Client's setting).
+ANNOUNCEMENTS = {
+    "fr": "Cet appel est susceptible d'être enregistré.",
+    "de": "Dieser Anruf kann aufgezeichnet werden.",
+    "es": "Esta llamada puede ser grabada.",
+    "it": "Questa chiamata potrebbe essere registrata.",
+    "nl": "Dit gesprek kan worden opgenomen.",
+    "en": "This call may be recorded.",
+}
+_ZONE_LANGUAGES = {
+    "Europe/Paris": "fr",
+    "Europe/Brussels": "fr",
+    "Europe/Luxembourg": "fr",
+    "Europe/Monaco": "fr",
+    "America/Montreal": "fr",
+    "America/Toronto": "en",
+    "Europe/Berlin": "de",
+    "Europe/Vienna": "de",
+    "Europe/Zurich": "de",
+    "Europe/Madrid": "es",
+    "Europe/Rome": "it",
+    "Europe/Amsterdam": "nl",
+}
+
+
+def client_language(client: Client) -> str:
+    language = getattr(client, "language", "") or _ZONE_LANGUAGES.get(client.time_zone, "en")
+    return language if language in ANNOUNCEMENTS else "en"
+
+
+def announcement_default(*, client: Client) -> str:
+    return ANNOUNCEMENTS[client_language(client)]
+
+
+# The fields of a tracking number a Client may change after creating it (SPEC §5, §12).
+TRACKING_NUMBER_EDITABLE = (
+    "source",
+    "campaign",
+    "active",
+    "forward_to",
+    "record_calls",
+    "announcement",
+    "voicemail",
+    "ring_seconds",
+)
+
+
+def _forward_to_clean(value: str | None) -> str:
+    if not value:
+        return ""
+    try:
+        return normalize_e164(value)
+    except ValidationError as error:
+        raise ValidationError({"forward_to": error.messages}) from None
+
+
 def tracking_number_create(
-    *, client: Client, number: str, source: str, campaign: str = "", pool: bool = False
+    *,
+    client: Client,
+    number: str,
+    source: str,
+    campaign: str = "",
+    forward_to: str | None = "",
+    record_calls: bool = False,
+    announcement: str = "",
+    voicemail: bool = True,
+    ring_seconds: int = 20,
+    pool: bool = False,
+    actor: Any = None,
 ) -> TrackingNumber:
     try:
         number = normalize_e164(number)
@@ -56,6 +126,11 @@ def tracking_number_create(
         source=source.strip(),
         campaign=campaign.strip(),
         pool=pool,
+        forward_to=_forward_to_clean(forward_to),
+        record_calls=record_calls,
+        announcement=announcement.strip() or announcement_default(client=client),
+        voicemail=voicemail,
+        ring_seconds=ring_seconds,
     )
     tracking_number.full_clean(validate_unique=False)
     try:
@@ -65,14 +140,72 @@ def tracking_number_create(
             {"number": ["Your account already has this tracking number."]}
         ) from None
     logger.info("tracking number created", extra={"client_id": str(client.pk)})
+    _tracking_number_record(AuditAction.TRACKING_NUMBER_ADDED, tracking_number, actor)
     return tracking_number
 
 
-def tracking_number_set_active(*, tracking_number: TrackingNumber, active: bool) -> TrackingNumber:
+def tracking_number_update(
+    *, tracking_number: TrackingNumber, actor: Any = None, **changes: Any
+) -> TrackingNumber:
+    """Change the editable fields given (others stay); audited with the field names only."""
+    unknown = sorted(set(changes) - set(TRACKING_NUMBER_EDITABLE))
+    if unknown:
+        raise ValidationError({name: ["This field cannot be changed."] for name in unknown})
+    if "forward_to" in changes:
+        changes["forward_to"] = _forward_to_clean(changes["forward_to"])
+    for name in ("source", "campaign", "announcement"):
+        if name in changes:
+            changes[name] = (changes[name] or "").strip()
+    if "announcement" in changes and not changes["announcement"]:
+        changes["announcement"] = announcement_default(client=tracking_number.client)
+    changed = [name for name, value in changes.items() if getattr(tracking_number, name) != value]
+    if not changed:
+        return tracking_number
+    for name in changed:
+        setattr(tracking_number, name, changes[name])
+    tracking_number.full_clean(validate_unique=False)
+    with transaction.atomic():
+        tracking_number.save(update_fields=changed)
+        _tracking_number_record(
+            AuditAction.TRACKING_NUMBER_CHANGED, tracking_number, actor, fields=sorted(changed)
+        )
+    return tracking_number
+
+
+def tracking_number_set_active(
+    *, tracking_number: TrackingNumber, active: bool, actor: Any = None
+) -> TrackingNumber:
     if tracking_number.active != active:
         tracking_number.active = active
         tracking_number.save(update_fields=["active"])
+        _tracking_number_record(
+            AuditAction.TRACKING_NUMBER_CHANGED
+            if active
+            else AuditAction.TRACKING_NUMBER_DEACTIVATED,
+            tracking_number,
+            actor,
+            fields=["active"],
+        )
     return tracking_number
+
+
+def _tracking_number_record(
+    action: AuditAction,
+    tracking_number: TrackingNumber,
+    actor: Any,
+    fields: list[str] | None = None,
+) -> None:
+    metadata: dict[str, Any] = {"number": identifier_hash(tracking_number.number)}
+    if fields:
+        metadata["fields"] = fields
+    audit_record(
+        action=action,
+        actor=actor,
+        client_id=tracking_number.client_id,
+        object_type="tracking_number",
+        object_id=tracking_number.pk,
+        metadata=metadata,
+    )
 
 
 def call_ingest(
@@ -88,32 +221,101 @@ def call_ingest(
 ) -> tuple[Call, bool]:
     """Create the call, or update the one with this `external_id` (idempotent, race-safe).
 
-    Numbers arrive normalised (E.164). Returns the call and whether it was created.
+    Numbers arrive normalised (E.164). Returns the call and whether it was created. Once the
+    ingesting transaction commits, `call_ingested` is sent (both paths below).
     """
-    if status not in CallStatus.values:
-        raise ValidationError({"status": [f"Unknown status {status!r}."]})
-    if direction not in Direction.values:
-        raise ValidationError({"direction": [f"Unknown direction {direction!r}."]})
-    now = timezone.now()
-    call = Call(
+    ingested = _call_store(
         client=client,
         external_id=external_id,
-        direction=direction,
+        tracking_number=tracking_number,
+        caller_number=caller_number,
         status=status,
         started_at=started_at,
         duration_seconds=duration_seconds,
-        created_at=now,
-        updated_at=now,
+        direction=direction,
     )
-    ingested = call_ingest_upsert(
-        call, tracking_number=tracking_number, caller_number=caller_number
-    )
-    if ingested is None:
-        raise ValidationError({"tracking_number": [UNKNOWN_TRACKING_NUMBER]})
     transaction.on_commit(
         functools.partial(_call_ingested_send, call_id=ingested[0].pk, client_id=client.pk)
     )
     return ingested
+
+
+def _call_store(
+    *,
+    client: Client,
+    external_id: str,
+    tracking_number: str,
+    caller_number: str | None,
+    status: str,
+    started_at: dt.datetime,
+    duration_seconds: int,
+    direction: str,
+) -> tuple[Call, bool]:
+    if status not in CallStatus.values:
+        raise ValidationError({"status": [f"Unknown status {status!r}."]})
+    if direction not in Direction.values:
+        raise ValidationError({"direction": [f"Unknown direction {direction!r}."]})
+    if connection.vendor == "postgresql":  # the hot path, in one prepared statement
+        now = timezone.now()
+        call = Call(
+            client=client,
+            external_id=external_id,
+            direction=direction,
+            status=status,
+            started_at=started_at,
+            duration_seconds=duration_seconds,
+            created_at=now,
+            updated_at=now,
+        )
+        ingested = call_ingest_postgresql(
+            call, tracking_number=tracking_number, caller_number=caller_number
+        )
+        if ingested is None:
+            raise ValidationError({"tracking_number": [UNKNOWN_TRACKING_NUMBER]})
+        return ingested
+    # Elsewhere (SQLite, the embedded default) the plain ORM: its transactions are IMMEDIATE
+    # (settings), so concurrent ingestions of one external_id take turns instead of racing.
+    with transaction.atomic():
+        number = (
+            TrackingNumber.objects.for_client(client)
+            .filter(number=tracking_number, active=True)
+            .first()
+        )
+        if number is None:
+            raise ValidationError({"tracking_number": [UNKNOWN_TRACKING_NUMBER]})
+        contact = None
+        if caller_number is not None:
+            contact, _ = Contact.objects.for_client(client).get_or_create(
+                client=client, phone_number=caller_number
+            )
+        return Call.objects.for_client(client).update_or_create(
+            client=client,
+            external_id=external_id,
+            defaults={
+                "tracking_number": number,
+                "contact": contact,
+                "direction": direction,
+                "status": status,
+                "started_at": started_at,
+                "duration_seconds": duration_seconds,
+            },
+        )
+
+
+def call_outcome_set(
+    *, client: Client, external_id: str, status: str, duration_seconds: int
+) -> bool:
+    """Set the status and duration of the Client's call with `external_id`, nothing else: its
+    caller, number and start stay as ingested. Returns whether such a call exists."""
+    if status not in CallStatus.values:
+        raise ValidationError({"status": [f"Unknown status {status!r}."]})
+    if duration_seconds < 0:
+        raise ValidationError({"duration_seconds": ["Must be 0 or more."]})
+    calls = Call.objects.for_client(client).filter(external_id=external_id)
+    updated = calls.exclude(status=status, duration_seconds=duration_seconds).update(
+        status=status, duration_seconds=duration_seconds, updated_at=timezone.now()
+    )
+    return bool(updated) or calls.exists()
 
 
 def _call_ingested_send(*, call_id: uuid.UUID, client_id: uuid.UUID) -> None:
@@ -156,8 +358,8 @@ def media_store(
     )
     try:
         with transaction.atomic():
-            locked = Call.objects.select_for_update().get(pk=call.pk)
-            replaced = model.objects.filter(call=locked).first()
+            locked = Call.objects.for_client(call.client).select_for_update().get(pk=call.pk)
+            replaced = model.objects.filter(client_id=call.client_id, call=locked).first()
             if replaced is not None:
                 # The old row and its wrapped key go in this transaction; its file after commit.
                 replaced.delete()
@@ -174,7 +376,9 @@ def media_store(
                 storage_name=stored.storage_name,
                 stored_size=stored.stored_size,
             )
-            Call.objects.filter(pk=call.pk).update(**{MEDIA_FLAGS[kind]: True})
+            Call.objects.filter(client_id=call.client_id, pk=call.pk).update(
+                **{MEDIA_FLAGS[kind]: True}
+            )
             audit_record(
                 action=AuditAction.MEDIA_UPLOADED,
                 actor=actor,
@@ -195,10 +399,12 @@ def media_shred(*, media: MediaObject, actor: Any = None, reason: str = "") -> N
 
     Each step is idempotent, so a run interrupted anywhere finishes when it is run again."""
     model, kind = type(media), _media_kind(media)
-    _key_then_file_destroy(model, media.pk, media.storage_name)
+    _key_then_file_destroy(model, media.client_id, media.pk, media.storage_name)
     with transaction.atomic():
-        deleted, _ = model.objects.filter(pk=media.pk).delete()
-        Call.objects.filter(pk=media.call_id).update(**{MEDIA_FLAGS[kind]: False})
+        deleted, _ = model.objects.filter(client_id=media.client_id, pk=media.pk).delete()
+        Call.objects.filter(client_id=media.client_id, pk=media.call_id).update(
+            **{MEDIA_FLAGS[kind]: False}
+        )
         if deleted:
             audit_record(
                 action=AuditAction.MEDIA_SHREDDED,
@@ -210,10 +416,10 @@ def media_shred(*, media: MediaObject, actor: Any = None, reason: str = "") -> N
             )
 
 
-def _key_then_file_destroy(model: type[Any], pk: Any, storage_name: str) -> None:
+def _key_then_file_destroy(model: type[Any], client_id: Any, pk: Any, storage_name: str) -> None:
     """Crypto-shredding's first two steps: the wrapped data key is emptied (committed on its own),
     which makes the stored file unreadable, then the file itself goes."""
-    model.objects.filter(pk=pk).update(wrapped_key=b"", key_id="")
+    model.objects.filter(client_id=client_id, pk=pk).update(wrapped_key=b"", key_id="")
     if storage_name:
         object_delete(storage_name)
 
@@ -248,8 +454,12 @@ def media_keys_rotate_across_clients(*, actor: Any = None) -> dict[str, int]:
                     )
                     rewrapped = keys.wrap(data_key, media.pk)
                     media.key_id, media.wrapped_key = rewrapped.key_id, rewrapped.wrapped
-                model.objects.bulk_update(batch, ["key_id", "wrapped_key"])
+                model.objects.across_clients().bulk_update(batch, ["key_id", "wrapped_key"])
                 counts[kind] += len(batch)
+    # Higher apps keep secrets sealed under the same ring (telephony's auth tokens): they re-seal
+    # them here, so the old key can leave RECORDING_KEYS once this returns.
+    for _, extra in media_keys_rotating.send(sender=Call, actor=actor):
+        counts.update(extra or {})
     audit_record(
         action=AuditAction.KEYS_ROTATED, actor=actor, metadata={"active_key_id": active, **counts}
     )
@@ -351,12 +561,13 @@ def export_job_run(*, job: ExportJob) -> ExportJob:
 
     if job.status in (ExportJobStatus.DONE, ExportJobStatus.FAILED):
         return job
-    ExportJob.objects.filter(pk=job.pk).update(status=ExportJobStatus.RUNNING, progress_rows=0)
+    this_job = ExportJob.objects.filter(client_id=job.client_id, pk=job.pk)
+    this_job.update(status=ExportJobStatus.RUNNING, progress_rows=0)
     filters = call_filters_parse(job.query, client=job.client)
     calls = call_list(client=job.client, filters=filters)
 
     def progress(rows: int) -> None:
-        ExportJob.objects.filter(pk=job.pk).update(progress_rows=rows)
+        this_job.update(progress_rows=rows)
 
     handle = tempfile.NamedTemporaryFile(suffix=".xlsx", delete=False)  # noqa: SIM115
     handle.close()
@@ -378,7 +589,7 @@ def export_job_run(*, job: ExportJob) -> ExportJob:
     finally:
         os.unlink(handle.name)
     now = timezone.now()
-    ExportJob.objects.filter(pk=job.pk).update(
+    finished = this_job.update(
         status=ExportJobStatus.DONE,
         progress_rows=rows,
         total_rows=rows,
@@ -390,6 +601,11 @@ def export_job_run(*, job: ExportJob) -> ExportJob:
         key_id=stored.key_id,
         wrapped_key=stored.wrapped_key,
     )
+    if not finished:
+        # Shredded while it ran (a Contact's erasure, calls.services.contact_erase): the file it
+        # just wrote may hold the erased number and must not outlive the job.
+        object_delete(stored.storage_name)
+        return job
     job.refresh_from_db()
     export_record(
         client=job.client,
@@ -405,10 +621,31 @@ def export_job_run(*, job: ExportJob) -> ExportJob:
     return job
 
 
-def export_job_fail(*, job_id: Any, error: str) -> None:
-    ExportJob.objects.filter(pk=job_id).exclude(status=ExportJobStatus.DONE).update(
-        status=ExportJobStatus.FAILED, error=error[:200]
+def export_job_download_record(*, job: ExportJob, actor: Any) -> None:
+    """Audit one download of a finished job (SPEC §6, §8): the file leaves Dexem again, maybe to
+    someone other than who asked for it (another manager, an API key)."""
+    from calls.filters import call_filters_parse
+
+    filters = call_filters_parse(job.query, client=job.client)
+    export_record(
+        client=job.client,
+        actor=actor,
+        action=AuditAction.CALLS_EXPORTED,
+        metadata={
+            "format": "xlsx",
+            "background": True,
+            "download": True,
+            "job": str(job.pk),
+            "filters": filters.for_audit(),
+            "rows": job.total_rows,
+        },
     )
+
+
+def export_job_fail(*, job: ExportJob, error: str) -> None:
+    ExportJob.objects.filter(client_id=job.client_id, pk=job.pk).exclude(
+        status=ExportJobStatus.DONE
+    ).update(status=ExportJobStatus.FAILED, error=error[:200])
 
 
 def export_jobs_purge_expired_across_clients(*, now: dt.datetime | None = None) -> int:
@@ -416,7 +653,83 @@ def export_jobs_purge_expired_across_clients(*, now: dt.datetime | None = None) 
     now = now or timezone.now()
     purged = 0
     for job in ExportJob.objects.across_clients().filter(expires_at__lte=now).order_by("pk")[:1000]:
-        _key_then_file_destroy(ExportJob, job.pk, job.storage_name)
-        ExportJob.objects.filter(pk=job.pk).delete()
+        export_job_shred(job=job)
         purged += 1
     return purged
+
+
+# --- Erasure and restriction of a Contact (SPEC §8; the privacy app's erasure service calls these) --
+
+# Calls detached from their Contact per transaction: short locks on a busy table.
+DETACH_BATCH = 5_000
+
+
+@dataclass(frozen=True)
+class ContactErasure:
+    """What erasing one Contact removed in its Client's account (counts only)."""
+
+    calls: int = 0
+    recordings: int = 0
+    voicemails: int = 0
+    export_jobs: int = 0
+
+
+def export_job_shred(*, job: ExportJob, actor: Any = None, reason: str = "") -> None:
+    """Crypto-shred an export's file (key first, committed, then the file), then forget the job.
+
+    Idempotent, like `media_shred`: a run interrupted anywhere finishes when run again."""
+    _key_then_file_destroy(ExportJob, job.client_id, job.pk, job.storage_name)
+    deleted, _ = ExportJob.objects.filter(client_id=job.client_id, pk=job.pk).delete()
+    if deleted and reason:
+        logger.info(
+            "export job shredded", extra={"client_id": str(job.client_id), "reason": reason}
+        )
+
+
+def contact_erase(*, contact: Contact, actor: Any = None) -> ContactErasure:
+    """Erase one Contact from its Client's account: the exports that may hold its number, its
+    recordings and voice messages (crypto-shredded), its number on its calls, then the Contact.
+
+    The anonymous call facts stay for statistics. Batched and rerunnable: each step finds what is
+    left through the Contact, which goes last, so a rerun after a crash finishes the job."""
+    export_jobs = 0
+    from calls.selectors import export_jobs_holding_contact
+
+    for job in export_jobs_holding_contact(contact=contact):
+        export_job_shred(job=job, actor=actor, reason="erasure")
+        export_jobs += 1
+    shredded = {kind: 0 for kind in MEDIA_MODELS}
+    for kind, model in MEDIA_MODELS.items():
+        for media in model.objects.for_client(contact.client).filter(call__contact=contact):
+            media_shred(media=media, actor=actor, reason="erasure")
+            shredded[kind] += 1
+    detached = 0
+    calls = Call.objects.for_client(contact.client).filter(contact=contact)
+    while ids := list(calls.values_list("pk", flat=True)[:DETACH_BATCH]):
+        with transaction.atomic():
+            detached += (
+                Call.objects.for_client(contact.client).filter(pk__in=ids).update(contact=None)
+            )
+    Contact.objects.for_client(contact.client).filter(pk=contact.pk).delete()
+    return ContactErasure(
+        calls=detached,
+        recordings=shredded[MediaKind.RECORDING],
+        voicemails=shredded[MediaKind.VOICEMAIL],
+        export_jobs=export_jobs,
+    )
+
+
+def contact_restrict(*, contact: Contact, actor: Any = None) -> Contact:
+    """Restrict the processing of a Contact's data (GDPR art. 18): its calls stay, its recordings
+    and voice messages no longer play and its calls are left out of the call list and exports."""
+    if contact.restricted_at is None:
+        contact.restricted_at = timezone.now()
+        contact.save(update_fields=["restricted_at"])
+    return contact
+
+
+def contact_lift_restriction(*, contact: Contact, actor: Any = None) -> Contact:
+    if contact.restricted_at is not None:
+        contact.restricted_at = None
+        contact.save(update_fields=["restricted_at"])
+    return contact

@@ -21,6 +21,11 @@ urlpatterns = [
         views.tracking_number_toggle,
         name="tracking-number-toggle",
     ),
+    path(
+        "settings/tracking-numbers/<str:number_id>/edit/",
+        views.tracking_number_edit,
+        name="tracking-number-edit",
+    ),
     path("settings/api-keys/new/", views.api_key_create, name="api-key-create"),
     path("settings/api-keys/<str:key_id>/revoke/", views.api_key_revoke, name="api-key-revoke"),
 ]

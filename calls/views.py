@@ -10,18 +10,26 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from accounts import selectors as account_selectors
 from accounts import services as account_services
-from accounts.models import ApiKey
+from accounts.forms import form_add_service_error
 from accounts.phones import normalize_e164
 from accounts.roles import Capability
-from accounts.tenancy import capability_required, get_for_client_or_404
+from accounts.tenancy import capability_required
 from calls import selectors, services
-from calls.extensions import registry
-from calls.filters import CallFilters, call_filters_parse
-from calls.forms import ApiKeyForm, CallFilterForm, PeriodForm, TrackingNumberForm
-from calls.models import ExportJob, TrackingNumber
+from calls.filters import filter_names
+from calls.forms import (
+    ApiKeyForm,
+    CallFilterForm,
+    PeriodForm,
+    TrackingNumberCallHandlingForm,
+    TrackingNumberForm,
+)
+from calls.models import Call
+from calls.signals import call_detail_facts
 
 CALLS_PER_PAGE = 50
 
@@ -68,32 +76,27 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 @capability_required(Capability.VIEW_CALLS)
 def call_list(request: HttpRequest) -> HttpResponse:
-    params = {name: value for name, value in request.GET.items() if value.strip()}
-    sort = params.pop("sort", "newest")
-    page_number = params.pop("page", None)
-    numbers = list(selectors.tracking_number_list(client=request.client))
-    form = CallFilterForm(request.GET or None, tracking_numbers=numbers)
-    try:
-        filters = call_filters_parse(params, client=request.client)
-        errors: dict[str, list[str]] = {}
-    except ValidationError as error:
-        filters, errors = CallFilters(), error.message_dict
-    calls = selectors.call_list(client=request.client, filters=filters, sort=sort)
-    page = Paginator(calls, CALLS_PER_PAGE).get_page(page_number)
+    form = CallFilterForm(request.GET, client=request.client)
+    if not form.is_valid():
+        # The errors alone: calls listed under them would read as the filtered result.
+        return render(request, "calls/call_list.html", {"form": form, "page": None}, status=400)
+    sort = form.sort_order
+    calls = selectors.call_list(client=request.client, filters=form.filters, sort=sort)
+    page = Paginator(calls, CALLS_PER_PAGE).get_page(request.GET.get("page"))
     # Links keep the filters as the User typed them, so the form shows them again on every page.
-    valid = {} if errors else params
-    keep = {**valid, **({"sort": sort} if sort != "newest" else {})}
+    typed = {
+        name: request.GET[name] for name in filter_names() if request.GET.get(name, "").strip()
+    }
+    keep = {**typed, **({"sort": sort} if sort != "newest" else {})}
     return render(
         request,
         "calls/call_list.html",
         {
             "form": form,
-            "filter_errors": errors,
             "page": page,
             "querystring": urlencode(keep),
-            "export_query": urlencode(valid),
+            "export_query": urlencode(typed),
         },
-        status=400 if errors else 200,
     )
 
 
@@ -104,17 +107,13 @@ def call_detail(request: HttpRequest, call_id: str) -> HttpResponse:
         ("Recording", "recording", call.has_recording),
         ("Voice message", "voicemail", call.has_voicemail),
     ]
-    # Blocks of higher apps (calls.extensions), each from its own template, when it has data.
-    blocks = [
-        detail.template
-        for detail in registry.details.values()
-        if detail.template and detail.as_json(call) is not None
+    # Higher apps add what they know of the call (telephony: where it was put through).
+    facts = [
+        fact
+        for _, found in call_detail_facts.send(sender=Call, call=call)
+        for fact in (found or [])
     ]
-    return render(
-        request,
-        "calls/call_detail.html",
-        {"call": call, "media": media, "detail_blocks": blocks},
-    )
+    return render(request, "calls/call_detail.html", {"call": call, "media": media, "facts": facts})
 
 
 # --- /settings/: tracking numbers and API keys (admins) ------------------------------------------
@@ -124,7 +123,7 @@ def _settings_page(request: HttpRequest, *, status: int = 200, **context: Any) -
     context.setdefault("number_form", TrackingNumberForm())
     context.setdefault("key_form", ApiKeyForm())
     context["tracking_numbers"] = selectors.tracking_number_list(client=request.client)
-    context["api_keys"] = ApiKey.objects.for_client(request.client).select_related("created_by")
+    context["api_keys"] = account_selectors.api_key_list(client=request.client)
     return render(request, "calls/settings.html", context, status=status)
 
 
@@ -139,10 +138,11 @@ def tracking_number_create(request: HttpRequest) -> HttpResponse:
     form = TrackingNumberForm(request.POST)
     if form.is_valid():
         try:
-            number = services.tracking_number_create(client=request.client, **form.cleaned_data)
+            number = services.tracking_number_create(
+                client=request.client, actor=request.user, **form.cleaned_data
+            )
         except ValidationError as error:
-            for field, field_errors in error.message_dict.items():
-                form.add_error(field if field in form.fields else None, field_errors)
+            form_add_service_error(form, error)
         else:
             messages.success(request, f"Tracking number {number.number} added.")
             return redirect("settings")
@@ -152,13 +152,43 @@ def tracking_number_create(request: HttpRequest) -> HttpResponse:
 @capability_required(Capability.MANAGE_SETTINGS)
 @require_POST
 def tracking_number_toggle(request: HttpRequest, number_id: str) -> HttpResponse:
-    number = get_for_client_or_404(
-        TrackingNumber.objects.all(), client=request.client, pk=number_id
+    number = selectors.tracking_number_get(client=request.client, number_id=number_id)
+    services.tracking_number_set_active(
+        tracking_number=number, active=not number.active, actor=request.user
     )
-    services.tracking_number_set_active(tracking_number=number, active=not number.active)
     state = "reactivated" if number.active else "deactivated: new calls on it are refused"
     messages.success(request, f"Tracking number {number.number} {state}.")
     return redirect("settings")
+
+
+@capability_required(Capability.MANAGE_SETTINGS)
+@require_http_methods(["GET", "POST"])
+def tracking_number_edit(request: HttpRequest, number_id: str) -> HttpResponse:
+    number = selectors.tracking_number_get(client=request.client, number_id=number_id)
+    status = 200
+    if request.method == "POST":
+        form = TrackingNumberCallHandlingForm(request.POST, instance=number)
+        if form.is_valid():
+            try:
+                services.tracking_number_update(
+                    # The form's validation wrote onto `number`: the service starts from the row.
+                    tracking_number=selectors.tracking_number_get(
+                        client=request.client, number_id=number.pk
+                    ),
+                    actor=request.user,
+                    **{name: form.cleaned_data[name] for name in form.Meta.fields},
+                )
+            except ValidationError as error:
+                form_add_service_error(form, error)
+            else:
+                messages.success(request, _("Tracking number %s saved.") % number.number)
+                return redirect("settings")
+        status = 400
+    else:
+        form = TrackingNumberCallHandlingForm(instance=number)
+    return render(
+        request, "calls/tracking_number_edit.html", {"number": number, "form": form}, status=status
+    )
 
 
 @capability_required(Capability.MANAGE_SETTINGS)
@@ -182,9 +212,9 @@ def api_key_create(request: HttpRequest) -> HttpResponse:
 @capability_required(Capability.MANAGE_SETTINGS)
 @require_http_methods(["GET", "POST"])
 def api_key_revoke(request: HttpRequest, key_id: str) -> HttpResponse:
-    api_key = get_for_client_or_404(ApiKey.objects.all(), client=request.client, pk=key_id)
+    api_key = account_selectors.api_key_get(client=request.client, key_id=key_id)
     if request.method == "POST":
-        account_services.api_key_revoke(api_key=api_key)
+        account_services.api_key_revoke(api_key=api_key, actor=request.user)
         messages.success(
             request, f"Key {api_key.name!r} revoked: requests using it are now refused."
         )
@@ -216,5 +246,5 @@ def contact_lookup(request: HttpRequest) -> HttpResponse:
 
 @capability_required(Capability.EXPORT_CALLS)
 def export_job_page(request: HttpRequest, job_id: str) -> HttpResponse:
-    job = get_for_client_or_404(ExportJob.objects.all(), client=request.client, pk=job_id)
+    job = selectors.export_job_get(client=request.client, job_id=job_id)
     return render(request, "calls/export_job.html", {"job": job})

@@ -14,6 +14,7 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("", include("attribution.urls")),
     path("", include("calls.urls")),
+    path("", include("telephony.urls")),
     path("", include("privacy.urls")),
     path("", include("accounts.urls")),
 ]

@@ -13,6 +13,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Client
 
@@ -22,19 +23,45 @@ def identifier_hash(value: str) -> str:
 
 
 class AuditAction(models.TextChoices):
-    RECORDING_PLAYED = "recording.played", "Recording played"
-    VOICEMAIL_PLAYED = "voicemail.played", "Voice message played"
-    MEDIA_UPLOADED = "media.uploaded", "Recording or voice message uploaded"
-    MEDIA_SHREDDED = "media.shredded", "Recording or voice message shredded"
-    KEYS_ROTATED = "keys.rotated", "Recording keys rotated"
-    CALLS_EXPORTED = "calls.exported", "Calls exported"
-    CONTACT_EXPORTED = "contact.exported", "Contact's data exported"
-    USER_CHANGED = "user.changed", "User changed"
-    USER_DELETED = "user.deleted", "User deleted"
-    RECORD_RECTIFIED = "record.rectified", "Personal data rectified in the admin"
-    REQUEST_EXECUTED = "request.executed", "Data-subject request executed"
-    RETENTION_RUN = "retention.run", "Retention job run"
-    WEBSITE_CHANGED = "website.changed", "Website settings changed"
+    RECORDING_PLAYED = "recording.played", _("Recording played")
+    VOICEMAIL_PLAYED = "voicemail.played", _("Voice message played")
+    MEDIA_UPLOADED = "media.uploaded", _("Recording or voice message uploaded")
+    MEDIA_SHREDDED = "media.shredded", _("Recording or voice message shredded")
+    KEYS_ROTATED = "keys.rotated", _("Recording keys rotated")
+    CALLS_EXPORTED = "calls.exported", _("Calls exported")
+    CONTACT_EXPORTED = "contact.exported", _("Contact's data exported")
+    AUDIT_EXPORTED = "audit.exported", _("Audit log exported")
+    USER_CREATED = "user.created", _("User created")
+    USER_CHANGED = "user.changed", _("User changed")
+    USER_ROLE_CHANGED = "user.role_changed", _("User's role changed")
+    USER_DEACTIVATED = "user.deactivated", _("User deactivated")
+    USER_DELETED = "user.deleted", _("User deleted")
+    API_KEY_CREATED = "api_key.created", _("API key created")
+    API_KEY_REVOKED = "api_key.revoked", _("API key revoked")
+    TRACKING_NUMBER_ADDED = "tracking_number.added", _("Tracking number added")
+    TRACKING_NUMBER_CHANGED = "tracking_number.changed", _("Tracking number changed")
+    TRACKING_NUMBER_DEACTIVATED = "tracking_number.deactivated", _("Tracking number deactivated")
+    TELEPHONY_CHANGED = "telephony.changed", _("Telephony settings changed")
+    PROVIDER_RECORDING_FETCHED = (
+        "provider.recording_fetched",
+        _("Recording fetched from the provider"),
+    )
+    PROVIDER_RECORDING_DELETED = (
+        "provider.recording_deleted",
+        _("Recording deleted at the provider"),
+    )
+    # Recorded by the website settings (attribution).
+    WEBSITE_SETTINGS_CHANGED = "website.changed", _("Website settings changed")
+    STAFF_LOGIN = "staff.login", _("Dexem staff logged in to the admin")
+    RECORD_RECTIFIED = "record.rectified", _("Personal data rectified in the admin")
+    REQUEST_FILED = "request.filed", _("Data-subject request filed")
+    REQUEST_EXECUTED = "request.executed", _("Data-subject request executed")
+    REQUEST_COMPLETED = "request.completed", _("Data-subject request completed")
+    REQUEST_EXTENDED = "request.extended", _("Data-subject request's deadline extended")
+    REQUEST_REJECTED = "request.rejected", _("Data-subject request rejected")
+    CONTACT_RESTRICTED = "contact.restricted", _("Contact's processing restricted")
+    CONTACT_RESTRICTION_LIFTED = "contact.unrestricted", _("Contact's restriction lifted")
+    RETENTION_RUN = "retention.run", _("Retention job run")
 
 
 class AppendOnlyQuerySet(models.QuerySet["AuditEvent"]):

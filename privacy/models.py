@@ -1,11 +1,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 import uuid
 
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Client
 from accounts.retention_policy import months_before
@@ -13,37 +15,59 @@ from privacy.audit import AuditEvent
 
 
 class RequestKind(models.TextChoices):
-    ERASURE = "erasure", "Erasure"
-    ACCESS = "access", "Access"
-    RECTIFICATION = "rectification", "Rectification"
+    ERASURE = "erasure", _("Erasure")
+    ACCESS = "access", _("Access")
+    RECTIFICATION = "rectification", _("Rectification")
+    # GDPR art. 18: the Contact's calls stay, its audio does not play, exports leave it out.
+    RESTRICTION = "restriction", _("Restriction")
+    # GDPR art. 21: handled like an erasure, in the one Client's account it concerns.
+    OBJECTION = "objection", _("Objection")
 
 
 class SubjectType(models.TextChoices):
-    CONTACT = "contact", "Contact (phone number)"
-    USER = "user", "User (email)"
+    CONTACT = "contact", _("Contact (phone number)")
+    USER = "user", _("User (email)")
 
 
 class RequestScope(models.TextChoices):
-    ONE_CLIENT = "one_client", "One Client's account"
-    ALL_CLIENTS = "all_clients", "Every account holding it"
+    ONE_CLIENT = "one_client", _("One Client's account")
+    ALL_CLIENTS = "all_clients", _("Every account holding it")
 
 
 class RequestSource(models.TextChoices):
-    CLIENT = "client", "The Client"
-    CONTACT = "contact", "The Contact directly"
-    DPO = "dpo", "The DPO"
+    CLIENT = "client", _("The Client")
+    CONTACT = "contact", _("The Contact directly")
+    DPO = "dpo", _("The DPO")
 
 
 class RequestStatus(models.TextChoices):
-    RECEIVED = "received", "Received"
-    IN_PROGRESS = "in_progress", "In progress"
-    DONE = "done", "Done"
-    REJECTED = "rejected", "Rejected"
+    RECEIVED = "received", _("Received")
+    IN_PROGRESS = "in_progress", _("In progress")
+    DONE = "done", _("Done")
+    REJECTED = "rejected", _("Rejected")
+
+
+OPEN_STATUSES = (RequestStatus.RECEIVED, RequestStatus.IN_PROGRESS)
+CLOSED_STATUSES = (RequestStatus.DONE, RequestStatus.REJECTED)
+# GDPR art. 12(3): one month from receipt, extendable once by two further months.
+DUE_MONTHS = 1
+EXTENSION_MONTHS = 2
+
+# No 0/O, 1/I/L, U: a reference read out on the phone is not misheard.
+REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+
+def reference_new() -> str:
+    return "R-" + "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(6))
+
+
+def due_date(received_on: dt.date, *, extended: bool = False) -> dt.date:
+    months = DUE_MONTHS + (EXTENSION_MONTHS if extended else 0)
+    return months_before(received_on, -months)  # type: ignore[arg-type]
 
 
 def _one_month_later() -> dt.date:
-    now = timezone.now()
-    return months_before(now, -1).date()
+    return due_date(timezone.localdate())
 
 
 class DataSubjectRequest(models.Model):
@@ -51,6 +75,10 @@ class DataSubjectRequest(models.Model):
     as a keyed hash (minimisation) beside the record of what was erased."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    # Short and unguessable; shown to the requester, in the privacy centre and in emails.
+    reference = models.CharField(
+        _("reference"), max_length=8, unique=True, default=reference_new, editable=False
+    )
     kind = models.CharField(max_length=16, choices=RequestKind.choices, default=RequestKind.ERASURE)
     subject_type = models.CharField(
         max_length=8, choices=SubjectType.choices, default=SubjectType.CONTACT
@@ -77,6 +105,12 @@ class DataSubjectRequest(models.Model):
         max_length=12, choices=RequestStatus.choices, default=RequestStatus.RECEIVED
     )
     notes = models.TextField(blank=True)
+    extended_on = models.DateField(_("deadline extended on"), null=True, blank=True)
+    extension_reason = models.CharField(_("reason for the extension"), max_length=500, blank=True)
+    # A rectification's record of which fields were changed where (field names, never values).
+    completion_note = models.TextField(_("what was done"), blank=True)
+    # Set while a restriction request holds its Contacts restricted; lifting it ends the request.
+    restricted_at = models.DateTimeField(_("restriction applied at"), null=True, blank=True)
     rejection_reason = models.CharField(max_length=500, blank=True)
     executed_at = models.DateTimeField(null=True, blank=True)
     executed_by = models.ForeignKey(
@@ -93,14 +127,21 @@ class DataSubjectRequest(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} request of {self.received_on}"
+        return f"{self.reference} ({self.get_kind_display()})"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+    @property
+    def awaits_action(self) -> bool:
+        """Open and not yet answered: a restriction in force has been answered, it only waits
+        for its lifting, so it runs against no deadline."""
+        return self.is_open and self.restricted_at is None
 
     @property
     def is_overdue(self) -> bool:
-        return (
-            self.status in (RequestStatus.RECEIVED, RequestStatus.IN_PROGRESS)
-            and self.due_on < timezone.localdate()
-        )
+        return self.awaits_action and self.due_on < timezone.localdate()
 
 
 class ContactVerification(models.Model):

@@ -8,7 +8,7 @@ import datetime as dt
 import hmac
 import secrets
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -35,20 +35,28 @@ def verification_start(*, phone: str, kind: str, ip_address: str) -> ContactVeri
     """Send a code to `phone` (already E.164). Raises RateLimited past the hourly limits, and
     SmsUnavailable, storing nothing, when no code can be sent from here."""
     backend = sms_backend()
-    hour_ago = timezone.now() - dt.timedelta(hours=1)
     phone_hash, ip_hash = identifier_hash(phone), identifier_hash(f"ip:{ip_address}")
-    recent = ContactVerification.objects.filter(created_at__gte=hour_ago)
-    if (
-        recent.filter(phone_hash=phone_hash).count() >= PER_NUMBER_PER_HOUR
-        or recent.filter(ip_hash=ip_hash).count() >= PER_ADDRESS_PER_HOUR
-    ):
-        raise RateLimited
     code = f"{secrets.randbelow(10**6):06d}"
-    verification = ContactVerification(
-        phone_hash=phone_hash, ip_hash=ip_hash, kind=kind, expires_at=timezone.now() + CODE_LIFETIME
-    )
-    verification.code_hash = _code_hash(verification.pk, code)
-    verification.save()
+    with transaction.atomic():
+        # Count and insert as one step per number and per address: without the lock, requests
+        # arriving together all count the same rows and all pass (7 codes sent for a limit of 3).
+        _serialise_on(f"verification:number:{phone_hash}", f"verification:address:{ip_hash}")
+        hour_ago = timezone.now() - dt.timedelta(hours=1)
+        recent = ContactVerification.objects.filter(created_at__gte=hour_ago)
+        if (
+            recent.filter(phone_hash=phone_hash).count() >= PER_NUMBER_PER_HOUR
+            or recent.filter(ip_hash=ip_hash).count() >= PER_ADDRESS_PER_HOUR
+        ):
+            raise RateLimited
+        verification = ContactVerification(
+            phone_hash=phone_hash,
+            ip_hash=ip_hash,
+            kind=kind,
+            expires_at=timezone.now() + CODE_LIFETIME,
+        )
+        verification.code_hash = _code_hash(verification.pk, code)
+        verification.save()
+    # Sent once the row is committed (and counted by the next request), outside the lock.
     try:
         backend.send(
             phone,
@@ -60,6 +68,20 @@ def verification_start(*, phone: str, kind: str, ip_address: str) -> ContactVeri
         verification.delete()
         raise
     return verification
+
+
+def _serialise_on(*keys: str) -> None:
+    """Hold a lock per key until the transaction ends. PostgreSQL: transaction-level advisory
+    locks, taken in ascending order of their ids so two requests never wait on each other. SQLite (IMMEDIATE
+    transactions, see settings) already lets one writing transaction run at a time.
+
+    The keys hold keyed hashes only: a lock's key shows in pg_locks, a number must not."""
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT hashtext(key) FROM unnest(%s::text[]) AS key", [list(keys)])
+        for (lock_id,) in sorted(set(cursor.fetchall())):
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [lock_id])
 
 
 def verification_check(

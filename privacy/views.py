@@ -1,38 +1,97 @@
 from __future__ import annotations
 
-from django import forms
+from typing import Any
+
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 
-from accounts.phones import normalize_e164
+from accounts.client_address import client_address_required
+from accounts.forms import form_add_service_error
+from accounts.models import User
 from accounts.retention_policy import policy_for
 from accounts.roles import Capability
 from accounts.tenancy import capability_required
-from privacy.audit import AuditEvent
+from privacy.audit import AuditAction, AuditEvent, audit_record
+from privacy.forms import AuditFilterForm, CodeForm, ErasureRequestForm, PublicRequestForm
 from privacy.models import DataSubjectRequest, RequestSource
 from privacy.public import RateLimited, verification_check, verification_start
+from privacy.selectors import (
+    AuditFilters,
+    audit_actor_label,
+    audit_actor_names,
+    audit_csv_lines,
+    audit_event_list,
+    subject_request_list,
+)
 from privacy.services import erasure_request_file
 from privacy.sms import SmsUnavailable
 
-EVENTS_PER_PAGE = 25
+EVENTS_PER_PAGE = 50
+LATEST_EVENTS = 10
 
 
-class ErasureRequestForm(forms.Form):
-    phone = forms.CharField(
-        max_length=32,
-        label="Caller's phone number",
-        widget=forms.TextInput(attrs={"type": "tel", "placeholder": "+33612345678"}),
+def _with_actor_labels(events: list[AuditEvent], *, client: Any) -> list[tuple[AuditEvent, str]]:
+    names = audit_actor_names(client=client)
+    return [(event, audit_actor_label(event, names)) for event in events]
+
+
+def _audit_filter_form(request: HttpRequest) -> AuditFilterForm:
+    actors = [
+        (str(user.pk), user.get_full_name() or user.email)
+        for user in User.objects.for_client(request.client).order_by("last_name", "first_name")
+    ]
+    return AuditFilterForm(request.GET or None, actors=actors)
+
+
+@capability_required(Capability.VIEW_AUDIT_LOG)
+def audit_log(request: HttpRequest) -> HttpResponse:
+    """The Client's audit log for its admins: filters, pages, and who acted, by name."""
+    form = _audit_filter_form(request)
+    events = audit_event_list(client=request.client, filters=form.filters())
+    page = Paginator(events, EVENTS_PER_PAGE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "privacy/audit_log.html",
+        {
+            "form": form,
+            "page": page,
+            "rows": _with_actor_labels(list(page), client=request.client),
+            "querystring": query.urlencode(),
+        },
+        status=400 if form.errors else 200,
     )
-    notes = forms.CharField(
-        required=False,
-        max_length=1000,
-        widget=forms.Textarea(attrs={"rows": 2}),
-        label="Notes for the DPO (no other personal data, please)",
+
+
+@capability_required(Capability.VIEW_AUDIT_LOG)
+def audit_log_csv(request: HttpRequest) -> HttpResponse:
+    """The same events as the page (same filters), as CSV for the Client's own auditors."""
+    form = _audit_filter_form(request)
+    if form.is_bound and not form.is_valid():
+        return HttpResponse(
+            "\n".join(f"{name}: {' '.join(errors)}" for name, errors in form.errors.items()),
+            status=400,
+            content_type="text/plain; charset=utf-8",
+        )
+    filters = form.filters()
+    events = audit_event_list(client=request.client, filters=filters)
+    audit_record(
+        action=AuditAction.AUDIT_EXPORTED,
+        actor=request.user,
+        client_id=request.client.pk,
+        metadata={"filters": filters.for_audit(), "rows": events.count()},
     )
+    response = StreamingHttpResponse(
+        audit_csv_lines(events, client=request.client), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = 'attachment; filename="audit-log.csv"'
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 @capability_required(Capability.VIEW_PRIVACY_CENTRE)
@@ -51,10 +110,10 @@ def privacy_centre(request: HttpRequest) -> HttpResponse:
                     phone=form.cleaned_data["phone"],
                     source=RequestSource.CLIENT,
                     notes=form.cleaned_data["notes"],
+                    actor=request.user,
                 )
             except ValidationError as error:
-                for field, errors in error.message_dict.items():
-                    form.add_error("phone" if field not in form.fields else field, errors)
+                form_add_service_error(form, error, fallback="phone")
             else:
                 messages.success(
                     request, "The erasure request was sent to our DPO; its progress shows below."
@@ -62,10 +121,9 @@ def privacy_centre(request: HttpRequest) -> HttpResponse:
                 return redirect("privacy-centre")
         status = 400
     events = None
-    if is_admin:
-        events = Paginator(AuditEvent.objects.for_client(client), EVENTS_PER_PAGE).get_page(
-            request.GET.get("page")
-        )
+    if request.user.has_capability(Capability.VIEW_AUDIT_LOG):
+        latest = list(audit_event_list(client=client, filters=AuditFilters())[:LATEST_EVENTS])
+        events = _with_actor_labels(latest, client=client)
     return render(
         request,
         "privacy/centre.html",
@@ -73,11 +131,9 @@ def privacy_centre(request: HttpRequest) -> HttpResponse:
             "policy": policy_for(client),
             "dpo_email": settings.DPO_EMAIL,
             "visit_days": settings.VISIT_RETENTION_DAYS,
-            "requests": DataSubjectRequest.objects.filter(client=client).order_by("-received_on")[
-                :50
-            ],
+            "requests": subject_request_list(client=client)[:50],
             "form": form if is_admin else None,
-            "page": events,
+            "events": events,
         },
         status=status,
     )
@@ -86,33 +142,6 @@ def privacy_centre(request: HttpRequest) -> HttpResponse:
 # --- The public form: requests straight from a Contact ---------------------------------------------
 
 SESSION_KEY = "privacy_request"
-
-
-class PublicRequestForm(forms.Form):
-    phone = forms.CharField(
-        max_length=32,
-        label="Your phone number",
-        widget=forms.TextInput(
-            attrs={"type": "tel", "placeholder": "+33612345678", "autocomplete": "tel"}
-        ),
-    )
-    kind = forms.ChoiceField(
-        choices=[("erasure", "Erase my data"), ("access", "Send me my data")],
-        widget=forms.RadioSelect,
-        initial="erasure",
-    )
-
-    def clean_phone(self) -> str:
-        return normalize_e164(self.cleaned_data["phone"])
-
-
-class CodeForm(forms.Form):
-    code = forms.CharField(
-        max_length=6,
-        min_length=6,
-        label="The 6-digit code we sent you",
-        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code"}),
-    )
 
 
 def _too_many(request: HttpRequest) -> HttpResponse:
@@ -133,13 +162,11 @@ def _unavailable(request: HttpRequest) -> HttpResponse:
 def public_request(request: HttpRequest) -> HttpResponse:
     form = PublicRequestForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        from axes.helpers import get_client_ip_address
-
         try:
             verification = verification_start(
                 phone=form.cleaned_data["phone"],
                 kind=form.cleaned_data["kind"],
-                ip_address=get_client_ip_address(request) or "unknown",
+                ip_address=client_address_required(request),
             )
         except RateLimited:
             return _too_many(request)
@@ -172,7 +199,7 @@ def public_request_verify(request: HttpRequest) -> HttpResponse:
             return render(
                 request,
                 "privacy/public_request_done.html",
-                {"kind": filed.get_kind_display(), "due_on": due_on},
+                {"kind": filed.get_kind_display(), "due_on": due_on, "reference": filed.reference},
             )
         form.add_error(
             "code", "This code is not right, or has expired. Check it, or ask for a new one."

@@ -4,18 +4,21 @@ Each job deletes in batches, each its own transaction, so locks stay short and a
 most the batch under way; rerunning simply continues, since what is left is exactly what is still
 expired. Two runs of a job never overlap: a PostgreSQL advisory lock (chosen over a Redis lock: it
 dies with the database session of a crashed worker, so there is no expiry to tune against the
-longest run, and it lives beside the rows it protects) makes the second one skip.
+longest run, and it lives beside the rows it protects) makes the second one skip; on SQLite (the
+embedded default, one machine) an exclusive lock on a file does the same.
 """
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import fcntl
 import hashlib
 import logging
-import threading
+import tempfile
 import time
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 from django.db import connection, transaction
@@ -47,28 +50,42 @@ MEDIA_BATCH = 200
 LOGIN_BATCH = 10_000
 LOGIN_RECORD_DAYS = 90
 
-_local_locks: dict[str, threading.Lock] = {}
+
+def _lock_key(job: str) -> bytes:
+    return hashlib.sha256(f"dexem-retention-{job}".encode()).digest()
+
+
+def _lock_path(job: str) -> Path:
+    """The lock file of `job` on this (non-PostgreSQL) database: one per database and job."""
+    database = str(connection.settings_dict["NAME"])
+    digest = hashlib.sha256(database.encode() + _lock_key(job)).hexdigest()[:32]
+    return Path(tempfile.gettempdir()) / f"dexem-retention-{digest}.lock"
 
 
 @contextlib.contextmanager
 def _job_lock(job: str) -> Iterator[bool]:
-    """True when this run holds the job's lock; False when another run does."""
+    """True when this run holds the job's lock; False when another run does.
+
+    Either lock dies with its holder, so a crashed run never blocks the next and there is no
+    expiry to tune: on PostgreSQL an advisory lock (with the session); elsewhere (SQLite, one
+    machine) an exclusive `flock` on a file named after the database (with the process).
+    """
     if connection.vendor != "postgresql":
-        # SQLite (development) runs tasks in-process: a lock per process is enough there.
-        lock = _local_locks.setdefault(job, threading.Lock())
-        acquired = lock.acquire(blocking=False)
-        try:
-            yield acquired
-        finally:
-            if acquired:
-                lock.release()
+        with open(_lock_path(job), "a") as handle:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                yield False
+                return
+            try:
+                yield True
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
         return
-    key = int.from_bytes(
-        hashlib.sha256(f"dexem-retention-{job}".encode()).digest()[:8], "big", signed=True
-    )
+    key = int.from_bytes(_lock_key(job)[:8], "big", signed=True)
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_try_advisory_lock(%s)", [key])
-        acquired = cursor.fetchone()[0]
+        (acquired,) = cursor.fetchone()
     try:
         yield acquired
     finally:

@@ -73,3 +73,28 @@ class CallFactory(factory.django.DjangoModelFactory):
     status = "answered"
     started_at = factory.LazyFunction(timezone.now)
     duration_seconds = 60
+
+
+class ExportJobFactory(factory.django.DjangoModelFactory):
+    """A queued background export; `calls.services.export_job_run` writes its file."""
+
+    class Meta:
+        model = "calls.ExportJob"
+
+    client = factory.SubFactory(ClientFactory)
+    query = factory.LazyFunction(dict)
+
+
+class DataSubjectRequestFactory(factory.django.DjangoModelFactory):
+    """An open erasure request for a Contact's number in one Client's account."""
+
+    class Meta:
+        model = "privacy.DataSubjectRequest"
+
+    kind = "erasure"
+    subject_type = "contact"
+    subject = factory.Sequence(lambda n: f"+3361299{n:04d}")
+    scope = "one_client"
+    client = factory.SubFactory(ClientFactory)
+    source = "client"
+    verified = True

@@ -14,7 +14,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('accounts', '0005_staff_account_permission'),
-        ('calls', '0004_tracking_number_pool'),
+        ('calls', '0006_tracking_number_pool'),
     ]
 
     operations = [

@@ -7,13 +7,23 @@ import logging
 import queue
 import threading
 import uuid
+from collections import OrderedDict
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import BinaryIO, Protocol, TypeVar
 
 from calls.media import keys
 from calls.media.format import HEADER_SIZE, Decryptor, Header, IntegrityError, encrypt_stream
-from calls.media.storage import StreamedFile, media_storage
+from calls.media.storage import (
+    SizeChanged,
+    StreamedFile,
+    is_remote,
+    media_storage,
+    open_span,
+    read_exactly,
+    read_head,
+)
 
 logger = logging.getLogger(__name__)
 READ_SEGMENTS = 16  # ~1 MiB read at a time
@@ -170,22 +180,38 @@ def object_write(
 class OpenedObject:
     decryptor: Decryptor
     storage_name: str
+    stored_size: int
 
     @property
     def size(self) -> int:
         return self.decryptor.plaintext_size
 
+    @contextmanager
+    def _span(self, offset: int, length: int) -> Iterator[BinaryIO]:
+        try:
+            with open_span(
+                self.storage_name, offset, length, expected_size=self.stored_size
+            ) as stored:
+                yield stored
+        except FileNotFoundError:
+            raise IntegrityError("the stored object is missing") from None
+        except SizeChanged:
+            _forget_header(self.storage_name)
+            raise IntegrityError("stored size does not match the recorded size") from None
+
     def _sealed_runs(self, first: int, last: int) -> Iterator[tuple[int, int, bytes]]:
-        """(first index, last index, stored bytes) of runs of up to READ_SEGMENTS segments."""
+        """(first index, last index, stored bytes) of runs of up to READ_SEGMENTS segments, all
+        read from one span of the stored object (one ranged GET on S3)."""
         decryptor = self.decryptor
-        with media_storage().open(self.storage_name, "rb") as stored:
+        start_offset, _ = decryptor.segment_span(first)
+        end_offset, end_length = decryptor.segment_span(last)
+        with self._span(start_offset, end_offset + end_length - start_offset) as stored:
             index = first
             while index <= last:
                 run_end = min(last, index + READ_SEGMENTS - 1)
                 offset, _ = decryptor.segment_span(index)
-                end_offset, end_length = decryptor.segment_span(run_end)
-                stored.seek(offset)
-                yield index, run_end, stored.read(end_offset + end_length - offset)
+                run_offset, run_length = decryptor.segment_span(run_end)
+                yield index, run_end, read_exactly(stored, run_offset + run_length - offset)
                 index = run_end + 1
 
     def iter_range(self, start: int, end: int) -> Iterator[bytes]:
@@ -217,20 +243,70 @@ def object_open(
 ) -> OpenedObject:
     """Check what can be checked up front (key, header, size) and get ready to decrypt."""
     data_key = keys.unwrap(keys.WrappedKey(key_id=key_id, wrapped=bytes(wrapped_key)), object_id)
-    storage = media_storage()
-    try:
-        stored_size = storage.size(storage_name)
-        with storage.open(storage_name, "rb") as stored:
-            header = stored.read(HEADER_SIZE)
-    except FileNotFoundError:
-        raise IntegrityError("the stored object is missing") from None
+    cached = _headers.get((storage_name, object_id))
+    if cached is None:
+        try:
+            # The header and the stored size in one request (one ranged GET on S3).
+            header, stored_size = read_head(storage_name, HEADER_SIZE)
+        except FileNotFoundError:
+            raise IntegrityError("the stored object is missing") from None
+    else:
+        header, stored_size = cached
     decryptor = Decryptor(
         data_key, header, object_id=object_id, stored_size=stored_size, plaintext_size=size_bytes
     )
-    return OpenedObject(decryptor=decryptor, storage_name=storage_name)
+    if cached is None and is_remote():
+        _remember_header(storage_name, object_id, header, stored_size)
+    return OpenedObject(decryptor=decryptor, storage_name=storage_name, stored_size=stored_size)
+
+
+# On S3 the header is a round trip of its own, and a player sends Range after Range: once it has
+# passed the checks, a process keeps (header, stored size) of the objects it opened last. Safe,
+# because the header is bound into every segment's authenticated data (a changed header fails
+# them all) and every span read checks the object's size again before a byte is used.
+HEADER_CACHE_SIZE = 4096
+_headers: OrderedDict[tuple[str, uuid.UUID], tuple[bytes, int]] = OrderedDict()
+_headers_lock = threading.Lock()
+
+
+def _remember_header(name: str, object_id: uuid.UUID, header: bytes, stored_size: int) -> None:
+    with _headers_lock:
+        _headers[(name, object_id)] = (header, stored_size)
+        _headers.move_to_end((name, object_id))
+        while len(_headers) > HEADER_CACHE_SIZE:
+            _headers.popitem(last=False)
+
+
+def _forget_header(name: str) -> None:
+    with _headers_lock:
+        for key in [key for key in _headers if key[0] == name]:
+            del _headers[key]
+
+
+class SealedRecord(Protocol):
+    """A row describing one encrypted object: a Recording, a VoiceMessage, an ExportJob."""
+
+    pk: uuid.UUID
+    storage_name: str
+    key_id: str
+    wrapped_key: bytes
+    size_bytes: int
+
+
+def stored_object_open(record: SealedRecord) -> OpenedObject:
+    """The record's object, ready to decrypt; raises IntegrityError for a tampered, truncated or
+    unkeyed object (UnknownKey, one of them, when its key id is not configured)."""
+    return object_open(
+        storage_name=record.storage_name,
+        object_id=record.pk,
+        key_id=record.key_id,
+        wrapped_key=record.wrapped_key,
+        size_bytes=record.size_bytes,
+    )
 
 
 def object_delete(storage_name: str) -> None:
+    _forget_header(storage_name)
     storage = media_storage()
     if storage.exists(storage_name):
         storage.delete(storage_name)

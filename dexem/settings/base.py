@@ -9,11 +9,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 from dexem.settings.env import (
     decode_key,
     django_env,
     env_bool,
+    env_choice,
     env_int,
     env_list,
     env_optional,
@@ -54,11 +56,14 @@ INSTALLED_APPS = [
     "calls",
     "attribution",
     "privacy",
+    "telephony",
     "retention",
 ]
 
 MIDDLEWARE = [
     "dexem.middleware.RequestIdMiddleware",
+    # Before anything keys on the client address: a request without one is refused alone.
+    "accounts.client_address.ClientAddressMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "dexem.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -101,6 +106,17 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The embedded default serves concurrent writers (SPEC §5: never a 500): a transaction takes
+    # the write lock when it begins, so two never deadlock upgrading a read lock, and a writer
+    # waits its turn (up to `timeout` seconds) instead of failing with "database is locked".
+    # WAL lets readers go on while one writes.
+    DATABASES["default"]["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": env_int("SQLITE_BUSY_TIMEOUT", 20),
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        **DATABASES["default"].get("OPTIONS", {}),
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Authentication and sessions (SPEC §4) ---------------------------------------------------
@@ -137,10 +153,14 @@ SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
 
 # django-axes: a username+IP pair is locked after 5 failures; each further lockout of the same
-# pair lengthens the wait (accounts.lockout.cooloff_for). Answered 429 with the locked_out page.
+# pair within 24 hours doubles the wait (accounts.lockout). Answered 429 with the locked_out page.
 AXES_FAILURE_LIMIT = 5
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_COOLOFF_TIME = "accounts.lockout.cooloff_for"
+# A lock ends at the time stored when it began (accounts.lockout.LockoutHandler), never earlier
+# because of what another request's cool-off would be.
+AXES_USE_ATTEMPT_EXPIRATION = True
+AXES_HANDLER = "accounts.lockout.LockoutHandler"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_HTTP_RESPONSE_CODE = 429
@@ -148,12 +168,13 @@ AXES_USERNAME_CALLABLE = "accounts.lockout.username_from_request"
 AXES_VERBOSE = False
 AXES_ENABLE_ACCESS_FAILURE_LOG = True
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
-# Behind the proxy only the address it appends is trusted; a forged X-Forwarded-For from the
-# client sits further left and is ignored. Without a proxy (development) only REMOTE_ADDR counts.
-AXES_IPWARE_PROXY_COUNT = env_int("PROXY_COUNT", 1 if is_production() else 0)
-AXES_IPWARE_META_PRECEDENCE_ORDER = (
-    ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if AXES_IPWARE_PROXY_COUNT else ["REMOTE_ADDR"]
-)
+# The client address (accounts.client_address): behind the shipped nginx, which replaces
+# X-Forwarded-For with the address it saw, exactly one trusted hop; the client is the N-th entry
+# from the right of CLIENT_ADDRESS_HEADER, and a request without it is refused (never bucketed
+# with others). Without a proxy (development, PROXY_COUNT=0) only REMOTE_ADDR counts.
+TRUSTED_PROXY_COUNT = env_int("PROXY_COUNT", 1 if is_production() else 0)
+CLIENT_ADDRESS_HEADER = env_str("CLIENT_ADDRESS_HEADER", "HTTP_X_FORWARDED_FOR")
+AXES_CLIENT_IP_CALLABLE = "accounts.client_address.client_address"
 
 # --- Internationalisation ---------------------------------------------------------------------
 LANGUAGE_CODE = "en"
@@ -164,7 +185,7 @@ DEFAULT_CLIENT_TIME_ZONE = "Europe/Paris"
 
 # --- Static files and uploads -----------------------------------------------------------------
 STATIC_URL = "/static/"
-STATIC_ROOT = VAR_DIR / "staticfiles"
+STATIC_ROOT = Path(env_str("STATIC_ROOT", str(VAR_DIR / "staticfiles")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 # Personal files (profile pictures) are served by views that check access, never as public media.
 MEDIA_ROOT = Path(env_str("MEDIA_DIR", str(VAR_DIR / "media")))
@@ -187,6 +208,30 @@ EXPORT_JOBS_MAX_OPEN_PER_CLIENT = env_int("EXPORT_JOBS_MAX_OPEN_PER_CLIENT", 3, 
 
 # --- Recordings and privacy keys (SPEC §3, §7, §8) --------------------------------------------
 RECORDING_STORAGE_DIR = Path(env_str("RECORDING_STORAGE_DIR", str(VAR_DIR / "recordings")))
+# Where encrypted recordings live (calls/media/storage.py): "filesystem" (RECORDING_STORAGE_DIR)
+# or "s3", an S3-compatible bucket through django-storages (SPEC §15, docs/scaling.md).
+RECORDING_STORAGE = env_choice("RECORDING_STORAGE", ("filesystem", "s3"), "filesystem")
+# Read whatever the storage, so `move_recordings_to_s3` can fill the bucket before the switch.
+# With RECORDING_STORAGE=s3 the bucket is always required, and in production the credentials
+# and region too; S3_ENDPOINT_URL stays optional (unset means AWS itself).
+S3_BUCKET = env_str("S3_BUCKET", "")
+S3_ENDPOINT_URL = env_optional("S3_ENDPOINT_URL")
+S3_ACCESS_KEY_ID = env_str("S3_ACCESS_KEY_ID", "")
+S3_SECRET_ACCESS_KEY = env_str("S3_SECRET_ACCESS_KEY", "")
+S3_REGION = env_str("S3_REGION", "")
+if RECORDING_STORAGE == "s3":
+    for _name, _value, _always in (
+        ("S3_BUCKET", S3_BUCKET, True),
+        ("S3_ACCESS_KEY_ID", S3_ACCESS_KEY_ID, False),
+        ("S3_SECRET_ACCESS_KEY", S3_SECRET_ACCESS_KEY, False),
+        ("S3_REGION", S3_REGION, False),
+    ):
+        if not _value and (_always or is_production()):
+            raise ImproperlyConfigured(
+                f"{_name} is required when RECORDING_STORAGE=s3"
+                + ("" if _always else " and DJANGO_ENV=production")
+                + "; set it in the environment or .env."
+            )
 RECORDING_MAX_BYTES = env_int("RECORDING_MAX_BYTES", 104_857_600, minimum=1)
 RECORDING_KEYS = parse_recording_keys(
     env_secret("RECORDING_KEYS", VAR_DIR / "recording_keys", dev_prefix="dev:")
@@ -198,6 +243,14 @@ DPO_EMAIL = env_str("DPO_EMAIL", "dpo@dexem.example")
 # Sends the one-time codes of the public privacy form (privacy/sms.py). The development backend
 # logs the code; production (production.py) has no default and refuses the development backends.
 SMS_BACKEND = env_str("SMS_BACKEND", "privacy.sms.LoggingSmsBackend")
+
+# --- Telephony (SPEC §12) --------------------------------------------------------------------
+# The public address the provider calls (e.g. https://calls.example.com), used to rebuild the URL
+# a webhook's signature covers; unset, the request's own scheme (the proxy's X-Forwarded-Proto
+# in production) and Host are used.
+PUBLIC_BASE_URL = env_optional("PUBLIC_BASE_URL")
+# Recordings are fetched (and deleted) only under this origin, whatever a callback says.
+TWILIO_API_BASE = env_str("TWILIO_API_BASE", "https://api.twilio.com").rstrip("/")
 
 # --- Retention (SPEC §9) ----------------------------------------------------------------------
 CALL_RETENTION_MONTHS = env_int("CALL_RETENTION_MONTHS", 24, minimum=1)
@@ -260,7 +313,13 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": [
+        "dexem.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    "EXCEPTION_HANDLER": "dexem.exception_handlers.api_exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Dexem API",
@@ -279,9 +338,17 @@ SPECTACULAR_SETTINGS = {
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"scrub": {"()": "dexem.logging.ScrubFilter"}},
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # Every handler carries the scrub filter: no phone number or email reaches a line.
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["scrub"]}
+    },
     "root": {"handlers": ["console"], "level": "INFO"},
     # django-axes logs usernames (emails) at WARNING: personal data stays out of the logs.
-    "loggers": {"axes": {"level": "ERROR"}},
+    "loggers": {
+        "axes": {"level": "ERROR"},
+        # runserver's request lines hold query strings: through the scrubbing handler too.
+        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
+    },
 }

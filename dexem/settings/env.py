@@ -51,6 +51,13 @@ def env_optional(name: str) -> str | None:
     return os.environ.get(name, "").strip() or None
 
 
+def env_choice(name: str, choices: tuple[str, ...], default: str) -> str:
+    value = os.environ.get(name, "").strip().lower() or default
+    if value not in choices:
+        raise ImproperlyConfigured(f"{name} must be one of {', '.join(choices)}, not {value!r}.")
+    return value
+
+
 def env_int(name: str, default: int, *, minimum: int = 0) -> int:
     raw = os.environ.get(name, "").strip()
     if not raw:

@@ -25,8 +25,15 @@ SMS_BACKEND = env_str("SMS_BACKEND", "")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"scrub": {"()": "dexem.logging.ScrubFilter"}},
     "formatters": {"json": {"()": "dexem.logging.JsonFormatter"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "json"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "json", "filters": ["scrub"]}
+    },
     "root": {"handlers": ["console"], "level": "INFO"},
-    "loggers": {"axes": {"level": "ERROR"}},
+    "loggers": {
+        "axes": {"level": "ERROR"},
+        # runserver's request lines hold query strings: through the scrubbing handler too.
+        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
+    },
 }

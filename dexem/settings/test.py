@@ -18,6 +18,10 @@ from dexem.settings.base import *  # noqa: E402, F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+if os.environ.get("DEXEM_EMAIL_FILE_PATH"):
+    # A `services` test's real worker writes its mail where the test can read it.
+    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    EMAIL_FILE_PATH = os.environ["DEXEM_EMAIL_FILE_PATH"]
 SMS_BACKEND = "privacy.sms.MemorySmsBackend"
 # Tests run tasks in-process unless a `services` test starts a real worker.
 CELERY_TASK_ALWAYS_EAGER = os.environ.get("DEXEM_CELERY_EAGER", "1") == "1"

@@ -8,7 +8,9 @@ from typing import Any
 
 import pytest
 from django.contrib.auth.models import Group, Permission
+from django.contrib.auth.tokens import default_token_generator
 from django.core import mail
+from django.test import Client as DjangoClient
 
 from accounts import services
 from accounts.models import User
@@ -46,7 +48,7 @@ def _change_form(user: User, **overrides: Any) -> dict[str, Any]:
         "first_name": user.first_name,
         "last_name": user.last_name,
         "initials": user.initials,
-        "phone_numbers": "[]",
+        "phone_numbers": "\n".join(user.phone_numbers),
         "organization": user.organization,
         "client": str(user.client_id or ""),
         "role": user.role,
@@ -295,3 +297,95 @@ def test_the_superuser_sees_the_password_form_link_and_every_privilege_field(
     fields = set(response.context["adminform"].form.fields)
     assert {"password", "is_staff", "is_superuser", "groups", "user_permissions"} <= fields
     assert "../password/" in response.content.decode()
+
+
+@pytest.mark.parametrize("staff_fixture", ["dpo", "support"])
+def test_staff_cannot_change_a_client_users_login_email_to_reset_its_password(
+    request, as_verified_staff, staff_fixture, acme_admin
+):
+    browser = as_verified_staff(request.getfixturevalue(staff_fixture))
+
+    response = browser.post(
+        _change_url(acme_admin),
+        _change_form(acme_admin, email="attacker@evil.example", last_name="Rectified"),
+    )
+
+    assert response.status_code == 302
+    acme_admin.refresh_from_db()
+    assert acme_admin.email == "alice@acme.example" and acme_admin.last_name == "Rectified"
+    browser.logout()
+    mail.outbox.clear()
+    browser.post("/accounts/password-reset/", {"email": "attacker@evil.example"})
+    assert mail.outbox == []
+
+
+@pytest.mark.parametrize("staff_fixture", ["dpo", "support"])
+def test_the_login_email_is_shown_to_staff_but_not_as_an_input(
+    request, as_verified_staff, staff_fixture, acme_admin
+):
+    browser = as_verified_staff(request.getfixturevalue(staff_fixture))
+
+    body = browser.get(_change_url(acme_admin)).content.decode()
+
+    assert acme_admin.email in body and 'name="email"' not in body
+
+
+def test_a_superuser_changing_an_email_ends_the_users_sessions_and_warns_the_old_address(
+    as_verified_staff, superuser, acme_admin, django_capture_on_commit_callbacks
+):
+    victim = DjangoClient()
+    victim.force_login(acme_admin)
+    assert victim.get("/settings/").status_code == 200
+    reset_token = default_token_generator.make_token(acme_admin)
+    browser = as_verified_staff(superuser)
+    mail.outbox.clear()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = browser.post(
+            _change_url(acme_admin), _change_form(acme_admin, email="alice.new@acme.example")
+        )
+
+    assert response.status_code == 302
+    acme_admin.refresh_from_db()
+    assert acme_admin.email == "alice.new@acme.example"
+    assert victim.get("/settings/").status_code == 302
+    assert not default_token_generator.check_token(acme_admin, reset_token)
+    assert [message.to for message in mail.outbox] == [["alice@acme.example"]]
+    assert "alice.new@acme.example" not in mail.outbox[0].body
+    # The superuser's own session is untouched.
+    assert browser.get(_change_url(acme_admin)).status_code == 200
+
+
+@pytest.mark.parametrize("staff_fixture", ["dpo", "superuser"])
+def test_emptying_the_phone_numbers_box_stores_no_numbers(
+    request, as_verified_staff, staff_fixture, acme_analyst
+):
+    acme_analyst.phone_numbers = ["+33612345678"]
+    acme_analyst.save(update_fields=["phone_numbers"])
+    browser = as_verified_staff(request.getfixturevalue(staff_fixture))
+
+    response = browser.post(
+        _change_url(acme_analyst), {**_change_form(acme_analyst), "phone_numbers": ""}
+    )
+
+    assert response.status_code == 302
+    acme_analyst.refresh_from_db()
+    assert acme_analyst.phone_numbers == []
+
+
+@pytest.mark.parametrize("staff_fixture", ["dpo", "superuser"])
+def test_the_phone_numbers_box_takes_one_number_a_line_and_refuses_junk(
+    request, as_verified_staff, staff_fixture, acme_analyst
+):
+    browser = as_verified_staff(request.getfixturevalue(staff_fixture))
+    url = _change_url(acme_analyst)
+
+    response = browser.post(url, _change_form(acme_analyst, phone_numbers="not a number"))
+    assert (
+        response.status_code == 200 and "phone_numbers" in response.context["adminform"].form.errors
+    )
+
+    response = browser.post(url, _change_form(acme_analyst, phone_numbers="+33 6 12 34 56 78\n"))
+    assert response.status_code == 302
+    acme_analyst.refresh_from_db()
+    assert acme_analyst.phone_numbers == ["+33612345678"]

@@ -100,3 +100,40 @@ def test_an_email_taken_after_the_forms_check_gets_the_same_answer(acme, globex_
     _add_service_errors(form, raised.value)
 
     assert form.errors["email"] == [str(UserCreateForm.taken_email_message)]
+
+
+def test_changing_a_users_email_ends_their_sessions_and_warns_the_old_address(
+    as_user, acme_admin, acme_analyst, django_capture_on_commit_callbacks
+):
+    from django.test import Client as DjangoClient
+
+    analyst = DjangoClient()
+    analyst.force_login(acme_analyst)
+    browser = as_user(acme_admin)
+    mail.outbox.clear()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = browser.post(
+            reverse("user-edit", args=[acme_analyst.pk]),
+            _form("charlie.new@acme.example", is_active="on"),
+        )
+
+    assert response.status_code == 302
+    assert analyst.get(reverse("user-list")).status_code == 302
+    assert [message.to for message in mail.outbox] == [["charlie@acme.example"]]
+
+
+def test_an_admin_changing_their_own_email_stays_logged_in(
+    as_user, acme_admin, django_capture_on_commit_callbacks
+):
+    browser = as_user(acme_admin)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = browser.post(
+            reverse("user-edit", args=[acme_admin.pk]),
+            _form("alice.new@acme.example", role=Role.ADMIN, is_active="on"),
+        )
+
+    assert response.status_code == 302
+    assert browser.get(reverse("user-list")).status_code == 200
+    assert [message.to for message in mail.outbox] == [["alice@acme.example"]]

@@ -81,10 +81,10 @@ def test_the_call_list_and_api_filter_by_channel_and_campaign(
     )
 
 
-def test_the_call_page_shows_the_attribution_block(as_user, acme_analyst, acme_attributed_call):
+def test_the_call_page_shows_the_attribution_facts(as_user, acme_analyst, acme_attributed_call):
     page = as_user(acme_analyst).get(f"/calls/{acme_attributed_call}/").content.decode()
-    assert 'id="attribution"' in page
-    assert "Paid search" in page and "spring" in page
+    assert "<tr><th>Channel</th><td>Paid search</td></tr>" in page
+    assert "<tr><th>Campaign</th><td>spring</td></tr>" in page
 
 
 def test_the_dashboard_shows_calls_by_channel_and_campaign(

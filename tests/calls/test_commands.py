@@ -13,18 +13,18 @@ def test_create_api_key_prints_the_key_alone_on_the_last_line(acme, capsys):
     call_command("create_api_key", "--client", "acme", "--name", "Provider")
     last_line = capsys.readouterr().out.strip().splitlines()[-1]
     assert key_split(last_line) is not None
-    assert ApiKey.objects.get().scopes == ["ingest", "read"]
+    assert ApiKey.objects.across_clients().get().scopes == ["ingest", "read"]
 
 
 def test_create_api_key_takes_scopes(acme, capsys):
     call_command("create_api_key", "--client", "acme", "--name", "Reader", "--scopes", "read")
-    assert ApiKey.objects.get().scopes == ["read"]
+    assert ApiKey.objects.across_clients().get().scopes == ["read"]
 
 
 def test_create_api_key_refuses_an_unknown_scope(acme):
     with pytest.raises(CommandError, match="scopes"):
         call_command("create_api_key", "--client", "acme", "--name", "X", "--scopes", "admin")
-    assert not ApiKey.objects.exists()
+    assert not ApiKey.objects.across_clients().exists()
 
 
 def test_create_api_key_names_an_unknown_client(db):
@@ -34,7 +34,7 @@ def test_create_api_key_names_an_unknown_client(db):
 
 def test_seed_demo_adds_calls_spread_over_two_years(db, capsys):
     call_command("seed_demo", "--calls", "300")
-    calls = Call.objects.filter(client__slug="demo")
+    calls = Call.objects.across_clients().filter(client__slug="demo")
     assert calls.count() == 300
     days = {call.started_at.date() for call in calls}
     assert max(days) - min(days) > __import__("datetime").timedelta(days=600)
@@ -46,4 +46,4 @@ def test_seed_demo_adds_calls_spread_over_two_years(db, capsys):
 
 def test_seed_demo_makes_several_clients(db):
     call_command("seed_demo", "--clients", "2", "--calls", "10")
-    assert Call.objects.filter(client__slug="demo-2").count() == 10
+    assert Call.objects.across_clients().filter(client__slug="demo-2").count() == 10

@@ -314,3 +314,74 @@ def test_a_bundle_whose_recording_key_left_the_keyring_says_so_not_tampering(
     response = as_user(acme_admin).get(BUNDLE_URL, {"phone": "+33612345678"})
     assert response.status_code == 503 and "not configured" in response.json()["detail"]
     assert not AuditEvent.objects.filter(action=AuditAction.CONTACT_EXPORTED).exists()
+
+
+# --- one CSV whatever the database (SPEC §6; issue 13) ------------------------------------------
+
+
+def test_csv_times_are_whole_seconds_on_every_database(acme_api, acme, acme_number):
+    CallFactory(
+        client=acme,
+        tracking_number=acme_number,
+        started_at=dt.datetime(2026, 1, 15, 22, 59, 59, 999_999, tzinfo=dt.UTC),
+    )
+    assert csv_rows(acme_api.get(CSV_URL))[1][2] == "2026-01-15T23:59:59+01:00"
+
+
+def test_an_xlsx_call_a_microsecond_before_midnight_stays_on_its_day(acme_api, acme, acme_number):
+    CallFactory(
+        client=acme,
+        tracking_number=acme_number,
+        started_at=dt.datetime(2026, 1, 15, 22, 59, 59, 999_999, tzinfo=dt.UTC),
+    )
+    assert xlsx_rows(acme_api.get(XLSX_URL))[1][2] == dt.datetime(2026, 1, 15, 23, 59, 59)
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("time_zone", ["Europe/Paris", "America/New_York", "Asia/Kathmandu", "UTC"])
+def test_copy_and_the_orm_write_the_same_csv_bytes(acme, acme_number, time_zone):
+    from calls.exports import _csv_copy, csv_rows_python
+    from calls.filters import CallFilters
+    from calls.selectors import call_list
+
+    acme.time_zone = time_zone
+    acme.save(update_fields=["time_zone"])
+    odd_number = TrackingNumberFactory(client=acme, number="+33184800009", source="")
+    quoted = TrackingNumberFactory(client=acme, number="+33184800008", source='say "hi", then\n')
+    cases = [
+        (acme_number, ContactFactory(client=acme, phone_number="+33612345678"), "plain"),
+        (odd_number, None, "=cmd|calc"),
+        (quoted, ContactFactory(client=acme, phone_number="-not-e164"), "\rcarriage"),
+        (quoted, ContactFactory(client=acme, phone_number=""), 'comma, and "quote"'),
+    ]
+    for index, (number, contact, external_id) in enumerate(cases):
+        CallFactory(
+            client=acme,
+            tracking_number=number,
+            contact=contact,
+            external_id=external_id,
+            started_at=dt.datetime(2026, 3, 29, 0, 59, 59, 999_999 - index, tzinfo=dt.UTC)
+            + dt.timedelta(hours=index),
+            has_recording=index % 2 == 0,
+            duration_seconds=index * 61,
+        )
+    calls = call_list(client=acme, filters=CallFilters())
+    copied = b"".join(_csv_copy(calls, client=acme))
+    assert copied.count(b"\n") >= len(cases) + 1
+    assert copied == b"".join(csv_rows_python(calls, client=acme))
+
+
+def test_a_bundle_whose_recording_was_tampered_is_refused_with_409(
+    as_user, acme_admin, contact_with_media, settings
+):
+    from calls.models import Recording
+
+    media = Recording.objects.for_client(contact_with_media.client).get()
+    path = settings.RECORDING_STORAGE_DIR / media.storage_name
+    path.write_bytes(path.read_bytes()[:-1])
+    response = as_user(acme_admin).get(BUNDLE_URL, {"phone": "+33612345678"})
+    assert response.status_code == 409
+    assert response.json() == {
+        "detail": "A stored recording failed its integrity check; the incident was logged."
+    }
+    assert not AuditEvent.objects.filter(action=AuditAction.CONTACT_EXPORTED).exists()

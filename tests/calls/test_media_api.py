@@ -53,7 +53,7 @@ def test_a_provider_uploads_audio_that_is_stored_encrypted(acme_api, call, kind,
         "content_type": "audio/wav",
         "sha256": hashlib.sha256(AUDIO).hexdigest(),
     }
-    media = model.objects.get(call=call)
+    media = model.objects.across_clients().get(call=call)
     stored = stored_path(media).read_bytes()
     assert AUDIO[:64] not in stored and len(stored) > len(AUDIO)
     call.refresh_from_db()
@@ -166,7 +166,7 @@ def test_if_range_with_another_validator_gets_the_whole_new_audio(acme_api, reco
 
 
 def test_the_last_64_kib_decrypts_at_most_two_segments(recorded):
-    media = Recording.objects.get(call=recorded)
+    media = Recording.objects.across_clients().get(call=recorded)
     opened = object_open(
         storage_name=media.storage_name,
         object_id=media.pk,
@@ -182,27 +182,27 @@ def test_the_last_64_kib_decrypts_at_most_two_segments(recorded):
 def test_uploading_again_replaces_and_shreds_the_old_object(
     acme_api, recorded, django_capture_on_commit_callbacks
 ):
-    old = Recording.objects.get(call=recorded)
+    old = Recording.objects.across_clients().get(call=recorded)
     old_path = stored_path(old)
     with django_capture_on_commit_callbacks(execute=True):
         response = acme_api.put(url(recorded), data=b"new audio", content_type="audio/ogg")
     assert response.status_code == 201
     assert not old_path.exists()
-    assert not Recording.objects.filter(pk=old.pk).exists()
+    assert not Recording.objects.across_clients().filter(pk=old.pk).exists()
     assert body(acme_api.get(url(recorded))) == b"new audio"
 
 
 def test_an_unsupported_content_type_is_a_415_and_keeps_nothing(acme_api, call):
     response = acme_api.put(url(call), data=b"<html>", content_type="text/html")
     assert response.status_code == 415
-    assert not Recording.objects.exists()
+    assert not Recording.objects.across_clients().exists()
 
 
 def test_a_declared_size_over_the_limit_is_a_413(acme_api, call, settings):
     settings.RECORDING_MAX_BYTES = 1000
     response = acme_api.put(url(call), data=b"x" * 1001, content_type="audio/wav")
     assert response.status_code == 413
-    assert not Recording.objects.exists()
+    assert not Recording.objects.across_clients().exists()
 
 
 def test_a_stream_that_grows_past_the_limit_is_a_413_and_leaves_no_file(call, settings):
@@ -217,7 +217,7 @@ def test_a_stream_that_grows_past_the_limit_is_a_413_and_leaves_no_file(call, se
             chunks=iter([b"x" * 600, b"x" * 600]),
         )
     assert not any(settings.RECORDING_STORAGE_DIR.rglob(f"{call.client_id}/recording/*"))
-    assert not Recording.objects.exists()
+    assert not Recording.objects.across_clients().exists()
 
 
 def test_a_call_without_audio_is_a_404(acme_api, call):
@@ -229,7 +229,7 @@ def test_an_outsider_gets_404_on_every_media_endpoint(globex_api, as_user, globe
     for browser in (globex_api, as_user(globex_admin)):
         assert browser.get(url(recorded)).status_code == 404
         assert browser.put(url(recorded), data=b"x", content_type="audio/wav").status_code == 404
-    assert Recording.objects.filter(call=recorded).count() == 1
+    assert Recording.objects.across_clients().filter(call=recorded).count() == 1
 
 
 def test_an_analyst_cannot_play_but_a_manager_can(as_user, acme_analyst, acme_manager, recorded):
@@ -252,7 +252,7 @@ def test_scopes_decide_what_a_key_may_do(acme_ingest_api, acme_read_api, recorde
 
 
 def test_a_tampered_object_is_refused_and_logged(acme_api, recorded, caplog):
-    media = Recording.objects.get(call=recorded)
+    media = Recording.objects.across_clients().get(call=recorded)
     path = stored_path(media)
     data = bytearray(path.read_bytes())
     data[100] ^= 0xFF
@@ -266,7 +266,7 @@ def test_a_tampered_object_is_refused_and_logged(acme_api, recorded, caplog):
 def test_a_tampered_later_segment_stops_the_stream_before_its_bytes(acme_api, recorded, caplog):
     from calls.media.format import IntegrityError
 
-    media = Recording.objects.get(call=recorded)
+    media = Recording.objects.across_clients().get(call=recorded)
     path = stored_path(media)
     data = bytearray(path.read_bytes())
     data[-100] ^= 0xFF  # in the last segment
@@ -286,7 +286,7 @@ def test_a_tampered_second_segment_gives_a_full_get_a_200_cut_after_the_first(ac
     it fails); a later one stops the stream before any of its bytes, a truncated body."""
     from calls.media.format import IntegrityError
 
-    media = Recording.objects.get(call=recorded)
+    media = Recording.objects.for_client(recorded.client).get(call=recorded)
     path = stored_path(media)
     data = bytearray(path.read_bytes())
     data[32 + 65536 + 16 + 10] ^= 0xFF  # inside segment 1, the second one
@@ -301,7 +301,7 @@ def test_a_tampered_second_segment_gives_a_full_get_a_200_cut_after_the_first(ac
 
 
 def test_a_truncated_file_is_refused(acme_api, recorded):
-    media = Recording.objects.get(call=recorded)
+    media = Recording.objects.across_clients().get(call=recorded)
     path = stored_path(media)
     path.write_bytes(path.read_bytes()[:-10])
     assert acme_api.get(url(recorded)).status_code == 409
@@ -321,8 +321,8 @@ def test_rotation_then_removal_of_the_old_key_still_plays(acme_api, recorded, se
     new_key = ("next", os.urandom(32))
     settings.RECORDING_KEYS = {new_key[0]: new_key[1], **old}
     counts = media_keys_rotate_across_clients()
-    assert counts == {"recording": 1, "voicemail": 0}
-    assert Recording.objects.get(call=recorded).key_id == "next"
+    assert counts == {"recording": 1, "voicemail": 0, "telephony_token": 0}
+    assert Recording.objects.across_clients().get(call=recorded).key_id == "next"
     with override_settings(RECORDING_KEYS={new_key[0]: new_key[1]}):
         assert body(acme_api.get(url(recorded))) == AUDIO
     assert AuditEvent.objects.filter(action=AuditAction.KEYS_ROTATED).exists()
@@ -341,21 +341,23 @@ def test_an_object_whose_key_left_the_keyring_is_a_configuration_error_not_tampe
 
 
 def test_shredding_destroys_the_key_then_the_file_and_the_row(recorded):
-    media = Recording.objects.get(call=recorded)
+    media = Recording.objects.across_clients().get(call=recorded)
     path = stored_path(media)
     media_shred(media=media, reason="test")
     assert not path.exists()
-    assert not Recording.objects.filter(pk=media.pk).exists()
+    assert not Recording.objects.across_clients().filter(pk=media.pk).exists()
     recorded.refresh_from_db()
     assert recorded.has_recording is False
     assert AuditEvent.objects.filter(action=AuditAction.MEDIA_SHREDDED, object_id=media.pk).exists()
 
 
 def test_a_shred_interrupted_after_the_key_is_gone_finishes_on_rerun(recorded):
-    media = Recording.objects.get(call=recorded)
-    Recording.objects.filter(pk=media.pk).update(wrapped_key=b"", key_id="")  # step one happened
+    media = Recording.objects.across_clients().get(call=recorded)
+    Recording.objects.across_clients().filter(pk=media.pk).update(
+        wrapped_key=b"", key_id=""
+    )  # step one happened
     media_shred(media=media)
-    assert not Recording.objects.filter(pk=media.pk).exists()
+    assert not Recording.objects.across_clients().filter(pk=media.pk).exists()
     assert not stored_path(media).exists()
 
 

@@ -247,6 +247,11 @@ def test_an_ingest_key_lists_its_clients_tracking_numbers_only(
             "campaign": "Brand",
             "active": True,
             "pool": False,
+            "forward_to": "",
+            "record_calls": False,
+            "announcement": "",
+            "voicemail": True,
+            "ring_seconds": 20,
         }
     ]
 

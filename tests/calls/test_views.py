@@ -129,7 +129,7 @@ def test_an_admin_adds_a_tracking_number_and_deactivates_it(as_user, acme_admin)
         {"number": "+33 1 84 80 00 07", "source": "Radio", "campaign": "Autumn"},
     )
     assert response.status_code == 302
-    number = TrackingNumber.objects.get(number="+33184800007")
+    number = TrackingNumber.objects.across_clients().get(number="+33184800007")
     browser.post(reverse("tracking-number-toggle", args=[number.pk]))
     number.refresh_from_db()
     assert not number.active
@@ -198,7 +198,7 @@ def test_revoking_a_key_asks_first_then_refuses_it(as_user, acme_admin, acme_num
 def test_a_key_without_scopes_is_a_form_error(as_user, acme_admin):
     response = as_user(acme_admin).post(reverse("api-key-create"), {"name": "Nothing"})
     assert response.status_code == 400
-    assert not ApiKey.objects.exists()
+    assert not ApiKey.objects.across_clients().exists()
 
 
 def test_the_call_list_shows_tracking_number_choices_of_this_client_only(

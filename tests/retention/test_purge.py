@@ -1,7 +1,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
+import subprocess
+import sys
 import threading
+import time
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -16,7 +20,7 @@ from calls.models import Call, Contact, Recording
 from calls.services import media_store
 from privacy.audit import AuditAction, AuditEvent
 from retention.models import RetentionJob, RetentionRun, RunStatus
-from retention.services import run_job
+from retention.services import _job_lock, _lock_key, _lock_path, run_job
 from tests.factories import CallFactory, ContactFactory
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -49,8 +53,8 @@ def test_a_call_one_second_younger_than_24_months_stays_and_one_second_older_goe
     )
     run = run_job(RetentionJob.CALLS, now=NOW)
     assert run.status == RunStatus.DONE and run.counts["calls"] == 1
-    assert list(Call.objects.all()) == [young]
-    assert not Call.objects.filter(pk=old.pk).exists()
+    assert list(Call.objects.across_clients().all()) == [young]
+    assert not Call.objects.across_clients().filter(pk=old.pk).exists()
 
 
 def test_purging_calls_shreds_their_media_and_drops_contacts_left_without_calls(
@@ -68,11 +72,13 @@ def test_purging_calls_shreds_their_media_and_drops_contacts_left_without_calls(
         started_at=NOW - dt.timedelta(days=10),
     )
     media_store(call=old, kind="recording", content_type="audio/wav", chunks=[b"audio"])
-    path = settings.RECORDING_STORAGE_DIR / Recording.objects.get().storage_name
+    path = settings.RECORDING_STORAGE_DIR / Recording.objects.across_clients().get().storage_name
     run = run_job(RetentionJob.CALLS, now=NOW)
     assert run.counts == {"calls": 2, "recordings": 1, "contacts": 1}
-    assert not path.exists() and not Recording.objects.exists()
-    assert list(Contact.objects.values_list("phone_number", flat=True)) == ["+33622222222"]
+    assert not path.exists() and not Recording.objects.across_clients().exists()
+    assert list(Contact.objects.across_clients().values_list("phone_number", flat=True)) == [
+        "+33622222222"
+    ]
 
 
 def test_a_contact_whose_calls_span_batches_goes_with_the_last_of_them(
@@ -91,7 +97,9 @@ def test_a_contact_whose_calls_span_batches_goes_with_the_last_of_them(
     run = run_job(RetentionJob.CALLS, now=NOW)
     assert run.counts == {"calls": 5, "contacts": 1}
     assert run.batches == 3
-    assert not Contact.objects.exists() and not Call.objects.exists()
+    assert (
+        not Contact.objects.across_clients().exists() and not Call.objects.across_clients().exists()
+    )
 
 
 def test_recordings_go_after_six_months_and_the_call_stays(acme, acme_number):
@@ -108,11 +116,11 @@ def test_recordings_go_after_six_months_and_the_call_stays(acme, acme_number):
     assert run.counts == {"recordings": 1, "voicemails": 1}
     old.refresh_from_db()
     assert (
-        Call.objects.filter(pk=old.pk).exists()
+        Call.objects.across_clients().filter(pk=old.pk).exists()
         and old.has_recording is False
         and old.has_voicemail is False
     )
-    assert Recording.objects.get().call == recent
+    assert Recording.objects.across_clients().get().call == recent
 
 
 def test_a_client_may_keep_less_never_more(acme, acme_number):
@@ -178,7 +186,7 @@ def test_a_dry_run_counts_and_changes_nothing(acme, acme_number):
     )
     run = run_job(RetentionJob.CALLS, now=NOW, dry_run=True)
     assert run.dry_run and run.counts["calls"] == 3
-    assert Call.objects.count() == 3
+    assert Call.objects.across_clients().count() == 3
 
 
 def test_a_crash_between_batches_then_a_rerun_finishes_the_job(acme, acme_number, monkeypatch):
@@ -194,11 +202,13 @@ def test_a_crash_between_batches_then_a_rerun_finishes_the_job(acme, acme_number
 
     with pytest.raises(RuntimeError):
         run_job(RetentionJob.CALLS, now=NOW, between_batches=crash)
-    assert Call.objects.count() == 4  # the first batch of 2 is committed, nothing more
+    assert (
+        Call.objects.across_clients().count() == 4
+    )  # the first batch of 2 is committed, nothing more
     assert RetentionRun.objects.get(status=RunStatus.FAILED).counts["calls"] == 2
     run = run_job(RetentionJob.CALLS, now=NOW)
     assert run.counts["calls"] == 3
-    assert list(Call.objects.all()) == [keep]
+    assert list(Call.objects.across_clients().all()) == [keep]
 
 
 def test_the_purge_command_prints_what_it_did(acme, acme_number, capsys):
@@ -238,4 +248,73 @@ def test_two_runs_at_once_one_skips_and_counts_stay_right(acme, acme_number, mon
     thread.join()
     assert second.status == RunStatus.SKIPPED
     assert results["first"].status == RunStatus.DONE and results["first"].counts["calls"] == 4
-    assert not Call.objects.exists()
+    assert not Call.objects.across_clients().exists()
+
+
+# The holder of a job's lock in another process: an advisory lock on PostgreSQL, a file elsewhere.
+HOLDER = """
+import fcntl, json, sys, time
+settings, key, path = json.loads(sys.argv[1])
+if settings:
+    import psycopg2
+    db = psycopg2.connect(**settings)
+    db.cursor().execute("SELECT pg_advisory_lock(%s)", [key])
+else:
+    handle = open(path, "a")
+    fcntl.flock(handle, fcntl.LOCK_EX)
+print("held", flush=True)
+time.sleep(120)
+"""
+
+
+def _hold_in_another_process(job: str) -> subprocess.Popen[str]:
+    settings = None
+    if connection.vendor == "postgresql":
+        db = connection.settings_dict
+        settings = {
+            "dbname": db["NAME"],
+            "user": db["USER"],
+            "password": db["PASSWORD"],
+            "host": db["HOST"],
+            "port": db["PORT"],
+        }
+    key = int.from_bytes(_lock_key(job)[:8], "big", signed=True)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLDER, json.dumps([settings, key, str(_lock_path(job))])],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+    return holder
+
+
+def test_a_run_skips_while_another_process_holds_the_lock_and_goes_once_it_dies(acme, acme_number):
+    CallFactory(client=acme, tracking_number=acme_number, started_at=NOW - dt.timedelta(days=800))
+    holder = _hold_in_another_process(RetentionJob.CALLS)
+    try:
+        assert run_job(RetentionJob.CALLS, now=NOW).status == RunStatus.SKIPPED
+        assert Call.objects.across_clients().count() == 1
+    finally:
+        holder.kill()  # a crash: the lock must die with its holder, no expiry to wait out
+        holder.wait()
+    deadline = time.monotonic() + 10  # PostgreSQL ends the session once it sees the socket close
+    while True:
+        with _job_lock(RetentionJob.CALLS) as acquired:
+            if acquired or time.monotonic() > deadline:
+                break
+        time.sleep(0.05)
+    run = run_job(RetentionJob.CALLS, now=NOW)
+    assert run.status == RunStatus.DONE and run.counts["calls"] == 1
+    assert not Call.objects.across_clients().exists()
+
+
+def test_within_one_process_a_second_holder_is_refused_until_the_first_lets_go(db):
+    if connection.vendor == "postgresql":
+        pytest.skip("advisory locks are per session: the threaded test above covers PostgreSQL")
+    with _job_lock(RetentionJob.LOGINS) as first:
+        with _job_lock(RetentionJob.LOGINS) as second:
+            assert first and not second
+        with _job_lock(RetentionJob.USERS) as other_job:
+            assert other_job
+    with _job_lock(RetentionJob.LOGINS) as again:
+        assert again

@@ -22,9 +22,15 @@ class Command(BaseCommand):
             raise CommandError(
                 f"A data key could not be opened ({error}); keep every key still in use in RECORDING_KEYS."
             ) from None
+        # What higher apps re-sealed through the rotation hook (calls.signals), e.g. telephony.
+        others = "".join(
+            f"; re-sealed {count} {name.replace('_', ' ')}(s)"
+            for name, count in counts.items()
+            if name not in ("recording", "voicemail")
+        )
         self.stdout.write(
             self.style.SUCCESS(
                 f"Re-wrapped {counts['recording']} recording key(s) and {counts['voicemail']} voice "
-                f"message key(s) under {active_key_id()!r}."
+                f"message key(s) under {active_key_id()!r}{others}."
             )
         )

@@ -7,9 +7,9 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from accounts.models import Client
 from accounts.phones import normalize_e164
-from privacy.erasure import contact_preview_across_clients, request_execute
+from privacy.erasure import contact_preview_across_clients
 from privacy.models import RequestScope, RequestSource
-from privacy.services import erasure_request_file
+from privacy.services import erasure_request_file, request_execute
 
 
 class Command(BaseCommand):
@@ -44,19 +44,19 @@ class Command(BaseCommand):
                 f"Dry run: {len(preview.matches)} account(s) would be erased; nothing changed."
             )
             return
-        request = erasure_request_file(
+        subject_request = erasure_request_file(
             client=client,
             phone=phone,
             source=RequestSource.DPO,
             scope=RequestScope.ONE_CLIENT if client else RequestScope.ALL_CLIENTS,
             notes="Filed and executed with manage.py erase_contact.",
         )
-        request = request_execute(request=request, actor=None)
-        totals = request.result.get("total", {})
+        subject_request = request_execute(subject_request=subject_request, actor=None)
+        totals = subject_request.result.get("total", {})
         self.stdout.write(
             self.style.SUCCESS(
-                f"Erased in {len(request.result.get('per_client', {}))} account(s): {totals.get('calls', 0)} calls anonymised, "
+                f"Erased in {len(subject_request.result.get('per_client', {}))} account(s): {totals.get('calls', 0)} calls anonymised, "
                 f"{totals.get('recordings', 0)} recordings and {totals.get('voicemails', 0)} voice messages shredded "
-                f"(request {request.pk})."
+                f"(request {subject_request.pk})."
             )
         )

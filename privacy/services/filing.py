@@ -1,19 +1,22 @@
-"""Every write of the privacy app but erasure itself (privacy/erasure.py)."""
+"""Requests filed: from the privacy centre, the public form, the DPO's own."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Client
 from accounts.phones import normalize_e164
-from privacy.audit import identifier_hash
+from privacy.audit import AuditAction, audit_record, identifier_hash
 from privacy.models import (
+    OPEN_STATUSES,
     DataSubjectRequest,
     RequestKind,
     RequestScope,
     RequestSource,
-    RequestStatus,
     SubjectType,
 )
 
@@ -26,6 +29,7 @@ def erasure_request_file(
     scope: str = RequestScope.ONE_CLIENT,
     notes: str = "",
     verified: bool = False,
+    actor: Any = None,
 ) -> DataSubjectRequest:
     """File a Contact's erasure request for the DPO (from the privacy centre, or the DPO's own)."""
     try:
@@ -33,10 +37,10 @@ def erasure_request_file(
     except ValidationError as error:
         raise ValidationError({"phone": error.messages}) from None
     if scope == RequestScope.ONE_CLIENT and client is None:
-        raise ValidationError({"client": "A request for one account names the Client."})
+        raise ValidationError({"client": _("A request for one account names the Client.")})
     if _open_requests(subject=number, client=client, kind=RequestKind.ERASURE).exists():
-        raise ValidationError({"phone": "An erasure request for this number is already open."})
-    return DataSubjectRequest.objects.create(
+        raise ValidationError({"phone": _("An erasure request for this number is already open.")})
+    subject_request = DataSubjectRequest.objects.create(
         kind=RequestKind.ERASURE,
         subject_type=SubjectType.CONTACT,
         subject=number,
@@ -46,6 +50,8 @@ def erasure_request_file(
         notes=notes,
         verified=verified or source != RequestSource.CONTACT,
     )
+    request_filed_record(subject_request=subject_request, actor=actor)
+    return subject_request
 
 
 def contact_request_file(*, phone: str, kind: str, notes: str = "") -> DataSubjectRequest:
@@ -73,7 +79,7 @@ def contact_request_file(*, phone: str, kind: str, notes: str = "") -> DataSubje
             if existing is None:
                 raise
             return existing
-    return DataSubjectRequest.objects.create(
+    subject_request = DataSubjectRequest.objects.create(
         kind=kind,
         subject_type=SubjectType.CONTACT,
         subject=number,
@@ -81,6 +87,24 @@ def contact_request_file(*, phone: str, kind: str, notes: str = "") -> DataSubje
         source=RequestSource.CONTACT,
         verified=True,
         notes=notes,
+    )
+    request_filed_record(subject_request=subject_request, actor=None)
+    return subject_request
+
+
+def request_filed_record(*, subject_request: DataSubjectRequest, actor: Any) -> None:
+    """Audit a filed request, in the Client's log when it names one (the subject hashed)."""
+    audit_record(
+        action=AuditAction.REQUEST_FILED,
+        actor=actor,
+        client_id=subject_request.client_id,
+        object_type="request",
+        object_id=subject_request.pk,
+        metadata={
+            "kind": subject_request.kind,
+            "source": subject_request.source,
+            "subject": identifier_hash(subject_request.subject),
+        },
     )
 
 
@@ -91,9 +115,5 @@ def _open_requests(
         subject=subject,
         client=client,
         kind=kind,
-        status__in=[RequestStatus.RECEIVED, RequestStatus.IN_PROGRESS],
+        status__in=OPEN_STATUSES,
     ).order_by("received_on")
-
-
-def request_subject_matches(request: DataSubjectRequest, value: str) -> bool:
-    return bool(request.subject_hash) and request.subject_hash == identifier_hash(value)

@@ -1,0 +1,137 @@
+"""Recordings in S3-compatible storage (moto's server on loopback, SPEC §11 and §15): ranged
+playback of the last 64 KiB of a 256 MiB recording (the segments the Range needs, fetched and
+decrypted) vs a plain ranged GET of the same number of stored bytes with boto3 (goal: at most
+1.5; the first Range of a playback also fetches the header); the upload's memory at 16 MiB and
+256 MiB (goal: flat)."""
+
+from __future__ import annotations
+
+import os
+import tracemalloc
+import uuid
+from collections.abc import Iterator
+
+from bench.harness import Result, best_of
+
+MIB = 1024 * 1024
+BIG = 256 * MIB
+TAIL = 64 * 1024
+BLOCK = os.urandom(MIB)
+
+
+def _chunks(total: int) -> Iterator[bytes]:
+    sent = 0
+    while sent < total:
+        piece = BLOCK[: min(MIB, total - sent)]
+        sent += len(piece)
+        yield piece
+
+
+def run() -> list[Result]:
+    from django.test import override_settings
+
+    from calls.media import objects
+    from calls.media.objects import object_delete, object_open, object_write
+    from tests.s3_server import ACCESS_KEY, REGION, SECRET_KEY, s3_client, s3_server_start
+
+    server = s3_server_start()
+    try:
+        client = s3_client(server.endpoint_url)
+        client.create_bucket(Bucket="dexem-bench")
+        with override_settings(
+            RECORDING_STORAGE="s3",
+            S3_BUCKET="dexem-bench",
+            S3_ENDPOINT_URL=server.endpoint_url,
+            S3_ACCESS_KEY_ID=ACCESS_KEY,
+            S3_SECRET_ACCESS_KEY=SECRET_KEY,
+            S3_REGION=REGION,
+        ):
+
+            def upload(size: int):
+                object_id = uuid.uuid4()
+                return object_write(
+                    storage_name=f"bench/{object_id}.dxm",
+                    object_id=object_id,
+                    chunks=_chunks(size),
+                    max_bytes=size,
+                )
+
+            object_delete(upload(MIB).storage_name)  # botocore's models load once, not per upload
+            peaks = {}
+            stored = None
+            for size in (16 * MIB, BIG):
+                tracemalloc.start()
+                stored = upload(size)
+                peaks[size] = tracemalloc.get_traced_memory()[1] / MIB
+                tracemalloc.stop()
+                if size != BIG:
+                    object_delete(stored.storage_name)
+            assert stored is not None
+
+            def playback() -> None:
+                opened = object_open(
+                    storage_name=stored.storage_name,
+                    object_id=stored.object_id,
+                    key_id=stored.key_id,
+                    wrapped_key=stored.wrapped_key,
+                    size_bytes=stored.size_bytes,
+                )
+                for _ in opened.iter_range(BIG - TAIL, BIG - 1):
+                    pass
+
+            first = stored.stored_size - TAIL
+
+            def plain_get() -> None:
+                client.get_object(
+                    Bucket="dexem-bench",
+                    Key=stored.storage_name,
+                    Range=f"bytes={first}-{stored.stored_size - 1}",
+                )["Body"].read()
+
+            def first_playback() -> None:
+                objects._headers.clear()
+                playback()
+
+            playback()
+            plain_get()
+            ours = best_of(30, playback)
+            limit = best_of(30, plain_get)
+            cold = best_of(30, first_playback)
+            object_delete(stored.storage_name)
+    finally:
+        server.stop()
+    return [
+        Result(
+            "ranged playback of the last 64 KiB of 256 MiB from S3 vs one plain ranged GET",
+            ours * 1000,
+            limit * 1000,
+            "ms",
+            "≤ 1.5",
+            False,
+            [
+                "best of 30; moto's server on loopback; a player's next Range: one ranged GET "
+                "of the two segments, decrypted (the object's header was checked at its first)"
+            ],
+        ),
+        Result(
+            "the first Range of a playback (the header and size fetched first) vs the same GET",
+            cold * 1000,
+            limit * 1000,
+            "ms",
+            "(two requests)",
+            False,
+            [
+                "best of 30; a GET of the 32-byte header, then the segments' GET; moto reads "
+                "the whole object for any range, so each GET costs about as much as the plain one"
+            ],
+        ),
+        Result(
+            "upload memory (tracemalloc peak): 256 MiB vs 16 MiB, multipart to S3",
+            peaks[BIG],
+            peaks[16 * MIB],
+            "MiB",
+            "≈ 1 (flat)",
+            False,
+            ["5 MiB parts, at most two read ahead and two uploading"],
+        ),
+    ]
