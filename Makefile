@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 STAMP := $(VENV)/.installed
 SHELL := /bin/bash
-APPS := accounts calls privacy retention telephony reports dexem
+APPS := accounts calls privacy retention attribution telephony reports dexem
 
 .PHONY: run test bench lint install migrate worker beat clean
 

@@ -26,6 +26,7 @@ BENCHMARKS = {
     "exports": "Exports: CSV vs COPY, memory, Excel vs the raw writer",
     "retention": "Retention: the calls purge vs one DELETE",
     "erasure": "Erasure of one number across 1,000 Clients",
+    "attribution": "Attribution: the dni.js visits endpoint and matching a call",
     "telephony": "Telephony: status webhooks vs a signed no-op, the recording task vs a plain download",
     "s3": "Recordings in S3-compatible storage: ranged playback, upload memory",
     "call_list": "The web call list by keyset vs the API's cursor page",

@@ -18,7 +18,7 @@ from accounts.roles import Capability
 from calls import selectors, services
 from calls.filters import call_filters_parse, openapi_parameters
 from calls.models import TrackingNumber
-from calls.selectors import API_GROUP_BY, DEFAULT_GROUP_BY
+from calls.selectors import DEFAULT_GROUP_BY, api_group_by
 from calls.serializers import (
     CallInSerializer,
     CallOutSerializer,
@@ -78,10 +78,19 @@ class CallCollectionAPI(ClientAPIView):
 class CallDetailAPI(ClientAPIView):
     permission_classes = [READ_CALLS]
 
-    @extend_schema(operation_id="calls_retrieve", responses=CallOutSerializer)
+    @extend_schema(
+        operation_id="calls_retrieve",
+        responses=inline_serializer(
+            "CallDetail",
+            {
+                **CallOutSerializer().get_fields(),
+                "attribution": serializers.JSONField(allow_null=True),
+            },
+        ),
+    )
     def get(self, request: Request, call_id: str) -> Response:
         call = selectors.call_get(client=self.client, call_id=call_id)
-        return Response(CallOutSerializer(call).data)
+        return Response({**CallOutSerializer(call).data, **selectors.call_details(call)})
 
 
 STATS_ROW: dict[str, serializers.Field] = {
@@ -101,7 +110,7 @@ class StatsAPI(ClientAPIView):
             OpenApiParameter("from", OpenApiTypes.DATE, required=True),
             OpenApiParameter("to", OpenApiTypes.DATE, required=True),
             OpenApiParameter(
-                "group_by", OpenApiTypes.STR, enum=list(API_GROUP_BY), default=DEFAULT_GROUP_BY
+                "group_by", OpenApiTypes.STR, enum=list(api_group_by()), default=DEFAULT_GROUP_BY
             ),
         ],
         responses=inline_serializer(

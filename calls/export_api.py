@@ -72,7 +72,8 @@ class CallsCsvExportAPI(ClientAPIView):
             metadata={"format": "csv", "filters": filters.for_audit(), "rows": calls.count()},
         )
         response = StreamingHttpResponse(
-            csv_stream(calls, client=self.client), content_type="text/csv; charset=utf-8"
+            csv_stream(calls, client=self.client, extra=filters.export_columns()),
+            content_type="text/csv; charset=utf-8",
         )
         response["Content-Disposition"] = f'attachment; filename="calls-{_stamp()}.csv"'
         response["Cache-Control"] = "no-store"
@@ -202,7 +203,10 @@ class CallsXlsxExportAPI(ClientAPIView):
         handle = tempfile.NamedTemporaryFile(suffix=".xlsx", delete=False)  # noqa: SIM115
         handle.close()
         try:
-            rows = write_xlsx(export_rows(calls, client=self.client), handle.name)
+            extra = filters.export_columns()
+            rows = write_xlsx(
+                export_rows(calls, client=self.client, extra=extra), handle.name, extra=extra
+            )
             stream = open(handle.name, "rb")  # noqa: SIM115 (closed by FileResponse)
         finally:
             os.unlink(handle.name)

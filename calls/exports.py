@@ -7,6 +7,8 @@ write the same bytes for the same calls (tests/calls/test_exports.py compares th
 times to the whole second with their offset, lines ending in a line feed.
 Excel is written by XlsxWriter in constant-memory mode, row by row, into a temporary file, from the
 ORM's rows on every database (the writer, not the query, is its cost: bench/bench_exports.py).
+`?include=<set>` adds a registered column set at the end (`export_column_set_register`, called
+by a higher app from its AppConfig.ready(): attribution's columns), on every path alike.
 """
 
 from __future__ import annotations
@@ -76,34 +78,61 @@ _VALUES = (
 # The names COPY gives the selector's columns: the ORM's, with "__" as "_".
 _VALUE_NAMES = tuple(value.replace("__", "_") for value in _VALUES)
 
+# Extra columns: (column name, ORM path from Call), text or boolean; a relation the call lacks
+# exports an empty cell.
+Extra = tuple[tuple[str, str], ...]
+EXPORT_COLUMN_SETS: dict[str, Extra] = {}
 
-def export_rows(calls: QuerySet[Call], *, client: Client) -> Iterator[tuple[Any, ...]]:
+
+def export_column_set_register(name: str, columns: Extra) -> None:
+    """Offer `?include=<name>` on the exports (from a higher app's AppConfig.ready())."""
+    EXPORT_COLUMN_SETS[name] = columns
+
+
+def header(extra: Extra = ()) -> tuple[str, ...]:
+    return (*COLUMNS, *(name for name, _path in extra))
+
+
+def _extra_cell(value: Any) -> Any:
+    """An extra column's cell: booleans kept, text neutralised, nothing as None."""
+    if value is None or isinstance(value, bool):
+        return value
+    return neutralise(str(value))
+
+
+def export_rows(
+    calls: QuerySet[Call], *, client: Client, extra: Extra = ()
+) -> Iterator[tuple[Any, ...]]:
     """Typed rows in COLUMNS order for Excel, on every database: times as the Client's
     wall-clock time (naive datetimes, since Excel has no time zones), to the second, so a call
     at 23:59:59.999999 is not rounded into the next day by Excel's millisecond dates."""
     tz = client.tzinfo
     return _rows(
-        calls, local_time=lambda when: when.astimezone(tz).replace(microsecond=0, tzinfo=None)
+        calls,
+        local_time=lambda when: when.astimezone(tz).replace(microsecond=0, tzinfo=None),
+        extra=extra,
     )
 
 
 def _rows(
-    calls: QuerySet[Call], *, local_time: Callable[[dt.datetime], Any]
+    calls: QuerySet[Call], *, local_time: Callable[[dt.datetime], Any], extra: Extra = ()
 ) -> Iterator[tuple[Any, ...]]:
-    """Rows in COLUMNS order, text cells neutralised, `started_at` as `local_time` makes it."""
-    for (
-        call_id,
-        external_id,
-        started_at,
-        number,
-        source,
-        caller,
-        direction,
-        status,
-        duration,
-        recording,
-        voicemail,
-    ) in calls.values_list(*_VALUES).iterator(chunk_size=ITERATOR_CHUNK):
+    """Rows in header order, text cells neutralised, `started_at` as `local_time` makes it."""
+    lookups = (*_VALUES, *(path for _name, path in extra))
+    for full in calls.values_list(*lookups).iterator(chunk_size=ITERATOR_CHUNK):
+        (
+            call_id,
+            external_id,
+            started_at,
+            number,
+            source,
+            caller,
+            direction,
+            status,
+            duration,
+            recording,
+            voicemail,
+        ) = full[: len(_VALUES)]
         yield (
             str(call_id),
             neutralise(external_id),
@@ -116,6 +145,7 @@ def _rows(
             duration,
             recording,
             voicemail,
+            *(_extra_cell(value) for value in full[len(_VALUES) :]),
         )
 
 
@@ -130,19 +160,28 @@ def _csv_line(writer: Any, cells: Iterable[Any]) -> str:
     return writer.writerow(cells)[:-2] + "\n"
 
 
-def csv_rows_python(calls: QuerySet[Call], *, client: Client) -> Iterator[bytes]:
+def _csv_extra(value: Any) -> Any:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return value
+
+
+def csv_rows_python(calls: QuerySet[Call], *, client: Client, extra: Extra = ()) -> Iterator[bytes]:
     """The CSV through the ORM: byte for byte what `csv_stream` makes with COPY on PostgreSQL."""
     writer = csv.writer(_Line(), lineterminator="\r\n")
-    yield _csv_line(writer, COLUMNS).encode()
+    yield _csv_line(writer, header(extra)).encode()
     batch: list[str] = []
     tz = client.tzinfo
     for row in _rows(
-        calls, local_time=lambda when: when.astimezone(tz).replace(microsecond=0).isoformat()
+        calls,
+        local_time=lambda when: when.astimezone(tz).replace(microsecond=0).isoformat(),
+        extra=extra,
     ):
         cells = [
             ("true" if value else "false") if index in _BOOLEAN_CELLS else value
-            for index, value in enumerate(row)
+            for index, value in enumerate(row[: len(COLUMNS)])
         ]
+        cells += [_csv_extra(value) for value in row[len(COLUMNS) :]]
         batch.append(_csv_line(writer, cells))
         if len(batch) >= 500:
             yield "".join(batch).encode()
@@ -178,10 +217,12 @@ def _sql_local_time(column: str) -> str:
     )
 
 
-def copy_sql(calls: QuerySet[Call], *, client: Client) -> str:
+def copy_sql(calls: QuerySet[Call], *, client: Client, extra: Extra = ()) -> str:
     """The COPY statement of the CSV export: the selector's own query, its columns formatted by
     PostgreSQL as `csv_rows_python` formats them."""
-    inner, params = calls.values_list(*_VALUES).query.sql_with_params()
+    lookups = (*_VALUES, *(path for _name, path in extra))
+    inner, params = calls.values_list(*lookups).query.sql_with_params()
+    extra_names = tuple(f"extra_{index}" for index in range(len(extra)))
     (
         call_id,
         external_id,
@@ -208,12 +249,15 @@ def copy_sql(calls: QuerySet[Call], *, client: Client) -> str:
             duration,
             f"CASE WHEN {recording} THEN 'true' ELSE 'false' END",
             f"CASE WHEN {voicemail} THEN 'true' ELSE 'false' END",
+            # A boolean's text is true/false, as the ORM path writes it; NULL an empty cell.
+            *(_sql_text(_sql_neutralised(f"e.{name}::text")) for name in extra_names),
         ]
     )
     with connection.cursor() as cursor:
         # Bind the selector's parameters first (its SQL holds %s), then the time zone.
         inner_sql = cursor.mogrify(inner, params).decode().replace("%", "%%")
-        outer = f"SELECT {select} FROM ({inner_sql}) AS e ({', '.join(_VALUE_NAMES)})"
+        names = ", ".join((*_VALUE_NAMES, *extra_names))
+        outer = f"SELECT {select} FROM ({inner_sql}) AS e ({names})"
         query = cursor.mogrify(outer, {"tz": client.time_zone}).decode()
     return f"COPY ({query}) TO STDOUT WITH (FORMAT csv, HEADER false)"
 
@@ -239,8 +283,8 @@ class _QueueWriter:
             self._buffer, self._size = [], 0
 
 
-def _csv_copy(calls: QuerySet[Call], *, client: Client) -> Iterator[bytes]:
-    sql = copy_sql(calls, client=client)
+def _csv_copy(calls: QuerySet[Call], *, client: Client, extra: Extra = ()) -> Iterator[bytes]:
+    sql = copy_sql(calls, client=client, extra=extra)
     chunks: queue.Queue[bytes | BaseException | None] = queue.Queue(maxsize=16)
     connection.ensure_connection()
     raw = connection.connection  # psycopg2 connections may be used from another thread
@@ -258,7 +302,7 @@ def _csv_copy(calls: QuerySet[Call], *, client: Client) -> Iterator[bytes]:
         except BaseException as error:  # handed to the consumer, which re-raises it
             chunks.put(error)
 
-    yield (",".join(COLUMNS) + "\n").encode()
+    yield (",".join(header(extra)) + "\n").encode()
     thread = threading.Thread(target=produce, daemon=True)
     thread.start()
     try:
@@ -276,13 +320,15 @@ def _csv_copy(calls: QuerySet[Call], *, client: Client) -> Iterator[bytes]:
         thread.join()
 
 
-def csv_stream(calls: QuerySet[Call], *, client: Client) -> Iterator[bytes]:
+def csv_stream(calls: QuerySet[Call], *, client: Client, extra: Extra = ()) -> Iterator[bytes]:
     if connection.vendor == "postgresql":
-        return _csv_copy(calls, client=client)
-    return csv_rows_python(calls, client=client)
+        return _csv_copy(calls, client=client, extra=extra)
+    return csv_rows_python(calls, client=client, extra=extra)
 
 
-def write_xlsx(rows: Iterator[tuple[Any, ...]], path: str, *, progress: Any = None) -> int:
+def write_xlsx(
+    rows: Iterator[tuple[Any, ...]], path: str, *, progress: Any = None, extra: Extra = ()
+) -> int:
     """Write rows into an .xlsx at `path`; past the sheet limit, onto continuation sheets."""
     workbook = xlsxwriter.Workbook(path, {"constant_memory": True, "tmpdir": tempfile.gettempdir()})
     bold = workbook.add_format({"bold": True})
@@ -294,7 +340,7 @@ def write_xlsx(rows: Iterator[tuple[Any, ...]], path: str, *, progress: Any = No
         if sheet_row >= XLSX_MAX_ROWS:
             sheets += 1
             sheet = workbook.add_worksheet("Calls" if sheets == 1 else f"Calls ({sheets})")
-            sheet.write_row(0, 0, COLUMNS, bold)
+            sheet.write_row(0, 0, header(extra), bold)
             sheet.freeze_panes(1, 0)
             for column, width in enumerate(widths):
                 sheet.set_column(column, column, width, when if column == 2 else None)
@@ -308,13 +354,19 @@ def write_xlsx(rows: Iterator[tuple[Any, ...]], path: str, *, progress: Any = No
         sheet.write_number(sheet_row, 8, row[8])
         sheet.write_boolean(sheet_row, 9, row[9])
         sheet.write_boolean(sheet_row, 10, row[10])
+        for column in range(len(COLUMNS), len(row)):
+            value = row[column]
+            if isinstance(value, bool):
+                sheet.write_boolean(sheet_row, column, value)
+            elif value:
+                sheet.write_string(sheet_row, column, value)
         sheet_row += 1
         count += 1
         if progress is not None and count % 10_000 == 0:
             progress(count)
     if sheet is None:
         sheet = workbook.add_worksheet("Calls")
-        sheet.write_row(0, 0, COLUMNS, bold)
+        sheet.write_row(0, 0, header(extra), bold)
         sheet.freeze_panes(1, 0)
     workbook.close()
     return count

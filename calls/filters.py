@@ -3,7 +3,9 @@
 `CALL_FILTERS` is the one declaration: the HTML list's form (calls.forms), the API's and the
 exports' OpenAPI parameters (`openapi_parameters`), the parsing (`call_filters_parse`), the query
 (`CallFilters.apply`) and the audit record (`CallFilters.for_audit`) all come from it. A new filter
-is one `CallFilter(...)` line in `CALL_FILTERS`."""
+is one `CallFilter(...)` line in `CALL_FILTERS`; a higher app adds its own with
+`call_filter_register` from its `AppConfig.ready()` (attribution: channel, campaign), so calls never
+imports it. `?include=` names column sets the exports add at the end (calls.exports)."""
 
 from __future__ import annotations
 
@@ -47,7 +49,10 @@ class FilterKind(enum.Enum):
     MOMENT = "moment"  # a date (the Client's midnight) or a datetime with its offset
     CHOICE = "choice"  # one of `choices`
     PHONE = "phone"  # a phone number, normalised to E.164; hashed in audit records
+    TEXT = "text"  # free text, at most TEXT_MAX_LENGTH characters
 
+
+TEXT_MAX_LENGTH = 200
 
 # A caller is also found by the last digits of their number: at least this many, so that a search
 # stays a search for someone (three digits would match a tenth of a thousand callers).
@@ -92,7 +97,7 @@ def _tracking_number_options(client: Client) -> list[tuple[str, str]]:
     ]
 
 
-CALL_FILTERS: tuple[CallFilter, ...] = (
+CALL_FILTERS: list[CallFilter] = [
     CallFilter(
         "started_after",
         _("From"),
@@ -134,21 +139,44 @@ CALL_FILTERS: tuple[CallFilter, ...] = (
         ),
         suffix_search=True,
     ),
-)
+]
 FILTERS_BY_NAME = {declared.name: declared for declared in CALL_FILTERS}
-FILTER_NAMES = tuple(FILTERS_BY_NAME)
+
+
+def call_filter_register(declared: CallFilter) -> None:
+    """Add a higher app's filter to the one declaration (from its AppConfig.ready(), before
+    any request: the forms, the OpenAPI parameters and the parsing then all have it)."""
+    if declared.name in FILTERS_BY_NAME:
+        if FILTERS_BY_NAME[declared.name] == declared:
+            return
+        raise ValueError(f"call filter {declared.name!r} is already declared")
+    CALL_FILTERS.append(declared)
+    FILTERS_BY_NAME[declared.name] = declared
+
+
+def filter_names() -> tuple[str, ...]:
+    return tuple(FILTERS_BY_NAME)
+
+
+def __getattr__(name: str) -> Any:
+    # FILTER_NAMES follows the registrations (read it after the apps are ready).
+    if name == "FILTER_NAMES":
+        return filter_names()
+    raise AttributeError(name)
 
 
 class CallFilters:
     """Parsed filter values by name (an absent filter reads as None): `filters.status`."""
 
-    __slots__ = ("_values",)
+    __slots__ = ("_values", "include")
 
-    def __init__(self, **values: object) -> None:
-        unknown = set(values) - set(FILTER_NAMES)
+    def __init__(self, *, include: tuple[str, ...] = (), **values: object) -> None:
+        unknown = set(values) - set(FILTERS_BY_NAME)
         if unknown:
             raise TypeError(f"unknown call filters: {', '.join(sorted(unknown))}")
         self._values = {name: value for name, value in values.items() if value is not None}
+        # The exports' extra column sets (`?include=attribution`): not a filter of the calls.
+        self.include = include
 
     def __getattr__(self, name: str) -> object:
         if name in FILTERS_BY_NAME:
@@ -156,7 +184,11 @@ class CallFilters:
         raise AttributeError(name)
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, CallFilters) and self._values == other._values
+        return (
+            isinstance(other, CallFilters)
+            and self._values == other._values
+            and self.include == other.include
+        )
 
     def __hash__(self) -> int:
         return hash(tuple(sorted(self.as_query().items())))
@@ -175,17 +207,26 @@ class CallFilters:
 
     def as_query(self) -> dict[str, str]:
         """The filters as query parameters (for links that keep them), in declaration order."""
-        return {
+        query = {
             name: value.isoformat() if isinstance(value, dt.datetime) else str(value)
-            for name in FILTER_NAMES
+            for name in FILTERS_BY_NAME
             if (value := self._values.get(name)) is not None
         }
+        if self.include:
+            query["include"] = ",".join(self.include)
+        return query
+
+    def export_columns(self) -> tuple[tuple[str, str], ...]:
+        """(column name, ORM path) of the included column sets, in the order asked."""
+        from calls.exports import EXPORT_COLUMN_SETS
+
+        return tuple(column for name in self.include for column in EXPORT_COLUMN_SETS[name])
 
     def for_audit(self) -> dict[str, object]:
         """The filters for an audit record: phone numbers only as keyed hashes."""
         return {
             name: identifier_hash(value)
-            if FILTERS_BY_NAME[name].kind is FilterKind.PHONE
+            if name in FILTERS_BY_NAME and FILTERS_BY_NAME[name].kind is FilterKind.PHONE
             else value
             for name, value in self.as_query().items()
         }
@@ -223,6 +264,10 @@ def _parse_one(declared: CallFilter, raw: str, *, client: Client) -> object:
     if declared.kind is FilterKind.PHONE:
         return _parse_phone(declared, raw, client=client)
     value = raw.strip()
+    if declared.kind is FilterKind.TEXT:
+        if len(value) > TEXT_MAX_LENGTH:
+            raise ValidationError({declared.name: [f"At most {TEXT_MAX_LENGTH} characters."]})
+        return value
     if value not in declared.values():
         raise ValidationError(
             {declared.name: [f"Unknown {declared.name}; use {', '.join(declared.values())}."]}
@@ -254,9 +299,17 @@ def call_filters_parse(
 ) -> CallFilters:
     """Read filters from query parameters; every problem names its parameter (ValidationError)."""
     errors: dict[str, list[str]] = {}
-    unknown = sorted(set(params) - set(FILTER_NAMES) - set(allowed_extra))
+    from calls.exports import EXPORT_COLUMN_SETS
+
+    names = filter_names()
+    unknown = sorted(set(params) - {*names, "include"} - set(allowed_extra))
     for name in unknown:
-        errors[name] = [f"Unknown filter; use {', '.join(FILTER_NAMES)}."]
+        errors[name] = [f"Unknown filter; use {', '.join(names)}."]
+    include = tuple(
+        dict.fromkeys(part.strip() for part in params.get("include", "").split(",") if part.strip())
+    )
+    if any(name not in EXPORT_COLUMN_SETS for name in include):
+        errors["include"] = [f"Unknown column set; use {', '.join(EXPORT_COLUMN_SETS)}."]
     values: dict[str, object] = {}
     for declared in CALL_FILTERS:
         raw = params.get(declared.name, "")
@@ -271,7 +324,7 @@ def call_filters_parse(
         errors["started_before"] = ["Must be later than started_after."]
     if errors:
         raise ValidationError(errors)
-    return CallFilters(**values)
+    return CallFilters(**values, include=include)
 
 
 def openapi_parameters() -> list[Any]:

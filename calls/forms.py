@@ -14,6 +14,7 @@ from calls.filters import (
     OUT_OF_RANGE,
     PERIOD_MAX_DAYS,
     PERIOD_TOO_LONG,
+    TEXT_MAX_LENGTH,
     CallFilter,
     CallFilters,
     FilterKind,
@@ -36,6 +37,8 @@ def _filter_field(declared: CallFilter, client: Client) -> forms.Field:
             options = declared.choices() if declared.choices else []
         any_label = _("Any %(filter)s") % {"filter": str(declared.label).lower()}
         widget = forms.Select(choices=[("", any_label), *options])
+    elif declared.kind is FilterKind.TEXT:
+        widget = forms.TextInput(attrs={"maxlength": TEXT_MAX_LENGTH})
     else:
         example = phone_placeholder(client.country)
         widget = forms.TextInput(attrs={"type": "tel", "placeholder": example})
@@ -99,6 +102,11 @@ class TrackingNumberForm(forms.Form):
     number = PhoneField(label=_("Number"))
     source = forms.CharField(max_length=100, help_text="Where it is published, e.g. Google Ads")
     campaign = forms.CharField(max_length=100, required=False)
+    pool = forms.BooleanField(
+        required=False,
+        label=_("Website pool"),
+        help_text=_("Shown to one website visitor at a time by the dni.js snippet."),
+    )
 
     def __init__(self, *args: Any, region: str | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 from django.core.exceptions import ValidationError
 from django.db import connection
@@ -27,6 +27,7 @@ from calls.models import (
     MediaObject,
     TrackingNumber,
 )
+from calls.signals import call_detail_fields
 
 # Each order is total (it ends on the id): the HTML list pages by keyset (calls/pagination.py),
 # which needs every row to have one place, equal start times and durations included.
@@ -60,6 +61,14 @@ def call_get(*, client: Client | None, call_id: object) -> Call:
     )
 
 
+def call_details(call: Call) -> dict[str, Any]:
+    """What higher apps add to a call's API detail (calls.signals.call_detail_fields)."""
+    details: dict[str, Any] = {}
+    for _receiver, fields in call_detail_fields.send(sender=Call, call=call):
+        details.update(cast(dict[str, Any], fields or {}))
+    return details
+
+
 def tracking_number_list(*, client: Client) -> QuerySet[TrackingNumber]:
     return TrackingNumber.objects.for_client(client).order_by("-active", "number")
 
@@ -77,21 +86,53 @@ def export_job_get(*, client: Client | None, job_id: object, done: bool = False)
 @dataclass(frozen=True)
 class StatsGroup:
     """One way of splitting the stats into rows (STYLE.md §7c): declared once in STATS_GROUPS,
-    from which the API's `group_by` choices, its OpenAPI enum and the dashboard's splits come."""
+    from which the API's `group_by` choices, its OpenAPI enum and the dashboard's splits come.
+    A higher app adds its own with `stats_group_register` from its AppConfig.ready()
+    (attribution: channel, campaign); the dashboard shows those after its own splits."""
 
     name: str
     field: str | None  # the Call value each row stands for; None: one row per day of the period
     in_api: bool = True  # offered as the stats API's `group_by`
+    label: Any = ""  # a registered group's heading on the dashboard
+    # The labels of a closed set of values (the dashboard shows them instead of the values).
+    choices: tuple[tuple[str, Any], ...] = ()
+
+    def label_of(self, value: Any) -> Any:
+        return dict(self.choices).get(value, value)
 
 
-STATS_GROUPS: tuple[StatsGroup, ...] = (
+STATS_GROUPS: list[StatsGroup] = [
     StatsGroup("day", None),
     StatsGroup("tracking_number", "tracking_number__number"),
     StatsGroup("status", "status"),
     StatsGroup("source", "tracking_number__source", in_api=False),  # the dashboard's split
-)
+]
+# The dashboard shows its own splits, then every group a higher app registers.
+_BUILT_IN = frozenset(group.name for group in STATS_GROUPS)
 STATS_GROUPS_BY_NAME = {group.name: group for group in STATS_GROUPS}
-API_GROUP_BY = tuple(group.name for group in STATS_GROUPS if group.in_api)
+
+
+def stats_group_register(group: StatsGroup) -> None:
+    """Add a higher app's group (from its AppConfig.ready(), before any request)."""
+    if group.name in STATS_GROUPS_BY_NAME:
+        if STATS_GROUPS_BY_NAME[group.name] == group:
+            return
+        raise ValueError(f"stats group {group.name!r} is already declared")
+    STATS_GROUPS.append(group)
+    STATS_GROUPS_BY_NAME[group.name] = group
+
+
+def api_group_by() -> tuple[str, ...]:
+    return tuple(group.name for group in STATS_GROUPS if group.in_api)
+
+
+def __getattr__(name: str) -> Any:
+    # API_GROUP_BY follows the registrations (read it after the apps are ready).
+    if name == "API_GROUP_BY":
+        return api_group_by()
+    raise AttributeError(name)
+
+
 DEFAULT_GROUP_BY = "day"
 
 
@@ -158,6 +199,7 @@ def _grouped(
         by_day: dict[dt.date, Any] = {row["group"]: row for row in grouped}
         empty = {"calls": 0, "answered": 0, "avg_duration_seconds": None}
         return [_row(day.isoformat(), by_day.get(day, empty)) for day in period.days()]
+    # Calls a registered group's relation does not reach (no attribution) are one null row.
     grouped = calls.values(field).annotate(**_aggregates()).order_by("-calls", field)
     return [_row(row[field], row) for row in grouped]
 
@@ -216,6 +258,17 @@ def dashboard_summary_scan(*, client: Client, period: Period) -> dict[str, Any]:
         "per_day": _grouped(calls, client=client, period=period, group_by="day"),
         "by_source": _grouped(calls, client=client, period=period, group_by="source"),
         "by_status": _grouped(calls, client=client, period=period, group_by="status"),
+        "by_dimension": [
+            {
+                "dimension": group,
+                "rows": [
+                    {**row, "label": group.label_of(row["key"])}
+                    for row in _grouped(calls, client=client, period=period, group_by=group.name)
+                ],
+            }
+            for group in STATS_GROUPS
+            if group.name not in _BUILT_IN
+        ],
     }
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
-from typing import Any
+from typing import Any, cast
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
@@ -12,7 +12,7 @@ from rest_framework import serializers
 from accounts.phones import normalize_e164
 from calls.filters import OUT_OF_RANGE, PERIOD_MAX_DAYS, PERIOD_TOO_LONG, day_in_range
 from calls.models import CallStatus, Direction, TrackingNumber
-from calls.selectors import API_GROUP_BY, DEFAULT_GROUP_BY
+from calls.selectors import DEFAULT_GROUP_BY, api_group_by
 
 
 class E164Field(serializers.CharField):
@@ -103,6 +103,7 @@ class TrackingNumberSerializer(serializers.ModelSerializer):
             "source",
             "campaign",
             "active",
+            "pool",
             "forward_to",
             "record_calls",
             "announcement",
@@ -123,7 +124,13 @@ class TrackingNumberUpdateSerializer(TrackingNumberSerializer):
 
 class StatsQuerySerializer(serializers.Serializer):
     # `from` is a Python keyword: the fields are renamed in `to_internal_value`.
-    group_by = serializers.ChoiceField(choices=API_GROUP_BY, default=DEFAULT_GROUP_BY)
+    group_by = serializers.ChoiceField(choices=(), default=DEFAULT_GROUP_BY)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Higher apps register their groups (calls.selectors.stats_group_register) from their
+        # AppConfig.ready(), which may come after this module loads.
+        cast(serializers.ChoiceField, self.fields["group_by"]).choices = api_group_by()
 
     def to_internal_value(self, data: Any) -> dict[str, Any]:
         errors: dict[str, list[str]] = {}

@@ -38,7 +38,7 @@ from calls.models import (
     TrackingNumber,
 )
 from calls.selectors import call_list, export_jobs_holding_contact
-from calls.signals import calls_changed, media_keys_rotating
+from calls.signals import call_ingested, calls_changed, media_keys_rotating
 from calls.upserts import call_ingest_postgresql
 from privacy.audit import AuditAction, AuditEvent, actor_of, audit_record, identifier_hash
 
@@ -115,6 +115,7 @@ def tracking_number_create(
     announcement: str = "",
     voicemail: bool = True,
     ring_seconds: int = 20,
+    pool: bool = False,
     actor: Any = None,
 ) -> TrackingNumber:
     try:
@@ -128,6 +129,7 @@ def tracking_number_create(
         number=number,
         source=source.strip(),
         campaign=campaign.strip(),
+        pool=pool,
         forward_to=_forward_to_clean(forward_to),
         record_calls=record_calls,
         announcement=announcement.strip() or announcement_default(client=client),
@@ -223,8 +225,36 @@ def call_ingest(
 ) -> tuple[Call, bool]:
     """Create the call, or update the one with this `external_id` (idempotent, race-safe).
 
-    Numbers arrive normalised (E.164). Returns the call and whether it was created.
+    Numbers arrive normalised (E.164). Returns the call and whether it was created. Once the
+    ingesting transaction commits, `call_ingested` is sent (both paths below).
     """
+    ingested = _call_store(
+        client=client,
+        external_id=external_id,
+        tracking_number=tracking_number,
+        caller_number=caller_number,
+        status=status,
+        started_at=started_at,
+        duration_seconds=duration_seconds,
+        direction=direction,
+    )
+    transaction.on_commit(
+        functools.partial(_call_ingested_send, call_id=ingested[0].pk, client_id=client.pk)
+    )
+    return ingested
+
+
+def _call_store(
+    *,
+    client: Client,
+    external_id: str,
+    tracking_number: str,
+    caller_number: str | None,
+    status: str,
+    started_at: dt.datetime,
+    duration_seconds: int,
+    direction: str,
+) -> tuple[Call, bool]:
     if status not in CallStatus.values:
         raise ValidationError({"status": [f"Unknown status {status!r}."]})
     if direction not in Direction.values:
@@ -313,6 +343,20 @@ def call_outcome_set(
         if updated:
             _calls_changed(client, *calls.values_list("started_at", flat=True))
     return bool(updated) or calls.exists()
+
+
+def _call_ingested_send(*, call_id: uuid.UUID, client_id: uuid.UUID) -> None:
+    # The call is stored whatever a receiver does: a receiver's failure is logged, never the
+    # caller's 500 (on_commit runs at once outside a transaction, inside the API request).
+    for receiver, result in call_ingested.send_robust(
+        sender=Call, call_id=call_id, client_id=client_id
+    ):
+        if isinstance(result, Exception):
+            logger.error(
+                "call_ingested receiver failed",
+                exc_info=result,
+                extra={"receiver": getattr(receiver, "__qualname__", str(receiver))},
+            )
 
 
 # --- Encrypted media (calls/media, docs/encryption.md) --------------------------------------------
@@ -554,7 +598,13 @@ def export_job_run(*, job: ExportJob) -> ExportJob:
     handle = tempfile.NamedTemporaryFile(suffix=".xlsx", delete=False)  # noqa: SIM115
     handle.close()
     try:
-        rows = write_xlsx(export_rows(calls, client=job.client), handle.name, progress=progress)
+        extra = filters.export_columns()
+        rows = write_xlsx(
+            export_rows(calls, client=job.client, extra=extra),
+            handle.name,
+            progress=progress,
+            extra=extra,
+        )
         with open(handle.name, "rb") as written:
             stored = object_write(
                 storage_name=f"{job.client_id}/exports/{job.pk}.dxm",

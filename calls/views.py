@@ -20,7 +20,7 @@ from accounts.phones import phone_display, phone_parse, phone_placeholder
 from accounts.roles import Capability
 from accounts.tenancy import capability_required
 from calls import selectors, services
-from calls.filters import FILTER_NAMES
+from calls.filters import filter_names
 from calls.forms import (
     ApiKeyForm,
     CallFilterForm,
@@ -95,7 +95,9 @@ def call_list(request: ClientRequest) -> HttpResponse:
     calls = selectors.call_list(client=request.client, filters=form.filters, sort=sort)
     page = call_page(calls, sort=sort, cursor=cursor, size=CALLS_PER_PAGE)
     # Links keep the filters as the User typed them, so the form shows them again on every page.
-    typed = {name: request.GET[name] for name in FILTER_NAMES if request.GET.get(name, "").strip()}
+    typed = {
+        name: request.GET[name] for name in filter_names() if request.GET.get(name, "").strip()
+    }
     keep = {**typed, **({"sort": sort} if sort != "newest" else {})}
     return render(
         request,

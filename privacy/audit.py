@@ -50,7 +50,7 @@ class AuditAction(models.TextChoices):
         "provider.recording_deleted",
         _("Recording deleted at the provider"),
     )
-    # Recorded by the website settings once the attribution app exists.
+    # Recorded by the website settings (attribution).
     WEBSITE_SETTINGS_CHANGED = "website.changed", _("Website settings changed")
     STAFF_LOGIN = "staff.login", _("Dexem staff logged in to the admin")
     RECORD_RECTIFIED = "record.rectified", _("Personal data rectified in the admin")

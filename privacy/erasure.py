@@ -4,7 +4,8 @@ The one erasure service: the DPO's admin actions, `erase_contact`, the replay af
 the privacy centre's requests all come here. The writes themselves are the calls app's
 (`calls.services.contact_erase`: exports that may hold the number, then the audio, crypto-shredded
 by the one key-then-file function, then the number on the calls, then the Contact), so nothing here
-touches a calls table. Rerunnable: a rerun finds by the number whatever a crash left.
+touches a calls table; attribution's (`attribution.services.contact_visits_erase`) go first.
+Rerunnable: a rerun finds by the number whatever a crash left.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Any
 
 from accounts.models import Client, User
 from accounts.services import user_delete
+from attribution.services import contact_visits_erase
 from calls.models import Contact
 from calls.selectors import contact_bundle, contact_ids_locate_across_clients
 from calls.services import contact_erase
@@ -81,6 +83,9 @@ def contact_erase_across_clients(
     """Erase `phone` in scope; returns what was erased, per Client."""
     done = CountsByClient()
     for contact in list(contacts_in_scope_across_clients(phone=phone, client=client)):
+        # Attribution (SPEC §13) first: the calls lose the website visits behind them while the
+        # Contact still finds its calls (it goes last, so a rerun after a crash finds them too).
+        contact_visits_erase(contact=contact)
         erased = contact_erase(contact=contact, actor=actor)
         match = ClientCounts(
             client=contact.client,

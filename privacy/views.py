@@ -134,6 +134,7 @@ def privacy_centre(request: ClientRequest) -> HttpResponse:
         {
             "policy": policy_for(client),
             "dpo_email": settings.DPO_EMAIL,
+            "visit_days": settings.VISIT_RETENTION_DAYS,
             "requests": subject_request_list(client=client)[:50],
             "form": form if is_admin else None,
             "events": events,

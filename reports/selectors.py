@@ -15,7 +15,13 @@ from django.utils import timezone
 
 from accounts.models import Client
 from calls.models import Call, CallStatus, TrackingNumber
-from calls.selectors import STATS_GROUPS_BY_NAME, Period, stats_row
+from calls.selectors import (
+    STATS_GROUPS,
+    STATS_GROUPS_BY_NAME,
+    Period,
+    call_stats_scan,
+    stats_row,
+)
 from reports.models import DailyAggregate, DirtyDay
 
 ANSWERED = Q(status=CallStatus.ANSWERED)
@@ -208,10 +214,18 @@ def _dimension(group_by: str) -> str:
     return "day" if STATS_GROUPS_BY_NAME[group_by].field is None else group_by
 
 
+# The groupings DailyAggregate's own columns answer; the others come from the calls.
+AGGREGATED_GROUPS = frozenset({"day", "tracking_number", "status", "source"})
+
+
 class AggregateStatsReader:
     """The dashboard's and the stats API's answers from the aggregates (registered with calls)."""
 
     def call_stats(self, *, client: Client, period: Period, group_by: str) -> dict[str, Any]:
+        if group_by not in AGGREGATED_GROUPS:
+            # A higher app's grouping (attribution's channel, campaign): the aggregates do not
+            # hold it yet, so it is answered exactly from the calls.
+            return call_stats_scan(client=client, period=period, group_by=group_by)
         dimension = _dimension(group_by)
         (sums,) = grouped_sums(client=client, period=period, groupings=[(dimension,)])
         return {
@@ -228,6 +242,19 @@ class AggregateStatsReader:
             "per_day": _stats_rows(period, by_day, by_day=True),
             "by_source": _stats_rows(period, by_source, by_day=False),
             "by_status": _stats_rows(period, by_status, by_day=False),
+            "by_dimension": [
+                {
+                    "dimension": group,
+                    "rows": [
+                        {**row, "label": group.label_of(row["key"])}
+                        for row in self.call_stats(
+                            client=client, period=period, group_by=group.name
+                        )["results"]
+                    ],
+                }
+                for group in STATS_GROUPS
+                if group.name not in AGGREGATED_GROUPS
+            ],
         }
 
 

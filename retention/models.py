@@ -10,6 +10,7 @@ class RetentionJob(models.TextChoices):
     RECORDINGS = "recordings", "Recordings and voice messages"
     USERS = "users", "Users of ended contracts"
     LOGINS = "logins", "Login-attempt records"
+    VISITS = "visits", "Website visits without a call"
 
 
 class RunStatus(models.TextChoices):

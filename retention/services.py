@@ -1,4 +1,4 @@
-"""The four retention jobs (SPEC §9): batched, idempotent, resumable, one run at a time.
+"""The five retention jobs (SPEC §9, §13): batched, idempotent, resumable, one run at a time.
 
 Each job deletes in batches, each its own transaction, so locks stay short and a crash loses at
 most the batch under way; rerunning simply continues, since what is left is exactly what is still
@@ -28,6 +28,11 @@ from django.utils import timezone
 from accounts.models import Client, User
 from accounts.retention_policy import months_before, policy_for
 from accounts.services import user_delete
+from attribution.services import (
+    expired_visit_batch_delete_across_clients,
+    expired_visits_count_across_clients,
+    visit_retention_cutoff,
+)
 from calls.models import MEDIA_MODELS, Call
 from calls.purge import (
     expired_call_batch,
@@ -269,9 +274,29 @@ def purge_logins(
             between_batches()
 
 
+def purge_visits(
+    state: _Run, *, now: dt.datetime, dry_run: bool, between_batches: Callable[[], None]
+) -> None:
+    """Website visits last seen more than VISIT_RETENTION_DAYS ago that explain no call, with
+    their leases; and attributions whose call the calls purge has deleted."""
+    cutoff = visit_retention_cutoff(now)
+    if dry_run:
+        state.add("visits", expired_visits_count_across_clients(cutoff=cutoff))
+        return
+    while True:
+        with state.batch():
+            visits, attributions = expired_visit_batch_delete_across_clients(cutoff=cutoff)
+        state.add("visits", visits)
+        state.add("attributions", attributions)
+        between_batches()
+        if not visits and not attributions:
+            break
+
+
 JOBS: dict[str, Callable[..., None]] = {
     RetentionJob.CALLS: purge_calls,
     RetentionJob.RECORDINGS: purge_recordings,
     RetentionJob.USERS: purge_users,
     RetentionJob.LOGINS: purge_logins,
+    RetentionJob.VISITS: purge_visits,
 }

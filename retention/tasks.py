@@ -31,3 +31,8 @@ def purge_users_task() -> dict[str, int]:
 @shared_task(acks_late=True)
 def purge_logins_task() -> dict[str, int]:
     return _run(RetentionJob.LOGINS)
+
+
+@shared_task(acks_late=True)
+def purge_visits_task() -> dict[str, int]:
+    return _run(RetentionJob.VISITS)

@@ -225,6 +225,30 @@ ROUTES: dict[str, Tenant | Public | list[Tenant]] = {
     "privacy-centre": Tenant("GET", ALL, HTML_KEYS),
     "privacy-audit": Tenant("GET", ADMIN_ONLY, HTML_KEYS),
     "privacy-audit-csv": Tenant("GET", ADMIN_ONLY, HTML_KEYS),
+    # --- Attribution (attribution/urls.py): the website settings are the admins'; the snippet and
+    # its visits endpoint are public (any website's visitor), and answer a Client's numbers only
+    # to its allowed origins (tests/attribution/test_visits_endpoint.py).
+    "website-settings": [
+        Tenant("GET", ADMIN_ONLY, HTML_KEYS),
+        Tenant(
+            "POST",
+            {"admin": 302, "manager": 403, "analyst": 403},
+            HTML_KEYS,
+            data=lambda side, actor: {"allowed_origins": "https://shop.example"},
+        ),
+    ],
+    "api-website": [
+        Tenant("GET", ADMIN_ONLY, NO_KEY),
+        Tenant(
+            "PUT",
+            ADMIN_ONLY,
+            NO_KEY,
+            data=lambda side, actor: {"allowed_origins": ["https://shop.example"]},
+            json=True,
+        ),
+    ],
+    "dni-snippet": Public("the dni.js snippet, loaded by any website's visitors"),
+    "dni-visits": Public("the snippet's visits endpoint: CORS per Client's allowed origins"),
     "privacy-request": Public("the public request form for callers, who have no account"),
     "privacy-request-verify": Public("the public form's one-time code step"),
     # --- Accounts (accounts/urls.py) ---

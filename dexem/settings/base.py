@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_static",
     "accounts",
     "calls",
+    "attribution",
     "privacy",
     "telephony",
     "reports",
@@ -259,6 +260,10 @@ TWILIO_API_BASE = env_str("TWILIO_API_BASE", "https://api.twilio.com").rstrip("/
 CALL_RETENTION_MONTHS = env_int("CALL_RETENTION_MONTHS", 24, minimum=1)
 RECORDING_RETENTION_MONTHS = env_int("RECORDING_RETENTION_MONTHS", 6, minimum=1)
 USER_RETENTION_DAYS_AFTER_CONTRACT = env_int("USER_RETENTION_DAYS_AFTER_CONTRACT", 90, minimum=0)
+# Website visits that explain no call are deleted after this many days (SPEC §13).
+VISIT_RETENTION_DAYS = env_int("VISIT_RETENTION_DAYS", 30, minimum=1)
+# The dni.js visits endpoint: requests per minute from one address (the address is never stored).
+DNI_RATE_LIMIT_PER_MINUTE = env_int("DNI_RATE_LIMIT_PER_MINUTE", 120, minimum=1)
 
 # --- Email ------------------------------------------------------------------------------------
 EMAIL_URL = env_str("EMAIL_URL", "console:")
@@ -292,6 +297,17 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 6 * 60 * 60}
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TIMEZONE = "UTC"
+
+# The visits endpoint's rate limits are counted in Redis when there is one (shared by every
+# worker), in process memory otherwise (development).
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "ratelimit": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        if REDIS_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "ratelimit"}
+    ),
+}
 
 # --- REST framework ---------------------------------------------------------------------------
 REST_FRAMEWORK = {

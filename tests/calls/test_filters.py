@@ -4,9 +4,16 @@ API's OpenAPI parameters and the parsing all follow that one declaration."""
 from __future__ import annotations
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from calls.filters import CALL_FILTERS, FILTER_NAMES, FilterKind, call_filters_parse
+from calls.filters import (
+    CALL_FILTERS,
+    FILTER_NAMES,
+    TEXT_MAX_LENGTH,
+    FilterKind,
+    call_filters_parse,
+)
 from calls.forms import CallFilterForm
 from tests.factories import CallFactory
 
@@ -63,6 +70,7 @@ def test_every_declared_filter_is_parsed_by_its_kind(acme):
     samples = {
         FilterKind.MOMENT: "2026-11-01",
         FilterKind.PHONE: "+33 6 12 34 56 78",
+        FilterKind.TEXT: "spring",
     }
     for declared in CALL_FILTERS:
         raw = declared.values()[0] if declared.kind is FilterKind.CHOICE else samples[declared.kind]
@@ -71,6 +79,13 @@ def test_every_declared_filter_is_parsed_by_its_kind(acme):
         parsed = call_filters_parse({declared.name: raw}, client=acme)
         assert getattr(parsed, declared.name) is not None, declared.name
         assert list(parsed.as_query()) == [declared.name]
+
+
+def test_a_text_filter_longer_than_its_limit_is_named_in_the_errors(acme):
+    text = next(declared for declared in CALL_FILTERS if declared.kind is FilterKind.TEXT)
+    with pytest.raises(ValidationError) as raised:
+        call_filters_parse({text.name: "x" * (TEXT_MAX_LENGTH + 1)}, client=acme)
+    assert list(raised.value.message_dict) == [text.name]
 
 
 def test_a_filter_error_on_the_list_shows_no_calls_under_it(as_user, acme_admin, acme, acme_number):

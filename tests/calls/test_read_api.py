@@ -246,6 +246,7 @@ def test_an_ingest_key_lists_its_clients_tracking_numbers_only(
             "source": "Google Ads",
             "campaign": "Brand",
             "active": True,
+            "pool": False,
             "forward_to": "",
             "record_calls": False,
             "announcement": "",

@@ -1,0 +1,127 @@
+"""Matching a call to the visit whose lease held its number at `started_at`, on PostgreSQL in one
+statement (bench/bench_attribution.py: it runs after every ingestion, and the ORM's five round
+trips cost several times the ingestion's own single prepared statement). Built from the models'
+metadata; other databases (SQLite in development) run the ORM path in attribution.services."""
+
+from __future__ import annotations
+
+import functools
+import uuid
+
+from django.db import connection, transaction
+from django.db.models import Field, Model
+
+from attribution.models import CallAttribution, Lease, Visit
+from calls.models import Call, TrackingNumber
+
+# Attribution column <- SQL over the matched visit `v` (and `best` for the ambiguity).
+_COPIED = {
+    "visit": "v.{id}",
+    "channel": "v.{channel}",
+    "source": "COALESCE(NULLIF(v.{utm_source}, ''), v.{referrer_host})",
+    "medium": "v.{utm_medium}",
+    "campaign": "v.{utm_campaign}",
+    "term": "v.{utm_term}",
+    "content": "v.{utm_content}",
+    "landing_path": "v.{landing_path}",
+    "referrer_host": "v.{referrer_host}",
+    "click_id_kind": "v.{click_id_kind}",
+    "click_id": "v.{click_id}",
+    "ambiguous": "best.ambiguous",
+    "matched_at": "now()",
+}
+
+
+def _q(name: str) -> str:
+    return connection.ops.quote_name(name)
+
+
+def _col(model: type[Model], field: str) -> str:
+    column = model._meta.get_field(field)
+    assert isinstance(column, Field)
+    return _q(column.column or column.name)
+
+
+def _table(model: type[Model]) -> str:
+    return _q(model._meta.db_table)
+
+
+_STATEMENT = "dexem_call_match"
+
+
+@functools.cache
+def match_sql() -> str:
+    """The PREPARE of the matching statement: planning it costs more than running it."""
+    visit_columns = {
+        name: _col(Visit, name)
+        for name in (
+            "id",
+            "channel",
+            "utm_source",
+            "utm_medium",
+            "utm_campaign",
+            "utm_term",
+            "utm_content",
+            "landing_path",
+            "referrer_host",
+            "click_id_kind",
+            "click_id",
+        )
+    }
+    target = [_col(CallAttribution, "call"), _col(CallAttribution, "client")]
+    target += [_col(CallAttribution, name) for name in _COPIED]
+    values = ["$1", "$2"] + [expression.format(**visit_columns) for expression in _COPIED.values()]
+    updates = ", ".join(f"{column} = EXCLUDED.{column}" for column in target[1:])
+    lease_number, lease_start, lease_end = (
+        _col(Lease, "tracking_number"),
+        _col(Lease, "starts_at"),
+        _col(Lease, "ends_at"),
+    )
+    attribution_call = _col(CallAttribution, "call")
+    # Identifiers only come from the models' metadata (quoted); values are bound parameters.
+    return f"""
+PREPARE {_STATEMENT} (uuid, uuid) AS
+WITH c AS (
+    SELECT c.{_col(Call, "tracking_number")} AS number_id, c.{_col(Call, "started_at")} AS at
+    FROM {_table(Call)} c JOIN {_table(TrackingNumber)} t
+        ON t.{_col(TrackingNumber, "id")} = c.{_col(Call, "tracking_number")}
+    WHERE c.{_col(Call, "id")} = $1 AND c.{_col(Call, "client")} = $2
+        AND t.{_col(TrackingNumber, "pool")}
+), m AS (
+    SELECT l.{_col(Lease, "visit")} AS visit_id, l.{_col(Lease, "ambiguous")} AS ambiguous,
+        l.{lease_start} AS starts_at
+    FROM {_table(Lease)} l JOIN c ON l.{lease_number} = c.number_id
+    WHERE l.{lease_start} <= c.at AND l.{lease_end} > c.at
+    ORDER BY l.{lease_start} DESC LIMIT 2
+), best AS (
+    SELECT visit_id, (ambiguous OR (SELECT count(*) FROM m) > 1) AS ambiguous
+    FROM m ORDER BY starts_at DESC LIMIT 1
+), ins AS (
+    INSERT INTO {_table(CallAttribution)} ({", ".join(target)})
+    SELECT {", ".join(values)}
+    FROM best JOIN {_table(Visit)} v ON v.{visit_columns["id"]} = best.visit_id
+    ON CONFLICT ({attribution_call}) DO UPDATE SET {updates}
+    RETURNING 1
+), gone AS (
+    DELETE FROM {_table(CallAttribution)}
+    WHERE {attribution_call} = $1 AND NOT EXISTS (SELECT 1 FROM best)
+)
+SELECT count(*) FROM ins
+"""  # noqa: S608
+
+
+def call_match_postgresql(*, call_id: uuid.UUID, client_id: uuid.UUID) -> bool:
+    """The statement runs in under a millisecond; waiting for its commit to reach the disk took
+    several times the whole ingestion (bench/bench_attribution.py). An attribution is derived
+    data, rebuilt by matching the call again, so its commit does not wait for the flush: a
+    database crash may lose the last fraction of a second of attributions, never corrupt them."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        if getattr(connection, "dexem_match_prepared_on", None) is not connection.connection:
+            cursor.execute(match_sql())
+            connection.dexem_match_prepared_on = connection.connection  # type: ignore[attr-defined]
+        # One round trip for both, then the commit's.
+        cursor.execute(
+            f"SET LOCAL synchronous_commit TO OFF; EXECUTE {_STATEMENT} (%s, %s)",
+            [str(call_id), str(client_id)],
+        )
+        return bool(cursor.fetchone()[0])
