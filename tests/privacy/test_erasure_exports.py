@@ -71,7 +71,7 @@ def test_a_status_filter_does_not_save_an_export_from_shredding(acme, acme_numbe
 
 
 def test_an_export_shredded_while_it_runs_leaves_no_file_behind(acme, acme_number, monkeypatch):
-    from calls import services
+    from calls.services import exports as services
 
     contact = ContactFactory(client=acme, phone_number=PHONE)
     CallFactory(client=acme, tracking_number=acme_number, contact=contact)

@@ -1,0 +1,175 @@
+"""Call ingestion: the upsert on `(client, external_id)` and a provider's later outcome."""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import logging
+import uuid
+
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+from django.utils import timezone
+
+from accounts.models import Client
+from calls.models import (
+    Call,
+    CallStatus,
+    Contact,
+    Direction,
+    TrackingNumber,
+)
+from calls.signals import call_ingested, calls_changed
+from calls.upserts import call_ingest_postgresql
+
+logger = logging.getLogger(__name__)
+
+
+UNKNOWN_TRACKING_NUMBER = "No active tracking number of your account has this number."
+
+
+def call_ingest(
+    *,
+    client: Client,
+    external_id: str,
+    tracking_number: str,
+    caller_number: str | None,
+    status: str,
+    started_at: dt.datetime,
+    duration_seconds: int = 0,
+    direction: str = Direction.INBOUND,
+) -> tuple[Call, bool]:
+    """Create the call, or update the one with this `external_id` (idempotent, race-safe).
+
+    Numbers arrive normalised (E.164). Returns the call and whether it was created. Once the
+    ingesting transaction commits, `call_ingested` is sent (both paths below).
+    """
+    ingested = _call_store(
+        client=client,
+        external_id=external_id,
+        tracking_number=tracking_number,
+        caller_number=caller_number,
+        status=status,
+        started_at=started_at,
+        duration_seconds=duration_seconds,
+        direction=direction,
+    )
+    transaction.on_commit(
+        functools.partial(_call_ingested_send, call_id=ingested[0].pk, client_id=client.pk)
+    )
+    return ingested
+
+
+def _call_store(
+    *,
+    client: Client,
+    external_id: str,
+    tracking_number: str,
+    caller_number: str | None,
+    status: str,
+    started_at: dt.datetime,
+    duration_seconds: int,
+    direction: str,
+) -> tuple[Call, bool]:
+    if status not in CallStatus.values:
+        raise ValidationError({"status": [f"Unknown status {status!r}."]})
+    if direction not in Direction.values:
+        raise ValidationError({"direction": [f"Unknown direction {direction!r}."]})
+    if connection.vendor == "postgresql":  # the hot path, in one prepared statement
+        now = timezone.now()
+        call = Call(
+            client=client,
+            external_id=external_id,
+            direction=direction,
+            status=status,
+            started_at=started_at,
+            duration_seconds=duration_seconds,
+            created_at=now,
+            updated_at=now,
+        )
+        # One transaction with the aggregates' mark (calls_changed): a crash between the two
+        # cannot leave a day's aggregate behind its calls.
+        with transaction.atomic():
+            ingested = call_ingest_postgresql(
+                call, tracking_number=tracking_number, caller_number=caller_number
+            )
+            if ingested is None:
+                raise ValidationError({"tracking_number": [UNKNOWN_TRACKING_NUMBER]})
+            call, created, previous_start = ingested
+            _calls_changed(client, started_at, previous_start)
+        return call, created
+    # Elsewhere (SQLite, the embedded default) the plain ORM: its transactions are IMMEDIATE
+    # (settings), so concurrent ingestions of one external_id take turns instead of racing.
+    with transaction.atomic():
+        number = (
+            TrackingNumber.objects.for_client(client)
+            .filter(number=tracking_number, active=True)
+            .first()
+        )
+        if number is None:
+            raise ValidationError({"tracking_number": [UNKNOWN_TRACKING_NUMBER]})
+        contact = None
+        if caller_number is not None:
+            contact, _ = Contact.objects.for_client(client).get_or_create(
+                client=client, phone_number=caller_number
+            )
+        previous_start = (
+            Call.objects.for_client(client)
+            .filter(external_id=external_id)
+            .values_list("started_at", flat=True)
+            .first()
+        )
+        ingested = Call.objects.for_client(client).update_or_create(
+            client=client,
+            external_id=external_id,
+            defaults={
+                "tracking_number": number,
+                "contact": contact,
+                "direction": direction,
+                "status": status,
+                "started_at": started_at,
+                "duration_seconds": duration_seconds,
+            },
+        )
+        _calls_changed(client, started_at, previous_start)
+        return ingested
+
+
+def _calls_changed(client: Client, *moments: dt.datetime | None) -> None:
+    """Tell the higher apps (reports) which days of the Client's calls just changed; inside the
+    write's transaction, so the mark commits or rolls back with it."""
+    for moment in dict.fromkeys(moment for moment in moments if moment is not None):
+        calls_changed.send(sender=Call, client=client, first=moment, last=moment)
+
+
+def call_outcome_set(
+    *, client: Client, external_id: str, status: str, duration_seconds: int
+) -> bool:
+    """Set the status and duration of the Client's call with `external_id`, nothing else: its
+    caller, number and start stay as ingested. Returns whether such a call exists."""
+    if status not in CallStatus.values:
+        raise ValidationError({"status": [f"Unknown status {status!r}."]})
+    if duration_seconds < 0:
+        raise ValidationError({"duration_seconds": ["Must be 0 or more."]})
+    calls = Call.objects.for_client(client).filter(external_id=external_id)
+    with transaction.atomic():
+        updated = calls.exclude(status=status, duration_seconds=duration_seconds).update(
+            status=status, duration_seconds=duration_seconds, updated_at=timezone.now()
+        )
+        if updated:
+            _calls_changed(client, *calls.values_list("started_at", flat=True))
+    return bool(updated) or calls.exists()
+
+
+def _call_ingested_send(*, call_id: uuid.UUID, client_id: uuid.UUID) -> None:
+    # The call is stored whatever a receiver does: a receiver's failure is logged, never the
+    # caller's 500 (on_commit runs at once outside a transaction, inside the API request).
+    for receiver, result in call_ingested.send_robust(
+        sender=Call, call_id=call_id, client_id=client_id
+    ):
+        if isinstance(result, Exception):
+            logger.error(
+                "call_ingested receiver failed",
+                exc_info=result,
+                extra={"receiver": getattr(receiver, "__qualname__", str(receiver))},
+            )

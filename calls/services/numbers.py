@@ -1,0 +1,183 @@
+"""Tracking numbers: creating them, changing how their calls are put through, audited."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+
+from accounts.models import Client
+from accounts.phones import normalize_e164
+from calls.models import (
+    TrackingNumber,
+)
+from privacy.audit import AuditAction, audit_record, identifier_hash
+
+logger = logging.getLogger(__name__)
+
+
+# The default announcement per language (SPEC §12). The Client has no language of its own yet:
+# its time zone tells (a later issue on languages replaces this with the Client's setting).
+ANNOUNCEMENTS = {
+    "fr": "Cet appel est susceptible d'être enregistré.",
+    "de": "Dieser Anruf kann aufgezeichnet werden.",
+    "es": "Esta llamada puede ser grabada.",
+    "it": "Questa chiamata potrebbe essere registrata.",
+    "nl": "Dit gesprek kan worden opgenomen.",
+    "en": "This call may be recorded.",
+}
+_ZONE_LANGUAGES = {
+    "Europe/Paris": "fr",
+    "Europe/Brussels": "fr",
+    "Europe/Luxembourg": "fr",
+    "Europe/Monaco": "fr",
+    "America/Montreal": "fr",
+    "America/Toronto": "en",
+    "Europe/Berlin": "de",
+    "Europe/Vienna": "de",
+    "Europe/Zurich": "de",
+    "Europe/Madrid": "es",
+    "Europe/Rome": "it",
+    "Europe/Amsterdam": "nl",
+}
+
+
+def client_language(client: Client) -> str:
+    language = getattr(client, "language", "") or _ZONE_LANGUAGES.get(client.time_zone, "en")
+    return language if language in ANNOUNCEMENTS else "en"
+
+
+def announcement_default(*, client: Client) -> str:
+    return ANNOUNCEMENTS[client_language(client)]
+
+
+# The fields of a tracking number a Client may change after creating it (SPEC §5, §12).
+TRACKING_NUMBER_EDITABLE = (
+    "source",
+    "campaign",
+    "active",
+    "forward_to",
+    "record_calls",
+    "announcement",
+    "voicemail",
+    "ring_seconds",
+)
+
+
+def _forward_to_clean(value: str | None) -> str:
+    if not value:
+        return ""
+    try:
+        return normalize_e164(value)
+    except ValidationError as error:
+        raise ValidationError({"forward_to": error.messages}) from None
+
+
+def tracking_number_create(
+    *,
+    client: Client,
+    number: str,
+    source: str,
+    campaign: str = "",
+    forward_to: str | None = "",
+    record_calls: bool = False,
+    announcement: str = "",
+    voicemail: bool = True,
+    ring_seconds: int = 20,
+    pool: bool = False,
+    actor: Any = None,
+) -> TrackingNumber:
+    try:
+        number = normalize_e164(number)
+    except ValidationError as error:
+        raise ValidationError({"number": error.messages}) from None
+    if TrackingNumber.objects.for_client(client).filter(number=number).exists():
+        raise ValidationError({"number": ["Your account already has this tracking number."]})
+    tracking_number = TrackingNumber(
+        client=client,
+        number=number,
+        source=source.strip(),
+        campaign=campaign.strip(),
+        pool=pool,
+        forward_to=_forward_to_clean(forward_to),
+        record_calls=record_calls,
+        announcement=announcement.strip() or announcement_default(client=client),
+        voicemail=voicemail,
+        ring_seconds=ring_seconds,
+    )
+    tracking_number.full_clean(validate_unique=False)
+    try:
+        tracking_number.save()
+    except IntegrityError:
+        raise ValidationError(
+            {"number": ["Your account already has this tracking number."]}
+        ) from None
+    logger.info("tracking number created", extra={"client_id": str(client.pk)})
+    _tracking_number_record(AuditAction.TRACKING_NUMBER_ADDED, tracking_number, actor)
+    return tracking_number
+
+
+def tracking_number_update(
+    *, tracking_number: TrackingNumber, actor: Any = None, **changes: Any
+) -> TrackingNumber:
+    """Change the editable fields given (others stay); audited with the field names only."""
+    unknown = sorted(set(changes) - set(TRACKING_NUMBER_EDITABLE))
+    if unknown:
+        raise ValidationError({name: ["This field cannot be changed."] for name in unknown})
+    if "forward_to" in changes:
+        changes["forward_to"] = _forward_to_clean(changes["forward_to"])
+    for name in ("source", "campaign", "announcement"):
+        if name in changes:
+            changes[name] = (changes[name] or "").strip()
+    if "announcement" in changes and not changes["announcement"]:
+        changes["announcement"] = announcement_default(client=tracking_number.client)
+    changed = [name for name, value in changes.items() if getattr(tracking_number, name) != value]
+    if not changed:
+        return tracking_number
+    for name in changed:
+        setattr(tracking_number, name, changes[name])
+    tracking_number.full_clean(validate_unique=False)
+    with transaction.atomic():
+        tracking_number.save(update_fields=changed)
+        _tracking_number_record(
+            AuditAction.TRACKING_NUMBER_CHANGED, tracking_number, actor, fields=sorted(changed)
+        )
+    return tracking_number
+
+
+def tracking_number_set_active(
+    *, tracking_number: TrackingNumber, active: bool, actor: Any = None
+) -> TrackingNumber:
+    if tracking_number.active != active:
+        tracking_number.active = active
+        tracking_number.save(update_fields=["active"])
+        _tracking_number_record(
+            AuditAction.TRACKING_NUMBER_CHANGED
+            if active
+            else AuditAction.TRACKING_NUMBER_DEACTIVATED,
+            tracking_number,
+            actor,
+            fields=["active"],
+        )
+    return tracking_number
+
+
+def _tracking_number_record(
+    action: AuditAction,
+    tracking_number: TrackingNumber,
+    actor: Any,
+    fields: list[str] | None = None,
+) -> None:
+    metadata: dict[str, Any] = {"number": identifier_hash(tracking_number.number)}
+    if fields:
+        metadata["fields"] = fields
+    audit_record(
+        action=action,
+        actor=actor,
+        client_id=tracking_number.client_id,
+        object_type="tracking_number",
+        object_id=tracking_number.pk,
+        metadata=metadata,
+    )
