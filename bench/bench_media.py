@@ -7,6 +7,7 @@ Range for the last 64 KiB of 256 MiB (goal: at most 2 segments decrypted)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import http.client
 import os
@@ -102,7 +103,7 @@ def run() -> list[Result]:
         defaults={
             "tracking_number": number,
             "status": "answered",
-            "started_at": "2026-01-01T00:00:00Z",
+            "started_at": dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
         },
     )
     for media in Recording.objects.for_client(client):
