@@ -43,6 +43,8 @@ class Client(models.Model):  # type: ignore[django-manager-missing]  # ApiKey.ob
         _("country"),
         max_length=2,
         default="FR",
+        # Also the database's default: rows loaded in SQL (bench/dataset.py) get it too.
+        db_default="FR",
         validators=[validate_country],
         help_text=_(
             "ISO 3166 code, e.g. FR: phone numbers are typed and shown the way it writes them."
