@@ -25,7 +25,8 @@ class TrackingNumber(models.Model):
     campaign = models.CharField(max_length=100, blank=True)
     active = models.BooleanField(default=True)
     # A number of the website's pool: shown to one visit at a time by dni.js (attribution app).
-    pool = models.BooleanField(default=False)
+    # A database default too, so the bulk loaders that insert numbers in SQL need not know it.
+    pool = models.BooleanField(default=False, db_default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     # How a call from the telephone network is put through (SPEC §12, telephony/). Database
     # defaults too, so the bulk loaders that insert numbers in SQL need not know these columns.
