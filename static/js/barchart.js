@@ -63,5 +63,25 @@
     container.replaceChildren(svg, legend);
   }
 
-  global.DexemBarChart = {render: render};
+  /* Draws the answered/missed chart whose data a page put in the JSON script `dataId` (no inline
+     script: the CSP forbids it), and draws it again when the window is resized. */
+  function mount(containerId, dataId) {
+    var container = document.getElementById(containerId);
+    var source = document.getElementById(dataId);
+    if (!container || !source) return;
+    var data = JSON.parse(source.textContent);
+    var draw = function () {
+      render(container, {
+        labels: data.labels,
+        series: [
+          {name: "answered", values: data.answered, className: "answered"},
+          {name: "missed", values: data.missed, className: "missed"}
+        ]
+      });
+    };
+    draw();
+    global.addEventListener("resize", draw);
+  }
+
+  global.DexemBarChart = {render: render, mount: mount};
 })(window);
