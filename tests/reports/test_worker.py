@@ -5,20 +5,16 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import subprocess
-import sys
 import time
-from pathlib import Path
 
 import pytest
 from django.db import connection
 
 from calls.services import call_ingest
-from dexem.celery import app as celery_app
 from reports.models import DailyAggregate, DirtyDay
+from tests.celery_worker import real_celery_worker
 
 pytestmark = [pytest.mark.services, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_a_real_worker_folds_the_day_an_ingestion_marked(acme, acme_number, tmp_path):
@@ -30,20 +26,8 @@ def test_a_real_worker_folds_the_day_an_ingestion_marked(acme, acme_number, tmp_
         "REDIS_URL": os.environ["REDIS_URL"],
         "DEXEM_CELERY_EAGER": "0",
     }
-    subprocess.run(
-        [sys.executable, "-m", "celery", "-A", "dexem", "purge", "-f"],
-        cwd=ROOT, env=env, capture_output=True, timeout=60,
-    )  # fmt: skip
-    log = open(tmp_path / "worker.log", "w")  # noqa: SIM115
-    worker = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "dexem", "worker", "--pool", "solo",
-         "--loglevel", "INFO"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-    )  # fmt: skip
-    # This process enqueues for real (its settings run tasks eagerly otherwise).
-    eager, celery_app.conf.task_always_eager = celery_app.conf.task_always_eager, False
     rows: list[tuple] = []
-    try:
+    with real_celery_worker(env, tmp_path / "worker.log"):
         for external_id, status in (("a", "answered"), ("b", "missed")):
             call_ingest(
                 client=acme,
@@ -64,14 +48,6 @@ def test_a_real_worker_folds_the_day_an_ingestion_marked(acme, acme_number, tmp_
                 )
                 break
             time.sleep(0.3)
-    finally:
-        celery_app.conf.task_always_eager = eager
-        worker.terminate()
-        try:
-            worker.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            worker.kill()
-        log.close()
     details = (tmp_path / "worker.log").read_text()[-3000:]
     assert rows == [
         (dt.date(2025, 4, 2), "answered", 1, 40),

@@ -5,23 +5,19 @@ deletes it at the provider."""
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 import time
-from pathlib import Path
 
 import pytest
 from django.db import connection
 
 from calls.media.objects import object_open
 from calls.models import Recording
-from dexem.celery import app as celery_app
 from telephony.models import ProviderRecording, RecordingState
+from tests.celery_worker import real_celery_worker
 from tests.telephony.conftest import sid
 from tests.telephony.fake_twilio import Served, wav_bytes
 
 pytestmark = [pytest.mark.services, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-ROOT = Path(__file__).resolve().parents[2]
 
 
 def _environment(settings, provider) -> dict[str, str]:
@@ -42,21 +38,9 @@ def test_a_real_worker_fetches_encrypts_and_deletes_the_recording(
     twilio, provider, acme_account, forwarded_number, settings, tmp_path
 ):
     env = _environment(settings, provider)
-    subprocess.run(
-        [sys.executable, "-m", "celery", "-A", "dexem", "purge", "-f"],
-        cwd=ROOT, env=env, capture_output=True, timeout=60,
-    )  # fmt: skip
-    log = open(tmp_path / "worker.log", "w")  # noqa: SIM115
-    worker = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "dexem", "worker", "--pool", "solo",
-         "--loglevel", "INFO"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-    )  # fmt: skip
-    # This process enqueues for real (its settings run tasks eagerly otherwise).
-    eager, celery_app.conf.task_always_eager = celery_app.conf.task_always_eager, False
     call_sid, recording_sid, audio = sid("CA"), sid("RE"), wav_bytes(2_500_000, seed=5)
     provider.recordings[recording_sid] = Served(body=audio)
-    try:
+    with real_celery_worker(env, tmp_path / "worker.log"):
         assert twilio.voice(call_sid, to=forwarded_number.number).status_code == 200
         assert twilio.dial_status(call_sid, "completed", 20).status_code == 200
         callback = twilio.recording(call_sid, recording_sid, api_base=provider.base_url)
@@ -68,14 +52,6 @@ def test_a_real_worker_fetches_encrypts_and_deletes_the_recording(
             if state == RecordingState.DONE:
                 break
             time.sleep(0.5)
-    finally:
-        celery_app.conf.task_always_eager = eager
-        worker.terminate()
-        try:
-            worker.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            worker.kill()
-        log.close()
     details = (tmp_path / "worker.log").read_text()[-3000:]
     assert state == RecordingState.DONE, details
     assert provider.gets == [recording_sid] and provider.deletes == [recording_sid]
