@@ -120,6 +120,11 @@ class ProfileForm(forms.Form):
         help_text=_("One number a line, national or international format."),
     )
     organization = forms.CharField(max_length=200, required=False)
+    language = forms.ChoiceField(
+        label=_("Language"),
+        required=False,
+        choices=[("", _("As my company's country")), *settings.LANGUAGES],
+    )
 
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         kwargs.setdefault("initial", {name: getattr(user, name) for name in self.base_fields})

@@ -6,8 +6,10 @@ from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django_otp import user_has_device
+
+from accounts.languages import language_for_user
 
 API_PREFIX = "/api/"
 # Pages a User waiting for their second factor still reaches: the way in, the way out, the forms.
@@ -46,6 +48,23 @@ class RequestClientMiddleware:
         # Pages show times in the Client's time zone (SPEC §6 default Europe/Paris).
         with timezone.override(client.tzinfo):
             return self.get_response(request)
+
+
+class UserLanguageMiddleware:
+    """Pages speak a logged-in User's language (accounts.languages); anonymous requests keep what
+    LocaleMiddleware read from Accept-Language. The API's JSON errors follow the same choice."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        language = language_for_user(user) if user is not None and user.is_authenticated else None
+        if language is None:
+            return self.get_response(request)
+        translation.activate(language)
+        request.LANGUAGE_CODE = language  # type: ignore[attr-defined]
+        return self.get_response(request)
 
 
 class StaffTwoFactorMiddleware:

@@ -141,6 +141,10 @@ class User(AbstractBaseUser, PermissionsMixin):
         Client, null=True, blank=True, on_delete=models.PROTECT, related_name="users"
     )
     role = models.CharField(max_length=16, choices=Role.choices, blank=True)
+    # Empty: the language of the Client's country (accounts.languages).
+    language = models.CharField(
+        _("language"), max_length=8, choices=settings.LANGUAGES, blank=True, default=""
+    )
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False)
     date_joined = models.DateTimeField(default=timezone.now)

@@ -38,6 +38,7 @@ USER_EDITABLE_FIELDS = (
     "initials",
     "phone_numbers",
     "organization",
+    "language",
 )
 
 

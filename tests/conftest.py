@@ -49,6 +49,8 @@ def _missing(marker: str) -> str | None:
         return "REDIS_URL is not set or Redis is not reachable"
     if marker == "browser" and not shutil.which(CHROMIUM):
         return f"no Chromium at {CHROMIUM}"
+    if marker == "gettext" and not shutil.which("xgettext"):
+        return "GNU gettext (xgettext) is not installed"
     if marker == "postgres" and not os.environ.get("DATABASE_URL", "").startswith(
         ("postgres", "postgis")
     ):
@@ -58,7 +60,7 @@ def _missing(marker: str) -> str | None:
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     for item in items:
-        for marker in ("services", "browser", "postgres"):
+        for marker in ("services", "browser", "postgres", "gettext"):
             if item.get_closest_marker(marker) is None:
                 continue
             reason = _missing(marker)

@@ -33,6 +33,9 @@ class UserFactory(factory.django.DjangoModelFactory):
     first_name = factory.Faker("first_name")
     last_name = factory.Faker("last_name")
     role = Role.ANALYST
+    # The cast reads English unless a test says otherwise (a French reader: language="fr", or ""
+    # to follow the Client's country).
+    language = "en"
     password = factory.PostGenerationMethodCall("set_password", PASSWORD)
 
     @factory.post_generation
