@@ -212,10 +212,14 @@ def test_delete_asks_for_confirmation_then_erases_on_post(as_user, acme_admin, a
     assert not User.objects.filter(pk=acme_analyst.pk).exists()
 
 
-def test_deleting_the_last_admin_is_refused_with_a_clear_message(as_user, acme_admin):
-    response = as_user(acme_admin).post(reverse("user-delete", args=[acme_admin.pk]))
+def test_an_admin_cannot_delete_their_own_account_and_is_not_offered_to(as_user, acme_admin):
+    browser = as_user(acme_admin)
+    listing = browser.get(reverse("user-list")).content.decode()
+    assert reverse("user-delete", args=[acme_admin.pk]) not in listing
+    response = browser.post(reverse("user-delete", args=[acme_admin.pk]))
     assert response.status_code == 400
-    assert "last active admin" in response.content.decode()
+    assert "You cannot delete your own account" in response.content.decode()
+    assert User.objects.filter(pk=acme_admin.pk).exists()
 
 
 def test_a_deleted_users_open_session_stops_working(client, as_user, acme_admin, acme_analyst):
