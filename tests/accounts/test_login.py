@@ -104,3 +104,10 @@ def test_a_login_longer_than_any_email_is_a_form_error_not_a_server_error(client
     response = client.post("/accounts/login/", {"username": "a" * 300, "password": "x"})
     assert response.status_code == 200
     assert response.context["form"].errors["username"]
+
+
+def test_an_empty_submit_says_what_is_missing(client, db):
+    response = client.post("/accounts/login/", {"username": "", "password": ""})
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "Enter your email." in page and "Enter your password." in page
