@@ -145,7 +145,7 @@ class ProfileForm(forms.Form):
 
 class ProfilePictureForm(forms.Form):
     profile_picture = forms.ImageField(
-        label=_("Picture"),
+        label=_("New picture"),
         error_messages={
             "required": _("Choose a picture to upload."),
         },
