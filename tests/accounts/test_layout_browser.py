@@ -1,4 +1,4 @@
-"""The layout on a desktop (1366 px) and a phone (390 × 844) in Chromium: no page wider than the
+"""The layout on a desktop (1366 px) and a phone (390 by 844) in Chromium: no page wider than the
 screen, the navigation behind a menu button on the phone, in English and in French.
 
 Set SCREENSHOTS_DIR to keep a screenshot of the login, users and profile pages at each width and
