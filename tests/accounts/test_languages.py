@@ -178,3 +178,11 @@ def test_error_pages_speak_the_users_language(as_user, acme_analyst):
     assert not_found.status_code == 404 and "Page introuvable" in not_found.content.decode()
     refused = browser.get(reverse("user-list"))
     assert refused.status_code == 403 and "Accès refusé" in refused.content.decode()
+
+
+def test_the_500_page_speaks_the_active_language(rf):
+    from django.views.defaults import server_error
+
+    with translation.override("fr"):
+        page = server_error(rf.get("/")).content.decode()
+    assert '<html lang="fr">' in page and "Une erreur s'est produite" in page
