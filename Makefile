@@ -11,7 +11,8 @@ APPS := accounts calls privacy retention attribution telephony reports dexem
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	@echo "Installing dependencies into $(VENV), a line per package (full log: $(VENV)/install.log)"
+	@echo "Installing dependencies into $(VENV): the first time takes a few minutes."
+	@echo "A line per package follows (full log: $(VENV)/install.log)."
 	@# The first install takes minutes: show each package as pip reaches it, keep pip's whole
 	@# output in the log, and print that log (less its noise) when the install fails.
 	@set -o pipefail; $(BIN)/python -m pip install --progress-bar off -e '.[dev]' 2>&1 \

@@ -14,6 +14,11 @@ from accounts.forms import PhoneNumbersField
 from accounts.invitations import user_invitation_send
 from accounts.models import Client, User, normalize_email
 
+# The admin speaks Dexem's name, in the reader's language.
+admin.site.site_header = _("Dexem administration")
+admin.site.site_title = _("Dexem administration")
+admin.site.index_title = _("Dexem administration")
+
 
 @admin.register(Client)
 class ClientAdmin(admin.ModelAdmin):
@@ -32,9 +37,9 @@ class ClientAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ["name"]}
     fieldsets = [
         (None, {"fields": ["name", "slug", "country", "time_zone", "is_active"]}),
-        ("Contract", {"fields": ["contract_start", "contract_end"]}),
+        (_("Contract"), {"fields": ["contract_start", "contract_end"]}),
         (
-            "Shorter retention (empty: the platform's periods)",
+            _("Shorter retention (empty: the platform's periods)"),
             {
                 "fields": [
                     "call_retention_months",
@@ -117,17 +122,17 @@ class UserAdmin(DjangoUserAdmin):
     list_select_related = ["client"]
     fieldsets = [
         (None, {"fields": ["email", "password"]}),
-        ("Person", {"fields": PERSONAL_FIELDS[1:]}),  # type: ignore[typeddict-item]
-        ("Account", {"fields": ACCOUNT_FIELDS}),  # type: ignore[typeddict-item]
-        ("Staff", {"fields": [*STAFF_FIELDS, "user_permissions"]}),
-        ("Dates", {"fields": DATE_FIELDS}),  # type: ignore[typeddict-item]
+        (_("Person"), {"fields": PERSONAL_FIELDS[1:]}),  # type: ignore[typeddict-item]
+        (_("Account"), {"fields": ACCOUNT_FIELDS}),  # type: ignore[typeddict-item]
+        (_("Staff"), {"fields": [*STAFF_FIELDS, "user_permissions"]}),
+        (_("Dates"), {"fields": DATE_FIELDS}),  # type: ignore[typeddict-item]
     ]
     staff_fieldsets = [
         (None, {"fields": ["email"]}),
-        ("Person", {"fields": PERSONAL_FIELDS[1:]}),
-        ("Account", {"fields": ACCOUNT_FIELDS}),
-        ("Staff", {"fields": STAFF_FIELDS}),
-        ("Dates", {"fields": DATE_FIELDS}),
+        (_("Person"), {"fields": PERSONAL_FIELDS[1:]}),
+        (_("Account"), {"fields": ACCOUNT_FIELDS}),
+        (_("Staff"), {"fields": STAFF_FIELDS}),
+        (_("Dates"), {"fields": DATE_FIELDS}),
     ]
     add_fieldsets = [
         (

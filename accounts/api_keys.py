@@ -14,6 +14,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 from rest_framework.request import Request
@@ -88,12 +89,12 @@ class ApiKeyPrincipal:
 class ApiKeyAuthentication(authentication.BaseAuthentication):
     def authenticate(self, request: Request) -> tuple[ApiKeyPrincipal, ApiKey] | None:
         header = authentication.get_authorization_header(request).decode("latin-1")
-        keyword, _, raw = header.partition(" ")
+        keyword, __, raw = header.partition(" ")
         if keyword != KEYWORD:
             return None
         parts = key_split(raw)
         if parts is None:
-            raise exceptions.AuthenticationFailed("Malformed API key.")
+            raise exceptions.AuthenticationFailed(_("Malformed API key."))
         prefix, secret = parts
         api_key = api_key_find_across_clients(prefix=prefix)
         if (
@@ -102,7 +103,7 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
             or not api_key.is_active
             or not api_key.client.is_active
         ):
-            raise exceptions.AuthenticationFailed("Invalid or revoked API key.")
+            raise exceptions.AuthenticationFailed(_("Invalid or revoked API key."))
         now = timezone.now()
         if api_key.last_used_at is None or now - api_key.last_used_at > LAST_USED_RESOLUTION:
             ApiKey.objects.filter(client_id=api_key.client_id, pk=api_key.pk).update(

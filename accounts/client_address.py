@@ -19,6 +19,7 @@ from collections.abc import Callable
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 ADDRESS_UNKNOWN_MESSAGE = _(
@@ -68,7 +69,8 @@ class ClientAddressMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if request.path not in EXEMPT_PATHS and client_address(request) is None:
-            return HttpResponse(
-                ADDRESS_UNKNOWN_MESSAGE, status=400, content_type="text/plain; charset=utf-8"
-            )
+            # Before LocaleMiddleware (and any session): the browser's language says which.
+            with translation.override(translation.get_language_from_request(request)):
+                message = str(ADDRESS_UNKNOWN_MESSAGE)
+            return HttpResponse(message, status=400, content_type="text/plain; charset=utf-8")
         return self.get_response(request)

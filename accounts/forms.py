@@ -4,11 +4,14 @@ from typing import Any, cast
 
 from django import forms
 from django.conf import settings
+from django.contrib.auth import forms as auth_forms
 from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.validators import MaxLengthValidator
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
+from accounts.languages import language_for_user
 from accounts.models import User, normalize_email
 from accounts.phones import PhoneNumbersField, phone_field_region_set
 from accounts.roles import Role
@@ -40,7 +43,10 @@ class LoginForm(AuthenticationForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         username = cast(forms.CharField, self.fields["username"])
+        username.label = _("Email")
+        username.error_messages["required"] = _("Enter your email.")
         username.validators.append(MaxLengthValidator(username.max_length))
+        self.fields["password"].error_messages["required"] = _("Enter your password.")
 
     def confirm_login_allowed(self, user: Any) -> None:
         super().confirm_login_allowed(user)
@@ -56,16 +62,17 @@ class UserDetailsForm(forms.Form):
         "ask them which address to use, or contact Dexem support."
     )
 
-    email = forms.EmailField(label="Email (login)", max_length=254)
-    first_name = forms.CharField(max_length=150)
-    last_name = forms.CharField(max_length=150)
-    role = forms.ChoiceField(choices=Role.choices)
+    email = forms.EmailField(label=_("Email (login)"), max_length=254)
+    first_name = forms.CharField(label=_("First name"), max_length=150)
+    last_name = forms.CharField(label=_("Last name"), max_length=150)
+    # The least access by default: an admin chooses more on purpose.
+    role = forms.ChoiceField(label=_("Role"), choices=Role.choices, initial=Role.ANALYST)
     phone_numbers = PhoneNumbersField(
         label=_("Phone numbers"),
         required=False,
         help_text=_("One number a line, national or international format."),
     )
-    organization = forms.CharField(max_length=200, required=False)
+    organization = forms.CharField(label=_("Organization"), max_length=200, required=False)
 
     def __init__(
         self, *args: Any, instance: User | None = None, region: str | None = None, **kwargs: Any
@@ -103,23 +110,26 @@ class UserCreateForm(UserDetailsForm):
 
 
 class UserEditForm(UserDetailsForm):
-    is_active = forms.BooleanField(required=False, label="Active (may log in)")
+    is_active = forms.BooleanField(required=False, label=_("Active (may log in)"))
 
 
 class ProfileForm(forms.Form):
     """A User's own details; a plain form so validation never touches the logged-in User."""
 
-    first_name = forms.CharField(max_length=150)
-    last_name = forms.CharField(max_length=150)
+    first_name = forms.CharField(label=_("First name"), max_length=150)
+    last_name = forms.CharField(label=_("Last name"), max_length=150)
     initials = forms.CharField(
-        max_length=8, required=False, help_text="Derived from your name if left empty."
+        label=_("Initials"),
+        max_length=8,
+        required=False,
+        help_text=_("Derived from your name if left empty."),
     )
     phone_numbers = PhoneNumbersField(
         label=_("Phone numbers"),
         required=False,
         help_text=_("One number a line, national or international format."),
     )
-    organization = forms.CharField(max_length=200, required=False)
+    organization = forms.CharField(label=_("Organization"), max_length=200, required=False)
     language = forms.ChoiceField(
         label=_("Language"),
         required=False,
@@ -134,14 +144,19 @@ class ProfileForm(forms.Form):
 
 
 class ProfilePictureForm(forms.Form):
-    profile_picture = forms.ImageField()
+    profile_picture = forms.ImageField(
+        label=_("New picture"),
+        error_messages={
+            "required": _("Choose a picture to upload."),
+        },
+    )
 
     def clean_profile_picture(self) -> Any:
         picture = self.cleaned_data["profile_picture"]
         if picture.size > settings.PROFILE_PICTURE_MAX_BYTES:
-            raise ValidationError("The picture is too large (2 MB at most).")
+            raise ValidationError(_("The picture is too large (2 MB at most)."))
         if (picture.image.format or "").upper() not in {"PNG", "JPEG", "GIF", "WEBP"}:
-            raise ValidationError("Use a PNG, JPEG, GIF or WebP picture.")
+            raise ValidationError(_("Use a PNG, JPEG, GIF or WebP picture."))
         return picture
 
 
@@ -150,9 +165,20 @@ class PasswordChange(PasswordChangeForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields[
-            "new_password1"
-        ].help_text = "At least 12 characters; not a common or all-digit password."
+        self.fields["new_password1"].help_text = _(
+            "At least 12 characters; not a common or all-digit password."
+        )
+
+
+class PasswordResetForm(auth_forms.PasswordResetForm):
+    """Django's form; the email goes out in its recipient's language, not the asker's."""
+
+    def send_mail(self, *args: Any, **kwargs: Any) -> None:
+        context = kwargs.get("context", args[2] if len(args) > 2 else {})
+        user = context.get("user")
+        language = language_for_user(user) if isinstance(user, User) else None
+        with translation.override(language or settings.LANGUAGE_CODE):
+            super().send_mail(*args, **kwargs)
 
 
 class TwoFactorCodeForm(forms.Form):

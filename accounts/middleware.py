@@ -63,7 +63,7 @@ class UserLanguageMiddleware:
         if language is None:
             return self.get_response(request)
         translation.activate(language)
-        request.LANGUAGE_CODE = language  # type: ignore[attr-defined]
+        request.LANGUAGE_CODE = language
         return self.get_response(request)
 
 

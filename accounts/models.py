@@ -17,7 +17,9 @@ from accounts.tenancy import TenantManager, TenantQuerySet
 
 def validate_time_zone(value: str) -> None:
     if value not in zoneinfo.available_timezones():
-        raise ValidationError(f"{value!r} is not a known time zone (e.g. Europe/Paris).")
+        raise ValidationError(
+            _("%(value)s is not a known time zone (e.g. Europe/Paris).") % {"value": repr(value)}
+        )
 
 
 def validate_country(value: str) -> None:
@@ -33,10 +35,13 @@ class Client(models.Model):  # type: ignore[django-manager-missing]  # ApiKey.ob
     """A tenant: a company with a contract whose calls we track."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    name = models.CharField(max_length=200)
-    slug = models.SlugField(max_length=60, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    slug = models.SlugField(_("slug"), max_length=60, unique=True)
     time_zone = models.CharField(
-        max_length=64, default=settings.DEFAULT_CLIENT_TIME_ZONE, validators=[validate_time_zone]
+        _("time zone"),
+        max_length=64,
+        default=settings.DEFAULT_CLIENT_TIME_ZONE,
+        validators=[validate_time_zone],
     )
     # Where the Client works: phone numbers typed nationally are read, and shown, for this country.
     country = models.CharField(
@@ -50,17 +55,25 @@ class Client(models.Model):  # type: ignore[django-manager-missing]  # ApiKey.ob
             "ISO 3166 code, e.g. FR: phone numbers are typed and shown the way it writes them."
         ),
     )
-    contract_start = models.DateField(default=timezone.localdate)
-    contract_end = models.DateField(null=True, blank=True)
-    is_active = models.BooleanField(default=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    contract_start = models.DateField(_("contract start"), default=timezone.localdate)
+    contract_end = models.DateField(_("contract end"), null=True, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     # Shorter retention agreed with this Client, set by staff; empty means the platform default.
     # Validated never to exceed the defaults (accounts.retention_policy).
-    call_retention_months = models.PositiveSmallIntegerField(null=True, blank=True)
-    recording_retention_months = models.PositiveSmallIntegerField(null=True, blank=True)
-    user_retention_days_after_contract = models.PositiveSmallIntegerField(null=True, blank=True)
+    call_retention_months = models.PositiveSmallIntegerField(
+        _("call retention (months)"), null=True, blank=True
+    )
+    recording_retention_months = models.PositiveSmallIntegerField(
+        _("recording retention (months)"), null=True, blank=True
+    )
+    user_retention_days_after_contract = models.PositiveSmallIntegerField(
+        _("user retention after the contract (days)"), null=True, blank=True
+    )
 
     class Meta:
+        verbose_name = _("client")
+        verbose_name_plural = _("clients")
         ordering = ["name"]
         constraints = [
             models.CheckConstraint(
@@ -128,26 +141,35 @@ class User(AbstractBaseUser, PermissionsMixin):
     """A person of a Client who logs in, or platform staff (no Client, `is_staff`)."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    email = models.EmailField("email (login)", unique=True)
-    first_name = models.CharField(max_length=150)
-    last_name = models.CharField(max_length=150)
+    email = models.EmailField(_("email (login)"), unique=True)
+    first_name = models.CharField(_("first name"), max_length=150)
+    last_name = models.CharField(_("last name"), max_length=150)
     initials = models.CharField(
-        max_length=8, blank=True, help_text="Derived from the name if left empty."
+        _("initials"), max_length=8, blank=True, help_text=_("Derived from the name if left empty.")
     )
-    phone_numbers = models.JSONField(default=list, blank=True, help_text="E.164 numbers.")
-    organization = models.CharField(max_length=200, blank=True)
-    profile_picture = models.ImageField(upload_to=profile_picture_path, blank=True)
+    phone_numbers = models.JSONField(
+        _("phone numbers"), default=list, blank=True, help_text=_("E.164 numbers.")
+    )
+    organization = models.CharField(_("organization"), max_length=200, blank=True)
+    profile_picture = models.ImageField(
+        _("profile picture"), upload_to=profile_picture_path, blank=True
+    )
     client = models.ForeignKey(
-        Client, null=True, blank=True, on_delete=models.PROTECT, related_name="users"
+        Client,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="users",
+        verbose_name=_("client"),
     )
-    role = models.CharField(max_length=16, choices=Role.choices, blank=True)
+    role = models.CharField(_("role"), max_length=16, choices=Role.choices, blank=True)
     # Empty: the language of the Client's country (accounts.languages).
     language = models.CharField(
         _("language"), max_length=8, choices=settings.LANGUAGES, blank=True, default=""
     )
-    is_active = models.BooleanField(default=True)
-    is_staff = models.BooleanField(default=False)
-    date_joined = models.DateTimeField(default=timezone.now)
+    is_active = models.BooleanField(_("active"), default=True)
+    is_staff = models.BooleanField(_("staff"), default=False)
+    date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
 
     objects = UserManager()
 
@@ -156,11 +178,16 @@ class User(AbstractBaseUser, PermissionsMixin):
     REQUIRED_FIELDS = ["first_name", "last_name"]
 
     class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
         ordering = ["last_name", "first_name"]
         indexes = [models.Index(fields=["client", "role"], name="user_client_role_idx")]
         # Support holds it, the DPO does not: the DPO rectifies personal data only (accounts.admin).
         permissions = [
-            ("change_user_account", "Can change a client User's Client, role and active status")
+            (
+                "change_user_account",
+                _("Can change a client User's Client, role and active status"),
+            )
         ]
         constraints = [
             models.CheckConstraint(
@@ -202,17 +229,23 @@ class User(AbstractBaseUser, PermissionsMixin):
 class UserSession(models.Model):
     """Which session keys belong to a User, so deleting or deactivating a User ends them."""
 
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="sessions")
-    session_key = models.CharField(max_length=40, unique=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="sessions", verbose_name=_("user")
+    )
+    session_key = models.CharField(_("session key"), max_length=40, unique=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("user session")
+        verbose_name_plural = _("user sessions")
 
     def __str__(self) -> str:
         return self.session_key[:8]
 
 
 class ApiKeyScope(models.TextChoices):
-    INGEST = "ingest", "Ingest (post calls, upload recordings, read tracking numbers)"
-    READ = "read", "Read (calls, stats, recordings, exports)"
+    INGEST = "ingest", _("Ingest (post calls, upload recordings, read tracking numbers)")
+    READ = "read", _("Read (calls, stats, recordings, exports)")
 
 
 class ApiKeyQuerySet(TenantQuerySet["ApiKey"]):
@@ -225,23 +258,34 @@ class ApiKey(models.Model):
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     client = models.ForeignKey(
-        Client, on_delete=models.CASCADE, related_name="api_keys", db_index=False
+        Client,
+        on_delete=models.CASCADE,
+        related_name="api_keys",
+        db_index=False,
+        verbose_name=_("client"),
     )
-    name = models.CharField(max_length=100)
-    prefix = models.CharField(max_length=16, unique=True, editable=False)
-    secret_hash = models.CharField(max_length=64, editable=False)
-    scopes = models.JSONField(default=list)
-    created_at = models.DateTimeField(auto_now_add=True)
+    name = models.CharField(_("name"), max_length=100)
+    prefix = models.CharField(_("prefix"), max_length=16, unique=True, editable=False)
+    secret_hash = models.CharField(_("secret hash"), max_length=64, editable=False)
+    scopes = models.JSONField(_("scopes"), default=list)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     created_by = models.ForeignKey(
-        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        User,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("created by"),
     )
-    last_used_at = models.DateTimeField(null=True, blank=True)
-    revoked_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
 
     # The plugin cannot follow from_queryset() on a manager that is itself from_queryset().
     objects = TenantManager.from_queryset(ApiKeyQuerySet)()  # type: ignore[django-manager-missing]
 
     class Meta:
+        verbose_name = _("API key")
+        verbose_name_plural = _("API keys")
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["client", "-created_at"], name="apikey_client_created_idx")]
 

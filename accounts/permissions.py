@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 
@@ -15,8 +17,17 @@ def capability_or_scope(capability: Capability, scope: str | None) -> type[BaseP
     """Allow a User whose role holds `capability`, or a key with `scope` (None: no key at all)."""
 
     class CapabilityOrScope(BasePermission):
-        message = f"This needs the {capability.label.lower()} capability" + (
-            f" or an API key with the {scope!r} scope." if scope else " (API keys cannot do this)."
+        message = (
+            format_lazy(
+                _("This needs the capability “{capability}” or an API key with the {scope} scope."),
+                capability=capability.label,
+                scope=repr(scope),
+            )
+            if scope
+            else format_lazy(
+                _("This needs the capability “{capability}” (API keys cannot do this)."),
+                capability=capability.label,
+            )
         )
 
         def has_permission(self, request: Request, view: Any) -> bool:

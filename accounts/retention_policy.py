@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext
 
 if TYPE_CHECKING:
     from accounts.models import Client
@@ -56,11 +57,12 @@ def validate_overrides(client: Client) -> None:
     for field, (limit, minimum) in limits.items():
         value = getattr(client, field)
         if value is not None and value > limit:
-            errors[field] = (
-                f"At most {limit}: a Client may keep data for less time than the platform, never more."
-            )
+            errors[field] = gettext(
+                "At most %(limit)s: a Client may keep data for less time than the platform, "
+                "never more."
+            ) % {"limit": limit}
         elif value is not None and value < minimum:
-            errors[field] = f"At least {minimum}."
+            errors[field] = gettext("At least %(minimum)s.") % {"minimum": minimum}
     if errors:
         raise ValidationError(errors)
 

@@ -8,27 +8,33 @@ import secrets
 from typing import Any, cast
 
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+from django.conf import settings
 from django.contrib.auth.models import Group
 from django.contrib.auth.password_validation import validate_password
 from django.contrib.sessions.models import Session
+from django.core.cache import caches
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import QuerySet
+from django.http import HttpRequest
 from django.template.loader import render_to_string
-from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts import signals
 from accounts.api_keys import key_generate, secret_hash
+from accounts.invitations import user_invitation_send
+from accounts.languages import language_for_user
 from accounts.models import ApiKey, ApiKeyScope, Client, User, UserSession, normalize_email
 from accounts.roles import Role
 
 logger = logging.getLogger(__name__)
 
 RECOVERY_CODES = 10
+INVITATION_RESEND_INTERVAL = dt.timedelta(minutes=5)
 
 STAFF_GROUPS = ("DPO", "Support")
 USER_EDITABLE_FIELDS = (
@@ -94,7 +100,10 @@ def user_create(
     """A User of `client`. Without a password the account cannot log in until one is set."""
     if role not in Role.values:
         raise ValidationError(
-            {"role": f"Unknown role {role!r}; choose one of {', '.join(Role.values)}."}
+            {
+                "role": _("Unknown role %(role)s; choose one of %(roles)s.")
+                % {"role": repr(role), "roles": ", ".join(Role.values)}
+            }
         )
     user = User(
         client=client,
@@ -123,7 +132,9 @@ def staff_create(
     superuser: bool = False,
 ) -> User:
     if group not in STAFF_GROUPS:
-        raise ValidationError({"group": f"Unknown group {group!r}; choose DPO or Support."})
+        raise ValidationError(
+            {"group": _("Unknown group %(group)s; choose DPO or Support.") % {"group": repr(group)}}
+        )
     with transaction.atomic():
         user = User(
             email=normalize_email(email),
@@ -175,7 +186,7 @@ def user_update(
     old_role = user.role
     if role is not None and role != user.role:
         if role not in Role.values:
-            raise ValidationError({"role": f"Unknown role {role!r}."})
+            raise ValidationError({"role": _("Unknown role %(role)s.") % {"role": repr(role)}})
         if user.role == Role.ADMIN:
             _ensure_another_admin(user, field="role")
         user.role = role
@@ -215,14 +226,18 @@ def user_email_changed(*, user: User, old_email: str, keep_session_key: str | No
     Outstanding reset links are already dead: Django's token hashes the email in."""
     user_sessions_end(user=user, keep_session_key=keep_session_key)
     context = {"user": user}
-    transaction.on_commit(
-        lambda: send_mail(
-            subject=str(_("Your Dexem login email was changed")),
-            message=render_to_string("accounts/email/email_changed.txt", context),
-            from_email=None,
-            recipient_list=[old_email],
-        )
-    )
+
+    def send() -> None:
+        # In the reader's language, whoever made the change.
+        with translation.override(language_for_user(user) or settings.LANGUAGE_CODE):
+            send_mail(
+                subject=_("Your Dexem login email was changed"),
+                message=render_to_string("accounts/email/email_changed.txt", context),
+                from_email=None,
+                recipient_list=[old_email],
+            )
+
+    transaction.on_commit(send)
     logger.info("user email changed", extra={"user_id": str(user.pk)})
 
 
@@ -237,7 +252,7 @@ def _ensure_another_admin(user: User, *, field: str) -> None:
         .values_list("pk", flat=True)
     )
     if not any(pk != user.pk for pk in admins):
-        message = "This is the last active admin of the account; make another User admin first."
+        message = _("This is the last active admin of the account; make another User admin first.")
         raise ValidationError({field: message})
 
 
@@ -245,7 +260,13 @@ def _ensure_another_admin(user: User, *, field: str) -> None:
 def user_delete(*, user: User, enforce_last_admin: bool = True, actor: Any = None) -> None:
     """Erase a User: their sessions, login-attempt records, picture and row (SPEC §8).
 
-    `enforce_last_admin=False` is for retention, which erases every User of an ended contract."""
+    `enforce_last_admin=False` is for retention, which erases every User of an ended contract.
+    An actor never deletes their own account here (another admin does, or Dexem support)."""
+    if actor is not None and getattr(actor, "pk", None) == user.pk:
+        raise ValidationError(
+            {"user": _("You cannot delete your own account; ask another admin of the account.")},
+            code="own_account",
+        )
     if enforce_last_admin and user.role == Role.ADMIN and user.is_active:
         _ensure_another_admin(user, field="user")
     user_id, client_id = str(user.pk), str(user.client_id)
@@ -257,6 +278,36 @@ def user_delete(*, user: User, enforce_last_admin: bool = True, actor: Any = Non
     if picture:
         transaction.on_commit(lambda: picture.storage.delete(cast(str, picture.name)))
     logger.info("user deleted", extra={"user_id": user_id, "client_id": client_id})
+
+
+def user_invitation_resend(*, user: User, actor: Any, request: HttpRequest) -> None:
+    """Email a User who has not chosen a password yet a new invitation (the earlier links keep
+    working until one is used). At most one resend per User every INVITATION_RESEND_INTERVAL;
+    recorded in the audit log as a change of the User's "invitation"."""
+    if user.has_usable_password():
+        raise ValidationError(
+            _("%(name)s has already chosen a password: there is no invitation to resend.")
+            % {"name": user.get_full_name()},
+            code="not_invited",
+        )
+    if not user.is_active:
+        raise ValidationError(
+            _("%(name)s is deactivated: reactivate them before resending the invitation.")
+            % {"name": user.get_full_name()},
+            code="inactive",
+        )
+    key = f"invitation-resend:{user.pk}"
+    if not caches["ratelimit"].add(key, 1, timeout=int(INVITATION_RESEND_INTERVAL.total_seconds())):
+        raise ValidationError(
+            _("An invitation was sent to %(name)s a moment ago; wait a few minutes to resend it.")
+            % {"name": user.get_full_name()},
+            code="too_soon",
+        )
+    user_invitation_send(user=user, request=request)
+    logger.info("user invitation resent", extra={"user_id": str(user.pk)})
+    signals.user_changed.send(
+        User, user=user, fields=["invitation"], actor=actor, client_id=user.client_id
+    )
 
 
 def login_records_delete(*, username: str) -> int:
@@ -315,9 +366,14 @@ def api_key_create(
     scopes = list(dict.fromkeys(scopes or ApiKeyScope.values))
     unknown = [scope for scope in scopes if scope not in ApiKeyScope.values]
     if unknown or not scopes:
-        raise ValidationError({"scopes": f"Choose scopes among {', '.join(ApiKeyScope.values)}."})
+        raise ValidationError(
+            {
+                "scopes": _("Choose scopes among %(scopes)s.")
+                % {"scopes": ", ".join(ApiKeyScope.values)}
+            }
+        )
     if not name.strip():
-        raise ValidationError({"name": "Give the key a name."})
+        raise ValidationError({"name": _("Give the key a name.")})
     new = key_generate()
     api_key = ApiKey(
         client=client,

@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Any, Self, TypeVar
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
 from django.db import models
 from django.http import Http404
+from django.utils.translation import gettext
 
 from accounts.roles import Capability
 
@@ -225,12 +226,18 @@ def get_for_client_or_404(
     try:
         return queryset.for_client(client).get(**lookup)
     except (ObjectDoesNotExist, ValidationError, ValueError) as error:
-        raise Http404(f"No {queryset.model._meta.verbose_name} matches the given query.") from error
+        raise Http404(
+            gettext("No %(object)s matches the given query.")
+            % {"object": queryset.model._meta.verbose_name}
+        ) from error
 
 
 def require_capability(user: User, capability: Capability) -> None:
     if not user_has_capability(user, capability):
-        raise PermissionDenied(f"Your role does not allow this ({capability.label.lower()}).")
+        raise PermissionDenied(
+            gettext("Your role does not allow this (%(capability)s).")
+            % {"capability": str(capability.label).lower()}
+        )
 
 
 def user_has_capability(user: Any, capability: Capability) -> bool:

@@ -4,7 +4,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from accounts import views
-from accounts.forms import LoginForm
+from accounts.forms import LoginForm, PasswordResetForm
 
 urlpatterns = [
     path(
@@ -19,7 +19,9 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(
         "accounts/password-reset/",
-        auth_views.PasswordResetView.as_view(template_name="accounts/password_reset.html"),
+        auth_views.PasswordResetView.as_view(
+            template_name="accounts/password_reset.html", form_class=PasswordResetForm
+        ),
         name="password_reset",
     ),
     path(
@@ -47,6 +49,11 @@ urlpatterns = [
     path("users/new/", views.user_create, name="user-create"),
     path("users/<str:user_id>/edit/", views.user_edit, name="user-edit"),
     path("users/<str:user_id>/delete/", views.user_delete, name="user-delete"),
+    path(
+        "users/<str:user_id>/invitation/",
+        views.user_invitation_resend,
+        name="user-invitation-resend",
+    ),
     path("profile/", views.profile, name="profile"),
     path("profile/picture/", views.profile_picture, name="profile-picture"),
     path("profile/password/", views.profile_password, name="profile-password"),

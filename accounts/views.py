@@ -5,6 +5,7 @@ import io
 import json
 
 import qrcode
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.decorators import login_required
@@ -12,8 +13,9 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 from django_otp import login as otp_login
 from django_otp import match_token, user_has_device
@@ -30,6 +32,7 @@ from accounts.forms import (
 )
 from accounts.http import AuthenticatedRequest, ClientRequest
 from accounts.invitations import user_invitation_send
+from accounts.languages import language_for_user
 from accounts.middleware import TWO_FACTOR_SESSION_FLAG
 from accounts.roles import Capability
 from accounts.tenancy import capability_required
@@ -62,7 +65,9 @@ def user_create(request: ClientRequest) -> HttpResponse:
         else:
             user_invitation_send(user=user, request=request)
             messages.success(
-                request, f"{user.get_full_name()} was added; an invitation was emailed."
+                request,
+                _("%(name)s was added; an invitation was emailed.")
+                % {"name": user.get_full_name()},
             )
             return redirect("user-list")
     return render(request, "accounts/user_form.html", {"form": form, "creating": True})
@@ -85,7 +90,7 @@ def user_edit(request: ClientRequest, user_id: str) -> HttpResponse:
         except ValidationError as error:
             _add_service_errors(form, error)
         else:
-            messages.success(request, f"{user.get_full_name()} was saved.")
+            messages.success(request, _("%(name)s was saved.") % {"name": user.get_full_name()})
             return redirect("user-list")
     return render(request, "accounts/user_form.html", {"form": form, "edited": user})
 
@@ -102,9 +107,9 @@ def user_delete(request: ClientRequest, user_id: str) -> HttpResponse:
         except ValidationError as failure:
             error = " ".join(failure.messages)
         else:
-            messages.success(request, f"{name} was deleted with all their personal data.")
-            if user.pk == request.user.pk:
-                return redirect("login")
+            messages.success(
+                request, _("%(name)s was deleted with all their personal data.") % {"name": name}
+            )
             return redirect("user-list")
     return render(
         request,
@@ -112,6 +117,21 @@ def user_delete(request: ClientRequest, user_id: str) -> HttpResponse:
         {"deleted": user, "error": error},
         status=400 if error else 200,
     )
+
+
+@capability_required(Capability.MANAGE_USERS)
+@require_http_methods(["POST"])
+def user_invitation_resend(request: ClientRequest, user_id: str) -> HttpResponse:
+    user = selectors.user_get(client=request.client, user_id=user_id)
+    try:
+        services.user_invitation_resend(user=user, actor=request.user, request=request)
+    except ValidationError as failure:
+        messages.error(request, " ".join(failure.messages))
+    else:
+        messages.success(
+            request, _("A new invitation was emailed to %(name)s.") % {"name": user.get_full_name()}
+        )
+    return redirect("user-list")
 
 
 def _add_service_errors(form: UserCreateForm | UserEditForm, error: ValidationError) -> None:
@@ -129,21 +149,34 @@ def _add_service_errors(form: UserCreateForm | UserEditForm, error: ValidationEr
 @login_required
 @require_http_methods(["GET", "POST"])
 def profile(request: AuthenticatedRequest) -> HttpResponse:
-    form = ProfileForm(request.POST or None, user=request.user, prefix="profile")
-    picture_form = ProfilePictureForm(prefix="picture")
-    if request.method == "POST":
-        if "picture-profile_picture" in request.FILES:
-            picture_form = ProfilePictureForm(request.POST, request.FILES, prefix="picture")
-            if picture_form.is_valid():
-                services.user_profile_picture_set(
-                    user=request.user, picture=picture_form.cleaned_data["profile_picture"]
-                )
-                messages.success(request, "Your picture was updated.")
-                return redirect("profile")
-        elif form.is_valid():
-            services.user_update(user=request.user, actor=request.user, **form.cleaned_data)
-            messages.success(request, "Your profile was saved.")
+    # Two forms, each posted alone: the picture's form says so (a hidden `form=picture`), and a
+    # refused picture leaves the details form as it was, unbound and without errors.
+    posted_picture = request.method == "POST" and (
+        request.POST.get("form") == "picture" or "picture-profile_picture" in request.FILES
+    )
+    form = ProfileForm(
+        request.POST if request.method == "POST" and not posted_picture else None,
+        user=request.user,
+        prefix="profile",
+    )
+    picture_form = (
+        ProfilePictureForm(request.POST, request.FILES, prefix="picture")
+        if posted_picture
+        else ProfilePictureForm(prefix="picture")
+    )
+    if posted_picture:
+        if picture_form.is_valid():
+            services.user_profile_picture_set(
+                user=request.user, picture=picture_form.cleaned_data["profile_picture"]
+            )
+            messages.success(request, _("Your picture was updated."))
             return redirect("profile")
+    elif request.method == "POST" and form.is_valid():
+        services.user_update(user=request.user, actor=request.user, **form.cleaned_data)
+        # The next page speaks the language just chosen (the middleware read the old one).
+        translation.activate(language_for_user(request.user) or settings.LANGUAGE_CODE)
+        messages.success(request, _("Your profile was saved."))
+        return redirect("profile")
     return render(
         request,
         "accounts/profile.html",
@@ -159,7 +192,7 @@ def profile(request: AuthenticatedRequest) -> HttpResponse:
 def profile_picture(request: AuthenticatedRequest) -> FileResponse:
     picture = request.user.profile_picture
     if not picture:
-        raise Http404("No picture.")
+        raise Http404(_("No picture."))
     response = FileResponse(picture.open("rb"))
     response["Cache-Control"] = "private, max-age=300"
     return response
@@ -176,7 +209,7 @@ def profile_password(request: AuthenticatedRequest) -> HttpResponse:
             current_session_key=request.session.session_key,
         )
         update_session_auth_hash(request, request.user)
-        messages.success(request, "Your password was changed; your other sessions were ended.")
+        messages.success(request, _("Your password was changed; your other sessions were ended."))
         return redirect("profile")
     return render(request, "accounts/password_change.html", {"form": form})
 
@@ -243,6 +276,7 @@ def two_factor_setup(request: AuthenticatedRequest) -> HttpResponse:
             "uri": device.config_url,
             "qr": _qr_data_uri(device.config_url),
             "next": _safe_next(request),
+            "staff": user.is_staff,
         },
         status=400 if form.errors else 200,
     )

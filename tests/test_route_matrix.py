@@ -287,6 +287,10 @@ ROUTES: dict[str, Tenant | Public | list[Tenant]] = {
         Tenant("GET", ADMIN_ONLY, HTML_KEYS, obj="user"),
         Tenant("POST", {"admin": 302, "manager": 403, "analyst": 403}, HTML_KEYS, obj="user"),
     ],
+    # A success and a refusal (a password already chosen, too soon) both redirect to the list.
+    "user-invitation-resend": Tenant(
+        "POST", {"admin": 302, "manager": 403, "analyst": 403}, HTML_KEYS, obj="user"
+    ),
     # Own data: no object in the URL; Globex's admin must see nothing of Acme there.
     "profile": Tenant("GET", ALL, HTML_KEYS),
     "profile-picture": Tenant("GET", {"admin": 404, "manager": 404, "analyst": 404}, HTML_KEYS),

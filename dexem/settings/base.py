@@ -180,6 +180,8 @@ AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 TRUSTED_PROXY_COUNT = env_int("PROXY_COUNT", 1 if is_production() else 0)
 CLIENT_ADDRESS_HEADER = env_str("CLIENT_ADDRESS_HEADER", "HTTP_X_FORWARDED_FOR")
 AXES_CLIENT_IP_CALLABLE = "accounts.client_address.client_address"
+# The issuer of the otpauth:// link: authenticator apps list the account as "Dexem (email)".
+OTP_TOTP_ISSUER = "Dexem"
 
 # --- Internationalisation ---------------------------------------------------------------------
 # SPEC §14: the whole UI in English and French. A User's own choice wins, then the language of

@@ -33,7 +33,8 @@ def test_five_failures_lock_the_username_and_address_with_a_429_page(client, acm
     response = _login(client, acme_analyst.email, PASSWORD)
     assert response.status_code == 429
     assert "Too many failed log-in attempts" in response.content.decode()
-    assert "0:15:00" in response.content.decode()
+    assert "Try again in 15 minutes." in response.content.decode()
+    assert "hours:minutes:seconds" not in response.content.decode()
 
 
 def test_four_failures_do_not_lock(client, acme_analyst):
@@ -103,3 +104,10 @@ def test_a_login_longer_than_any_email_is_a_form_error_not_a_server_error(client
     response = client.post("/accounts/login/", {"username": "a" * 300, "password": "x"})
     assert response.status_code == 200
     assert response.context["form"].errors["username"]
+
+
+def test_an_empty_submit_says_what_is_missing(client, db):
+    response = client.post("/accounts/login/", {"username": "", "password": ""})
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "Enter your email." in page and "Enter your password." in page

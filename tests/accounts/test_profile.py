@@ -108,3 +108,34 @@ def test_changing_the_password_keeps_this_session_and_ends_the_others(acme_analy
     assert response.status_code == 302
     assert here.get(reverse("profile")).status_code == 200
     assert elsewhere.get(reverse("profile")).status_code == 302
+
+
+def test_a_refused_picture_leaves_the_details_form_as_it_was(as_user, acme_analyst):
+    fake = SimpleUploadedFile("notes.png", b"not an image", content_type="image/png")
+    response = as_user(acme_analyst).post(
+        reverse("profile"), {"form": "picture", "picture-profile_picture": fake}
+    )
+    assert response.status_code == 200
+    assert response.context["picture_form"].errors
+    details = response.context["form"]
+    assert not details.is_bound and not details.errors
+    page = response.content.decode()
+    assert "This field is required." not in page
+    assert f'value="{acme_analyst.first_name}"' in page
+
+
+def test_upload_without_a_file_says_to_choose_one(as_user, acme_analyst):
+    response = as_user(acme_analyst).post(reverse("profile"), {"form": "picture"})
+    assert response.status_code == 200
+    assert "Choose a picture to upload." in response.content.decode()
+    assert not response.context["form"].errors
+
+
+def test_the_header_avatar_shows_the_picture_once_there_is_one(as_user, acme_analyst):
+    browser = as_user(acme_analyst)
+    picture_url = reverse("profile-picture")
+    header = browser.get(reverse("home")).content.decode()
+    assert 'class="avatar"' in header and f'<img src="{picture_url}"' not in header
+    browser.post(reverse("profile"), {"form": "picture", "picture-profile_picture": _png()})
+    header = browser.get(reverse("home")).content.decode()
+    assert 'class="avatar picture"' in header and f'<img src="{picture_url}"' in header

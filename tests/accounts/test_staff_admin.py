@@ -389,3 +389,15 @@ def test_the_phone_numbers_box_takes_one_number_a_line_and_refuses_junk(
     assert response.status_code == 302
     acme_analyst.refresh_from_db()
     assert acme_analyst.phone_numbers == ["+33612345678"]
+
+
+def test_the_admin_is_branded_dexem_with_its_favicon_in_the_readers_language(
+    as_verified_staff, superuser
+):
+    browser = as_verified_staff(superuser)
+    page = browser.get("/admin/").content.decode()
+    assert "Dexem administration" in page and "Django administration" not in page
+    assert 'rel="icon" href="/static/favicon.svg"' in page
+    superuser.language = "fr"
+    superuser.save()
+    assert "Administration Dexem" in browser.get("/admin/").content.decode()

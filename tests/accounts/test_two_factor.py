@@ -109,3 +109,19 @@ def test_users_without_a_device_are_never_asked_for_a_code(acme_analyst):
     browser = Browser()
     browser.post("/accounts/login/", {"username": acme_analyst.email, "password": PASSWORD})
     assert browser.get("/calls/").status_code == 200
+
+
+def test_the_setup_page_speaks_to_its_reader_staff_or_client_user(as_user, acme_analyst, db):
+    page = as_user(acme_analyst).get("/two-factor/setup/?next=/profile/").content.decode()
+    assert "staff" not in page.lower() and "admin" not in page.split("<main")[1].lower()
+    assert "A second factor protects your account" in page
+    staff = StaffFactory(email="ops@dexem.example")
+    browser = Browser()
+    _staff_login(browser, staff)
+    assert "Dexem staff need a second factor" in browser.get("/two-factor/setup/").content.decode()
+
+
+def test_the_authenticator_link_names_dexem_as_its_issuer(as_user, acme_analyst):
+    page = as_user(acme_analyst).get("/two-factor/setup/").content.decode()
+    uri = re.search(r'id="totp-uri">([^<]+)<', page).group(1)
+    assert uri.startswith("otpauth://totp/Dexem") and "issuer=Dexem" in uri

@@ -212,10 +212,14 @@ def test_delete_asks_for_confirmation_then_erases_on_post(as_user, acme_admin, a
     assert not User.objects.filter(pk=acme_analyst.pk).exists()
 
 
-def test_deleting_the_last_admin_is_refused_with_a_clear_message(as_user, acme_admin):
-    response = as_user(acme_admin).post(reverse("user-delete", args=[acme_admin.pk]))
+def test_an_admin_cannot_delete_their_own_account_and_is_not_offered_to(as_user, acme_admin):
+    browser = as_user(acme_admin)
+    listing = browser.get(reverse("user-list")).content.decode()
+    assert reverse("user-delete", args=[acme_admin.pk]) not in listing
+    response = browser.post(reverse("user-delete", args=[acme_admin.pk]))
     assert response.status_code == 400
-    assert "last active admin" in response.content.decode()
+    assert "You cannot delete your own account" in response.content.decode()
+    assert User.objects.filter(pk=acme_admin.pk).exists()
 
 
 def test_a_deleted_users_open_session_stops_working(client, as_user, acme_admin, acme_analyst):
@@ -228,3 +232,72 @@ def test_a_deleted_users_open_session_stops_working(client, as_user, acme_admin,
     assert victim.get(reverse("profile")).status_code == 200
     as_user(acme_admin).post(reverse("user-delete", args=[acme_analyst.pk]))
     assert victim.get(reverse("profile")).status_code == 302
+
+
+def test_an_invited_user_shows_as_invited_with_a_resend_button_until_they_choose_a_password(
+    as_user, acme_admin, acme_analyst
+):
+    invited = UserFactory(client=acme_admin.client, role=Role.ANALYST, email="new@acme.example")
+    invited.set_unusable_password()
+    invited.save()
+    page = as_user(acme_admin).get(reverse("user-list")).content.decode()
+    resend = reverse("user-invitation-resend", args=[invited.pk])
+    assert "Invited" in page and f'action="{resend}"' in page
+    # A User with a password is Active, with nothing to resend.
+    assert reverse("user-invitation-resend", args=[acme_analyst.pk]) not in page
+
+
+def test_resending_an_invitation_emails_a_new_link_is_audited_and_not_repeated_at_once(
+    as_user, acme_admin
+):
+    from privacy.models import AuditEvent
+
+    invited = UserFactory(client=acme_admin.client, role=Role.ANALYST, email="new@acme.example")
+    invited.set_unusable_password()
+    invited.save()
+    browser = as_user(acme_admin)
+    url = reverse("user-invitation-resend", args=[invited.pk])
+    assert browser.get(url).status_code == 405
+    response = browser.post(url, follow=True)
+    assert response.redirect_chain[-1][0] == reverse("user-list")
+    assert "A new invitation was emailed" in response.content.decode()
+    assert [message.to for message in mail.outbox] == [["new@acme.example"]]
+    assert "/accounts/reset/" in mail.outbox[0].body
+    event = AuditEvent.objects.filter(action="user.changed").get()
+    assert event.metadata["fields"] == ["invitation"]
+    again = browser.post(url, follow=True)
+    assert "wait a few minutes" in again.content.decode()
+    assert len(mail.outbox) == 1
+
+
+def test_there_is_no_invitation_to_resend_once_a_password_is_chosen(
+    as_user, acme_admin, acme_analyst
+):
+    response = as_user(acme_admin).post(
+        reverse("user-invitation-resend", args=[acme_analyst.pk]), follow=True
+    )
+    assert "already chosen a password" in response.content.decode()
+    assert mail.outbox == []
+
+
+def test_another_clients_admin_cannot_resend_an_invitation(as_user, globex_admin, acme_analyst):
+    response = as_user(globex_admin).post(reverse("user-invitation-resend", args=[acme_analyst.pk]))
+    assert response.status_code == 404 and mail.outbox == []
+
+
+def test_the_add_form_offers_the_analyst_role_by_default(as_user, acme_admin):
+    form = as_user(acme_admin).get(reverse("user-create")).context["form"]
+    assert form["role"].value() == Role.ANALYST
+
+
+def test_the_list_shows_each_users_last_login_or_never(as_user, acme_admin, acme_analyst):
+    import datetime as dt
+
+    acme_analyst.last_login = dt.datetime(2026, 3, 4, 9, 30, tzinfo=dt.UTC)
+    acme_analyst.save()
+    browser = as_user(acme_admin)  # force_login sets the admin's own last login to now
+    page = browser.get(reverse("user-list")).content.decode()
+    assert "Last login" in page and 'datetime="2026-03-04T10:30:00+01:00"' in page
+    acme_analyst.last_login = None
+    acme_analyst.save()
+    assert "Never" in browser.get(reverse("user-list")).content.decode()
