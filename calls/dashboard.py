@@ -17,7 +17,7 @@ from typing import Any
 
 from django.utils import formats
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import pgettext_lazy
 
 from calls.selectors import Period
 
@@ -27,11 +27,11 @@ MONTHLY_AFTER_DAYS = 180
 
 # The status table's names ("Missed" is the status; every unanswered call is "Unanswered").
 STATUS_LABELS = {
-    "answered": gettext_lazy("Answered"),
-    "missed": gettext_lazy("Missed"),
-    "busy": gettext_lazy("Busy"),
-    "failed": gettext_lazy("Failed"),
-    "voicemail": gettext_lazy("Voicemail"),
+    "answered": pgettext_lazy("call status", "Answered"),
+    "missed": pgettext_lazy("call status", "Missed"),
+    "busy": pgettext_lazy("call status", "Busy"),
+    "failed": pgettext_lazy("call status", "Failed"),
+    "voicemail": pgettext_lazy("call status", "Voicemail"),
 }
 
 
