@@ -36,7 +36,7 @@ STATUS_LABELS = {
 
 
 def granularity_for(period: Period) -> str:
-    """ "day", "week" or "month": the bars a period of this length draws."""
+    """The bars a period of this length draws: "day", "week" or "month"."""
     days = (period.last_day - period.first_day).days + 1
     if days > MONTHLY_AFTER_DAYS:
         return "month"
@@ -112,13 +112,13 @@ def bucket_labels(items: Sequence[Bucket], *, granularity: str) -> list[dict[str
         new_year = item.first_day.year != previous_year
         previous_year = item.first_day.year
         if granularity == "month":
-            axis = _date(item.first_day, "M Y")
+            axis = _date(item.first_day, "N Y")
             title = _date(item.first_day, "F Y")
         elif granularity == "week":
-            axis = _date(item.first_day, "j M Y" if new_year else "j M")
+            axis = _date(item.first_day, "j N Y" if new_year else "j N")
             title = _("Week of %(day)s") % {"day": _date(item.first_day, "j F Y")}
         else:
-            axis = _date(item.first_day, "j M Y" if new_year else "j M")
+            axis = _date(item.first_day, "j N Y" if new_year else "j N")
             title = _date(item.first_day, "l j F Y")
         labels.append({"axis": axis, "title": title})
     return labels

@@ -24,7 +24,7 @@ def period_label(label: str, per: str) -> str:
     """The table's name of a period: "Week of 30 Nov 2026", "November 2026"."""
     start = period_start(label, per)
     if per == "week":
-        return _("Week of %(day)s") % {"day": formats.date_format(start, "j M Y")}
+        return _("Week of %(day)s") % {"day": formats.date_format(start, "j N Y")}
     return formats.date_format(start, "F Y")
 
 
@@ -34,9 +34,9 @@ def axis_labels(labels: Sequence[str], per: str) -> list[str]:
     for label in labels:
         start = period_start(label, per)
         if per == "month":
-            shown.append(formats.date_format(start, "M Y"))
+            shown.append(formats.date_format(start, "N Y"))
         else:
-            shown.append(formats.date_format(start, "j M Y" if start.year != year else "j M"))
+            shown.append(formats.date_format(start, "j N Y" if start.year != year else "j N"))
         year = start.year
     return shown
 
