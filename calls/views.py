@@ -73,8 +73,19 @@ def dashboard(request: ClientRequest) -> HttpResponse:
             ),
             "answer_rate": answer_rate,
             "changes": {
-                name: change(totals[name], previous_totals[name])
-                for name in ("calls", "answered", "missed", "avg_duration_seconds")
+                **{
+                    name: change(totals[name], previous_totals[name])
+                    for name in ("calls", "answered", "missed")
+                },
+                # Whole seconds, as the total beside it shows.
+                "avg_duration_seconds": change(
+                    *(
+                        round(figures["avg_duration_seconds"])
+                        if figures["avg_duration_seconds"] is not None
+                        else None
+                        for figures in (totals, previous_totals)
+                    )
+                ),
             },
             "statuses": [
                 {**row, "label": STATUS_LABELS.get(row["key"], row["key"])}

@@ -6,7 +6,7 @@
 (function (global) {
   "use strict";
   var SVG = "http://www.w3.org/2000/svg";
-  var LABEL_SPACING = 84; // px an axis label needs ("29 Dec 2025" at 11px, and a gap)
+  var LABEL_SPACING = 72; // px an axis label needs ("29 Dec. 2025" at 11px, and a gap)
 
   function el(name, attrs, parent) {
     var node = document.createElementNS(SVG, name);
