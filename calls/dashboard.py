@@ -148,6 +148,22 @@ def change(current: float | None, previous: float | None) -> Change:
     return Change(current, previous, direction, abs(percent))
 
 
+def total_changes(totals: dict[str, Any], previous: dict[str, Any]) -> dict[str, Change]:
+    """Each of the dashboard's totals (the selectors' `totals`) beside the previous period's."""
+    changes = {
+        name: change(totals[name], previous[name]) for name in ("calls", "answered", "missed")
+    }
+    # The average in whole seconds, as the total beside it shows.
+    averages = [
+        round(figures["avg_duration_seconds"])
+        if figures["avg_duration_seconds"] is not None
+        else None
+        for figures in (totals, previous)
+    ]
+    changes["avg_duration_seconds"] = change(*averages)
+    return changes
+
+
 def chart_data(
     per_day: Sequence[dict[str, Any]], *, period: Period, language: str
 ) -> dict[str, Any]:

@@ -20,7 +20,7 @@ from accounts.phones import phone_display, phone_parse, phone_placeholder
 from accounts.roles import Capability
 from accounts.tenancy import capability_required
 from calls import selectors, services
-from calls.dashboard import STATUS_LABELS, change, chart_data, previous_period
+from calls.dashboard import STATUS_LABELS, chart_data, previous_period, total_changes
 from calls.filters import filter_names
 from calls.forms import (
     ApiKeyForm,
@@ -72,21 +72,7 @@ def dashboard(request: ClientRequest) -> HttpResponse:
                 summary["per_day"], period=period, language=translation.get_language() or "en"
             ),
             "answer_rate": answer_rate,
-            "changes": {
-                **{
-                    name: change(totals[name], previous_totals[name])
-                    for name in ("calls", "answered", "missed")
-                },
-                # Whole seconds, as the total beside it shows.
-                "avg_duration_seconds": change(
-                    *(
-                        round(figures["avg_duration_seconds"])
-                        if figures["avg_duration_seconds"] is not None
-                        else None
-                        for figures in (totals, previous_totals)
-                    )
-                ),
-            },
+            "changes": total_changes(totals, previous_totals),
             "statuses": [
                 {**row, "label": STATUS_LABELS.get(row["key"], row["key"])}
                 for row in summary["by_status"]

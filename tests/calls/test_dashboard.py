@@ -20,6 +20,7 @@ from calls.dashboard import (
     granularity_for,
     nice_ticks,
     previous_period,
+    total_changes,
 )
 from calls.selectors import Period
 from tests.factories import CallFactory, UserFactory
@@ -264,3 +265,28 @@ def test_twelve_months_draw_monthly_bars_and_ninety_days_weekly(as_user, acme_ad
     assert weekly["granularity"] == "week" and len(weekly["labels"]) <= 14
     daily = browser.get("/", {"period": "30"}).context["chart"]
     assert daily["granularity"] == "day" and len(daily["labels"]) == 30
+
+
+def test_total_changes_compare_each_total_and_the_average_in_whole_seconds():
+    totals = {"calls": 5, "answered": 3, "missed": 2, "avg_duration_seconds": 89.6}
+    before = {"calls": 0, "answered": 0, "missed": 0, "avg_duration_seconds": None}
+    changes = total_changes(totals, before)
+    assert {name: result.direction for name, result in changes.items()} == dict.fromkeys(
+        ("calls", "answered", "missed", "avg_duration_seconds"), "new"
+    )
+    assert changes["avg_duration_seconds"].current == 90
+    changes = total_changes(totals, {**totals, "calls": 4, "avg_duration_seconds": 120.2})
+    assert (changes["calls"].direction, changes["calls"].percent) == ("up", 25.0)
+    assert (changes["avg_duration_seconds"].direction, changes["avg_duration_seconds"].percent) == (
+        "down",
+        25.0,
+    )
+    assert changes["missed"].direction == "same"
+
+
+def test_a_custom_period_at_the_earliest_day_still_has_a_previous_period(as_user, acme_admin):
+    response = as_user(acme_admin).get(
+        "/", {"period": "custom", "first_day": "1970-01-01", "last_day": "1970-01-31"}
+    )
+    assert response.status_code == 200
+    assert response.context["previous_period"].last_day == dt.date(1969, 12, 31)
