@@ -42,6 +42,10 @@ class Website(models.Model):
 
     objects = TenantManager()
 
+    class Meta:
+        verbose_name = _("website")
+        verbose_name_plural = _("websites")
+
     def __str__(self) -> str:
         return f"Website {self.public_id}"
 
@@ -62,6 +66,8 @@ class AllowedOrigin(models.Model):
         ]
         # A preflight names no Client: it is answered from the origin alone.
         indexes = [models.Index(fields=["origin"], name="allowed_origin_idx")]
+        verbose_name = _("allowed origin")
+        verbose_name_plural = _("allowed origins")
 
     def __str__(self) -> str:
         return self.origin
@@ -91,6 +97,8 @@ class PoolNumber(models.Model):
                 fields=["client", "last_used_at", "tracking_number"], name="poolnumber_lru_idx"
             ),
         ]
+        verbose_name = _("pool number")
+        verbose_name_plural = _("pool numbers")
 
     def __str__(self) -> str:
         return f"Pool number {self.pk}"
@@ -126,6 +134,8 @@ class Visit(models.Model):
             models.UniqueConstraint(fields=["client", "token_hash"], name="visit_token_unique")
         ]
         indexes = [models.Index(fields=["client", "created_at"], name="visit_client_created_idx")]
+        verbose_name = _("visit")
+        verbose_name_plural = _("visits")
 
     def __str__(self) -> str:
         return f"Visit {self.pk}"
@@ -149,6 +159,8 @@ class Lease(models.Model):
             # Matching: the leases of a number around a moment.
             models.Index(fields=["tracking_number", "-starts_at"], name="lease_number_start_idx"),
         ]
+        verbose_name = _("number lease")
+        verbose_name_plural = _("number leases")
 
     def __str__(self) -> str:
         return f"Lease {self.pk}"
@@ -192,6 +204,7 @@ class CallAttribution(models.Model):
             models.Index(fields=["client", "campaign"], name="callattr_client_campaign_idx"),
         ]
         verbose_name = _("call attribution")
+        verbose_name_plural = _("call attributions")
 
     def __str__(self) -> str:
         return f"Attribution of {self.call_id}"

@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -20,6 +20,7 @@ from accounts.phones import phone_display, phone_parse, phone_placeholder
 from accounts.roles import Capability
 from accounts.tenancy import capability_required
 from calls import selectors, services
+from calls.dashboard import STATUS_LABELS, chart_data, previous_period, total_changes
 from calls.filters import filter_names
 from calls.forms import (
     ApiKeyForm,
@@ -55,12 +56,9 @@ def dashboard(request: ClientRequest) -> HttpResponse:
                 first_day=today - dt.timedelta(days=int(choice) - 1), last_day=today
             )
     summary = selectors.dashboard_summary(client=request.client, period=period)
-    chart = {
-        "labels": [row["key"] for row in summary["per_day"]],
-        "answered": [row["answered"] for row in summary["per_day"]],
-        "missed": [row["missed"] for row in summary["per_day"]],
-    }
-    totals = summary["totals"]
+    before = previous_period(period)
+    previous = selectors.call_stats(client=request.client, period=before, group_by="status")
+    totals, previous_totals = summary["totals"], previous["totals"]
     answer_rate = round(100 * totals["answered"] / totals["calls"]) if totals["calls"] else None
     return render(
         request,
@@ -68,9 +66,17 @@ def dashboard(request: ClientRequest) -> HttpResponse:
         {
             "form": form,
             "period": period,
+            "previous_period": before,
             "summary": summary,
-            "chart": chart,
+            "chart": chart_data(
+                summary["per_day"], period=period, language=translation.get_language() or "en"
+            ),
             "answer_rate": answer_rate,
+            "changes": total_changes(totals, previous_totals),
+            "statuses": [
+                {**row, "label": STATUS_LABELS.get(row["key"], row["key"])}
+                for row in summary["by_status"]
+            ],
         },
     )
 

@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Client
-from calls.selectors import Period
+from calls.selectors import STATS_GROUPS_BY_NAME, Period
 from reports.selectors import FACTS, fact_rows
 
 FREQUENCY = {"week": "W-SUN", "month": "M"}
@@ -122,7 +122,9 @@ def report_build(*, client: Client, by: str, per: str, periods: int) -> Report:
 def key_label(by: str, key: Any) -> str:
     if key in (None, ""):
         return {"channel": _("Not attributed"), "campaign": _("No campaign")}.get(by, _("None"))
-    return str(key)
+    # A value with a name of its own (a channel: "paid_search" reads "Paid search") gets it.
+    group = STATS_GROUPS_BY_NAME.get(by)
+    return str(group.label_of(key)) if group is not None else str(key)
 
 
 def report_xlsx(report: Report, *, dimension_label: str) -> bytes:

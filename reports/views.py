@@ -2,11 +2,13 @@ from __future__ import annotations
 
 from django.http import HttpResponse
 from django.shortcuts import render
+from django.utils import translation
 
 from accounts.http import ClientRequest
 from accounts.roles import Capability
 from accounts.tenancy import capability_required
 from reports.forms import DIMENSION_CHOICES, ReportForm
+from reports.periods import period_label, report_chart
 from reports.pivots import Report, key_label, report_build, report_xlsx
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -23,9 +25,19 @@ def _report(request: ClientRequest) -> tuple[ReportForm, Report | None]:
 @capability_required(Capability.VIEW_CALLS)
 def report_page(request: ClientRequest) -> HttpResponse:
     form, report = _report(request)
-    rows = []
+    rows, chart = [], None
     if report is not None:
-        rows = [{**row, "label": key_label(report.by, row["key"])} for row in report.rows]
+        rows = [
+            {
+                **row,
+                "label": key_label(report.by, row["key"]),
+                "period": period_label(row["period"], report.per),
+            }
+            for row in report.rows
+        ]
+        chart = report_chart(
+            report.chart, per=report.per, language=translation.get_language() or "en"
+        )
     return render(
         request,
         "reports/report.html",
@@ -33,6 +45,7 @@ def report_page(request: ClientRequest) -> HttpResponse:
             "form": form,
             "report": report,
             "rows": rows,
+            "chart": chart,
             "dimension": dict(DIMENSION_CHOICES).get(report.by) if report else None,
             "query": request.GET.urlencode(),
         },

@@ -25,7 +25,7 @@ class TelephonyAccount(models.Model):
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     client = models.OneToOneField(
-        Client, on_delete=models.CASCADE, related_name="telephony_account"
+        Client, verbose_name=_("Client"), on_delete=models.CASCADE, related_name="telephony_account"
     )
     provider = models.CharField(
         _("provider"), max_length=16, choices=Provider.choices, default=Provider.TWILIO
@@ -34,13 +34,14 @@ class TelephonyAccount(models.Model):
     account_sid = models.CharField(_("account SID"), max_length=64, unique=True)
     token_key_id = models.CharField(max_length=64)
     token_sealed = models.BinaryField(max_length=512)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("last changed"), auto_now=True)
 
     objects = TenantManager()
 
     class Meta:
         verbose_name = _("telephony account")
+        verbose_name_plural = _("telephony accounts")
 
     def __str__(self) -> str:
         return f"{self.get_provider_display()} {self.account_sid}"

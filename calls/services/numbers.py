@@ -8,6 +8,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
+from accounts.languages import language_for_client
 from accounts.models import Client
 from accounts.phones import normalize_e164
 from calls.models import (
@@ -18,8 +19,8 @@ from privacy.audit import AuditAction, audit_record, identifier_hash
 logger = logging.getLogger(__name__)
 
 
-# The default announcement per language (SPEC §12). The Client has no language of its own yet:
-# its time zone tells (a later issue on languages replaces this with the Client's setting).
+# The default announcement per language (SPEC §12): the Client's language (its country's,
+# accounts.languages), and a few more for the announcement alone, by country.
 ANNOUNCEMENTS = {
     "fr": "Cet appel est susceptible d'être enregistré.",
     "de": "Dieser Anruf kann aufgezeichnet werden.",
@@ -28,24 +29,13 @@ ANNOUNCEMENTS = {
     "nl": "Dit gesprek kan worden opgenomen.",
     "en": "This call may be recorded.",
 }
-_ZONE_LANGUAGES = {
-    "Europe/Paris": "fr",
-    "Europe/Brussels": "fr",
-    "Europe/Luxembourg": "fr",
-    "Europe/Monaco": "fr",
-    "America/Montreal": "fr",
-    "America/Toronto": "en",
-    "Europe/Berlin": "de",
-    "Europe/Vienna": "de",
-    "Europe/Zurich": "de",
-    "Europe/Madrid": "es",
-    "Europe/Rome": "it",
-    "Europe/Amsterdam": "nl",
-}
+_ANNOUNCEMENT_COUNTRIES = {"DE": "de", "AT": "de", "ES": "es", "IT": "it", "NL": "nl"}
 
 
 def client_language(client: Client) -> str:
-    language = getattr(client, "language", "") or _ZONE_LANGUAGES.get(client.time_zone, "en")
+    """The language the Client's callers hear: its country's (French for FR, BE, CH…)."""
+    country = (client.country or "").upper()
+    language = _ANNOUNCEMENT_COUNTRIES.get(country) or language_for_client(client)
     return language if language in ANNOUNCEMENTS else "en"
 
 

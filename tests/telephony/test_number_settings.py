@@ -35,16 +35,28 @@ def test_an_admin_creates_a_number_with_its_call_handling(acme_admin):
     body = response.json()
     assert body["forward_to"] == "+33198765432" and body["record_calls"] is True
     assert body["voicemail"] is True and body["ring_seconds"] == 30
-    # Acme is in Europe/Paris: the default announcement is French.
+    # Acme is in France: the default announcement is French.
     assert body["announcement"] == "Cet appel est susceptible d'être enregistré."
 
 
 def test_the_default_announcement_follows_the_clients_language(db):
-    london = ClientFactory(slug="london", time_zone="Europe/London")
+    london = ClientFactory(slug="london", time_zone="Europe/London", country="GB")
     from calls.services import tracking_number_create
 
     number = tracking_number_create(client=london, number="+442071234567", source="Web")
     assert number.announcement == "This call may be recorded."
+
+
+def test_a_french_client_announces_in_french_whatever_its_time_zone(db):
+    from calls.services import tracking_number_create
+
+    # The language is the Client's country's (accounts.languages), not its time zone's.
+    paris_in_utc = ClientFactory(slug="paris-utc", time_zone="UTC", country="FR")
+    number = tracking_number_create(client=paris_in_utc, number="+33184800077", source="Web")
+    assert number.announcement == "Cet appel est susceptible d'être enregistré."
+    berlin = ClientFactory(slug="berlin", time_zone="Europe/Berlin", country="DE")
+    number = tracking_number_create(client=berlin, number="+493012345678", source="Web")
+    assert number.announcement == "Dieser Anruf kann aufgezeichnet werden."
 
 
 def test_an_admin_patches_a_number_and_the_change_is_audited_by_field_name(acme_admin, acme_number):
