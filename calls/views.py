@@ -137,7 +137,10 @@ def _back_to_list(request: ClientRequest) -> str:
     only the list's own parameters, and only when the list would accept them all."""
     url = reverse("call-list")
     known = {*filter_names(), *CallFilterForm.NON_FILTER_PARAMS}
-    params = {name: value for name, value in request.GET.items() if name in known and value.strip()}
+    params: dict[str, str] = {}
+    for name in known:
+        if (value := str(request.GET.get(name, ""))).strip():
+            params[name] = value
     if not params:
         return url
     form = CallFilterForm(params, client=request.client)
@@ -158,10 +161,19 @@ def _back_to_list(request: ClientRequest) -> str:
 def call_detail(request: ClientRequest, call_id: str) -> HttpResponse:
     call = selectors.call_get(client=request.client, call_id=call_id)
     media = [
-        (_("Recording"), _("Your role does not allow playing recordings."), "recording"),
-        (_("Voice message"), _("Your role does not allow playing voice messages."), "voicemail"),
+        (
+            _("Recording"),
+            _("Your role does not allow playing recordings."),
+            "recording",
+            call.has_recording,
+        ),
+        (
+            _("Voice message"),
+            _("Your role does not allow playing voice messages."),
+            "voicemail",
+            call.has_voicemail,
+        ),
     ]
-    media = [(label, refused, kind, getattr(call, f"has_{kind}")) for label, refused, kind in media]
     # Higher apps add what they know of the call (telephony: where it was put through).
     facts = [
         fact
@@ -194,13 +206,13 @@ def _settings_page(request: ClientRequest, *, status: int = 200, **context: Any)
 def settings_page(request: ClientRequest) -> HttpResponse:
     # A key just created is shown on this page once: taken out of the session as it is read.
     new_key = request.session.pop(NEW_KEY_SESSION, None)
-    if not isinstance(new_key, dict):
+    if not isinstance(new_key, dict) or not new_key.get("id"):
         return _settings_page(request)
     response = _settings_page(
         request,
         new_key=new_key.get("key"),
         new_key_row=account_selectors.api_key_list(client=request.client)
-        .filter(pk=new_key.get("id"))
+        .filter(pk=str(new_key["id"]))
         .first(),
     )
     response["Cache-Control"] = "no-store"

@@ -223,9 +223,10 @@ def test_two_keys_in_use_cannot_share_a_name_in_one_client(as_user, acme_admin, 
     assert response.context["key_form"].errors["name"] == [
         "Your account already has a key named “provider”: choose another name."
     ]
-    assert browser.post(
-        reverse("api-key-create"), {"name": "Twilio", "scopes": ["read"]}
-    ).status_code == 302
+    assert (
+        browser.post(reverse("api-key-create"), {"name": "Twilio", "scopes": ["read"]}).status_code
+        == 302
+    )
 
 
 def test_a_revoked_keys_name_can_be_given_again(as_user, acme_admin):
