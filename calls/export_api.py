@@ -297,7 +297,7 @@ class ContactExportAPI(ClientAPIView):
         raw = request.query_params.get("phone", "")
         if not raw.strip():
             raise ValidationError(
-                {"phone": ["This parameter is required (E.164, e.g. +33612345678)."]}
+                {"phone": [_("This parameter is required (E.164, e.g. +33612345678).")]}
             )
         try:
             phone = normalize_e164(raw)
@@ -305,7 +305,7 @@ class ContactExportAPI(ClientAPIView):
             raise ValidationError({"phone": error.messages}) from None
         contact = selectors.contact_find(client=self.client, phone_number=phone)
         if contact is None:
-            raise NotFound("No Contact with this number in your account.")
+            raise NotFound(_("No Contact with this number in your account."))
         bundle = selectors.contact_bundle(client=self.client, contact=contact)
         # Recorded when the download starts (SPEC §8): the bundle's contents are known already.
         services.export_record(
