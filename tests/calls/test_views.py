@@ -269,3 +269,18 @@ def test_a_numbers_source_and_campaign_are_edited_on_its_page(as_user, acme_admi
     assert response.status_code == 302, response.content.decode()[:2000]
     acme_number.refresh_from_db()
     assert (acme_number.source, acme_number.campaign) == ("Bing Ads", "Winter")
+
+
+def test_the_service_changes_a_numbers_source_and_campaign_and_audits_the_field_names(
+    acme_admin, acme_number
+):
+    from calls.services import tracking_number_update
+    from privacy.audit import AuditAction, AuditEvent
+
+    tracking_number_update(
+        tracking_number=acme_number, actor=acme_admin, source="  Bing Ads ", campaign="Hiver"
+    )
+    acme_number.refresh_from_db()
+    assert (acme_number.source, acme_number.campaign) == ("Bing Ads", "Hiver")
+    event = AuditEvent.objects.filter(action=AuditAction.TRACKING_NUMBER_CHANGED).get()
+    assert event.metadata["fields"] == ["campaign", "source"]
