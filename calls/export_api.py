@@ -33,9 +33,13 @@ from accounts.permissions import capability_or_scope
 from accounts.phones import normalize_e164
 from accounts.roles import Capability
 from calls import selectors, services
-from calls.api import FILTER_PARAMETERS
 from calls.exports import csv_stream, export_rows, write_xlsx, zip_stream
-from calls.filters import CallFilters, call_filters_parse
+from calls.filters import (
+    CallFilters,
+    ExportRequest,
+    export_openapi_parameters,
+    export_request_parse,
+)
 from calls.media.objects import stored_object_open
 from calls.media_api import AnyAccept
 from calls.models import ExportJob, ExportJobStatus
@@ -44,6 +48,17 @@ from privacy.audit import AuditAction, identifier_hash
 EXPORT = capability_or_scope(Capability.EXPORT_CALLS, ApiKeyScope.READ)
 CONTACT_EXPORT = capability_or_scope(Capability.MANAGE_CONTACT_PRIVACY, None)
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+CSV_PARAMETERS = export_openapi_parameters(csv=True)
+XLSX_PARAMETERS = export_openapi_parameters()
+
+
+def _export_request(request: Request, *, client: Any, csv: bool = False) -> ExportRequest:
+    try:
+        return export_request_parse(request.query_params, client=client, csv=csv)
+    except DjangoValidationError as error:
+        raise ValidationError(error.message_dict) from None
 
 
 def _stamp() -> str:
@@ -56,12 +71,13 @@ class CallsCsvExportAPI(ClientAPIView):
 
     @extend_schema(
         operation_id="calls_export_csv",
-        parameters=FILTER_PARAMETERS,
+        parameters=CSV_PARAMETERS,
         responses={(200, "text/csv"): OpenApiTypes.BINARY},
     )
     def get(self, request: Request) -> StreamingHttpResponse:
-        filters = call_filters_parse(request.query_params, client=self.client)
-        calls = selectors.call_list(client=self.client, filters=filters)
+        asked = _export_request(request, client=self.client, csv=True)
+        filters = asked.filters
+        calls = selectors.call_list(client=self.client, filters=filters, sort=asked.sort)
         # Recorded when the download starts (SPEC §8), so a client that drops the connection
         # early is still on record. The row count is the rows matching at that moment: the
         # stream reads every one of them anyway, so one COUNT over the same index is cheap.
@@ -72,7 +88,9 @@ class CallsCsvExportAPI(ClientAPIView):
             metadata={"format": "csv", "filters": filters.for_audit(), "rows": calls.count()},
         )
         response = StreamingHttpResponse(
-            csv_stream(calls, client=self.client, extra=filters.export_columns()),
+            csv_stream(
+                calls, client=self.client, extra=filters.export_columns(), dialect=asked.dialect
+            ),
             content_type="text/csv; charset=utf-8",
         )
         response["Content-Disposition"] = f'attachment; filename="calls-{_stamp()}.csv"'
@@ -134,7 +152,7 @@ class CallsXlsxExportAPI(ClientAPIView):
 
     @extend_schema(
         operation_id="calls_export_xlsx",
-        parameters=FILTER_PARAMETERS,
+        parameters=XLSX_PARAMETERS,
         responses={
             (200, XLSX_TYPE): OpenApiTypes.BINARY,
             409: OpenApiResponse(
@@ -143,8 +161,9 @@ class CallsXlsxExportAPI(ClientAPIView):
         },
     )
     def get(self, request: Request) -> FileResponse | Response:
-        filters = call_filters_parse(request.query_params, client=self.client)
-        calls = selectors.call_list(client=self.client, filters=filters)
+        asked = _export_request(request, client=self.client)
+        filters = asked.filters
+        calls = selectors.call_list(client=self.client, filters=filters, sort=asked.sort)
         total = calls.count()
         if total > settings.XLSX_SYNC_MAX_ROWS:
             return Response({"detail": TOO_MANY_FOR_DIRECT % {"total": total}}, status=409)
@@ -152,7 +171,7 @@ class CallsXlsxExportAPI(ClientAPIView):
 
     @extend_schema(
         operation_id="calls_export_xlsx_prepare",
-        parameters=FILTER_PARAMETERS,
+        parameters=XLSX_PARAMETERS,
         request=None,
         responses={
             (200, XLSX_TYPE): OpenApiTypes.BINARY,
@@ -169,8 +188,9 @@ class CallsXlsxExportAPI(ClientAPIView):
         ),
     )
     def post(self, request: Request) -> FileResponse | Response | HttpResponse:
-        filters = call_filters_parse(request.query_params, client=self.client)
-        calls = selectors.call_list(client=self.client, filters=filters)
+        asked = _export_request(request, client=self.client)
+        filters = asked.filters
+        calls = selectors.call_list(client=self.client, filters=filters, sort=asked.sort)
         total = calls.count()
         if total <= settings.XLSX_SYNC_MAX_ROWS:
             return self._download(request, filters, calls)
@@ -181,6 +201,7 @@ class CallsXlsxExportAPI(ClientAPIView):
                 requested_by=request.user if is_person else None,
                 filters=filters,
                 total_rows=total,
+                sort=asked.sort,
             )
         except services.ExportJobLimitReached as refused:
             message = EXPORT_CAP_REACHED % {"count": len(refused.open_jobs)}
@@ -276,7 +297,7 @@ class ContactExportAPI(ClientAPIView):
         raw = request.query_params.get("phone", "")
         if not raw.strip():
             raise ValidationError(
-                {"phone": ["This parameter is required (E.164, e.g. +33612345678)."]}
+                {"phone": [_("This parameter is required (E.164, e.g. +33612345678).")]}
             )
         try:
             phone = normalize_e164(raw)
@@ -284,7 +305,7 @@ class ContactExportAPI(ClientAPIView):
             raise ValidationError({"phone": error.messages}) from None
         contact = selectors.contact_find(client=self.client, phone_number=phone)
         if contact is None:
-            raise NotFound("No Contact with this number in your account.")
+            raise NotFound(_("No Contact with this number in your account."))
         bundle = selectors.contact_bundle(client=self.client, contact=contact)
         # Recorded when the download starts (SPEC §8): the bundle's contents are known already.
         services.export_record(

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
@@ -35,10 +36,11 @@ if TYPE_CHECKING:
 # Far enough for any real call; keeps date arithmetic (a day's end, a time-zone shift) in range.
 EARLIEST_DAY = dt.date(1970, 1, 1)
 LATEST_DAY = dt.date(2999, 12, 31)
-OUT_OF_RANGE = f"Choose a day between {EARLIEST_DAY} and {LATEST_DAY}."
+# The days above, written out: a translatable message names them as they are.
+OUT_OF_RANGE = _("Choose a day between 1970-01-01 and 2999-12-31.")
 # The longest stats period, on the page and in the API: ten years, their leap days included.
 PERIOD_MAX_DAYS = 3660
-PERIOD_TOO_LONG = "A period covers at most ten years."
+PERIOD_TOO_LONG = _("A period covers at most ten years.")
 
 
 def day_in_range(day: dt.date) -> bool:
@@ -100,14 +102,14 @@ def _tracking_number_options(client: Client) -> list[tuple[str, str]]:
 CALL_FILTERS: list[CallFilter] = [
     CallFilter(
         "started_after",
-        _("From"),
+        _("Started from"),
         FilterKind.MOMENT,
         lookup="started_at__gte",
         description="Date (Client's midnight) or datetime with offset; inclusive.",
     ),
     CallFilter(
         "started_before",
-        _("Before"),
+        _("Started before"),
         FilterKind.MOMENT,
         lookup="started_at__lt",
         description="Date or datetime with offset; exclusive.",
@@ -246,7 +248,7 @@ def parse_moment(raw: str, *, client: Client, field: str) -> dt.datetime:
     if moment is not None:
         if moment.tzinfo is None:
             raise ValidationError(
-                {field: ["A datetime needs its offset, e.g. 2026-01-31T09:00:00+01:00."]}
+                {field: [gettext("A datetime needs its offset, e.g. 2026-01-31T09:00:00+01:00.")]}
             )
         if not day_in_range(moment.date()):
             raise ValidationError({field: [OUT_OF_RANGE]})
@@ -255,7 +257,9 @@ def parse_moment(raw: str, *, client: Client, field: str) -> dt.datetime:
         if not day_in_range(day):
             raise ValidationError({field: [OUT_OF_RANGE]})
         return dt.datetime.combine(day, dt.time.min, tzinfo=client.tzinfo)
-    raise ValidationError({field: ["Enter a date (YYYY-MM-DD) or a datetime with its offset."]})
+    raise ValidationError(
+        {field: [gettext("Enter a date (YYYY-MM-DD) or a datetime with its offset.")]}
+    )
 
 
 def _parse_one(declared: CallFilter, raw: str, *, client: Client) -> object:
@@ -266,11 +270,22 @@ def _parse_one(declared: CallFilter, raw: str, *, client: Client) -> object:
     value = raw.strip()
     if declared.kind is FilterKind.TEXT:
         if len(value) > TEXT_MAX_LENGTH:
-            raise ValidationError({declared.name: [f"At most {TEXT_MAX_LENGTH} characters."]})
+            raise ValidationError(
+                {
+                    declared.name: [
+                        gettext("At most %(count)s characters.") % {"count": TEXT_MAX_LENGTH}
+                    ]
+                }
+            )
         return value
     if value not in declared.values():
         raise ValidationError(
-            {declared.name: [f"Unknown {declared.name}; use {', '.join(declared.values())}."]}
+            {
+                declared.name: [
+                    gettext("Unknown value; use %(values)s.")
+                    % {"values": ", ".join(declared.values())}
+                ]
+            }
         )
     return value
 
@@ -288,7 +303,7 @@ def _parse_phone(declared: CallFilter, raw: str, *, client: Client) -> str:
         if declared.suffix_search:
             messages = [
                 *messages,
-                str(_("Or type at least %(count)s of its last digits."))
+                gettext("Or type at least %(count)s of its last digits.")
                 % {"count": SUFFIX_MIN_DIGITS},
             ]
         raise ValidationError({declared.name: messages}) from None
@@ -304,12 +319,14 @@ def call_filters_parse(
     names = filter_names()
     unknown = sorted(set(params) - {*names, "include"} - set(allowed_extra))
     for name in unknown:
-        errors[name] = [f"Unknown filter; use {', '.join(names)}."]
+        errors[name] = [gettext("Unknown filter; use %(names)s.") % {"names": ", ".join(names)}]
     include = tuple(
         dict.fromkeys(part.strip() for part in params.get("include", "").split(",") if part.strip())
     )
     if any(name not in EXPORT_COLUMN_SETS for name in include):
-        errors["include"] = [f"Unknown column set; use {', '.join(EXPORT_COLUMN_SETS)}."]
+        errors["include"] = [
+            gettext("Unknown column set; use %(names)s.") % {"names": ", ".join(EXPORT_COLUMN_SETS)}
+        ]
     values: dict[str, object] = {}
     for declared in CALL_FILTERS:
         raw = params.get(declared.name, "")
@@ -321,7 +338,10 @@ def call_filters_parse(
             errors.update(error.message_dict)
     after, before = values.get("started_after"), values.get("started_before")
     if after and before and after >= before:  # type: ignore[operator]
-        errors["started_before"] = ["Must be later than started_after."]
+        errors["started_before"] = [
+            gettext("Must be later than “%(other)s”.")
+            % {"other": FILTERS_BY_NAME["started_after"].label}
+        ]
     if errors:
         raise ValidationError(errors)
     return CallFilters(**values, include=include)
@@ -337,4 +357,86 @@ def openapi_parameters() -> list[Any]:
         if declared.choices:
             extra["enum"] = declared.values()
         parameters.append(OpenApiParameter(declared.name, OpenApiTypes.STR, **extra))
+    return parameters
+
+
+# --- The exports' own parameters, beside the filters (SPEC §6, §14) --------------------------------
+# `sort`: the call list's order (calls.selectors.CALL_SORTS), so that an export from the list
+# reads as the list does; `dialect` (CSV only): `excel` writes what a spreadsheet opens well in the
+# User's language. Declared here with the filters: the OpenAPI parameters and the parsing read them.
+SORT_PARAM = "sort"
+DIALECT_PARAM = "dialect"
+CSV_DIALECTS = ("excel",)
+
+
+@dataclass(frozen=True)
+class ExportRequest:
+    filters: CallFilters
+    sort: str = "newest"
+    dialect: str = ""  # "" is SPEC §6's CSV, byte for byte
+
+    def job_query(self) -> dict[str, str]:
+        """What a background job keeps to write the same file later."""
+        query = self.filters.as_query()
+        if self.sort != "newest":
+            query[SORT_PARAM] = self.sort
+        return query
+
+
+def _sorts() -> list[str]:
+    from calls.selectors import CALL_SORTS  # calls.selectors imports this module
+
+    return list(CALL_SORTS)
+
+
+def export_request_parse(
+    params: Mapping[str, str], *, client: Client, csv: bool = False
+) -> ExportRequest:
+    """The filters, the sort order and (CSV) the dialect of an export; every problem names its
+    parameter (ValidationError)."""
+    allowed = (SORT_PARAM, DIALECT_PARAM) if csv else (SORT_PARAM,)
+    errors: dict[str, list[str]] = {}
+    filters = CallFilters()
+    try:
+        filters = call_filters_parse(params, client=client, allowed_extra=allowed)
+    except ValidationError as error:
+        errors.update(error.message_dict)
+    sort = params.get(SORT_PARAM, "").strip() or "newest"
+    if sort not in _sorts():
+        errors[SORT_PARAM] = [
+            gettext("Unknown value; use %(values)s.") % {"values": ", ".join(_sorts())}
+        ]
+    dialect = params.get(DIALECT_PARAM, "").strip() if csv else ""
+    if dialect and dialect not in CSV_DIALECTS:
+        errors[DIALECT_PARAM] = [
+            gettext("Unknown value; use %(values)s.") % {"values": ", ".join(CSV_DIALECTS)}
+        ]
+    if errors:
+        raise ValidationError(errors)
+    return ExportRequest(filters=filters, sort=sort, dialect=dialect)
+
+
+def export_openapi_parameters(*, csv: bool = False) -> list[Any]:
+    """The filters and the exports' own parameters, as drf-spectacular query parameters."""
+    parameters = [
+        *openapi_parameters(),
+        OpenApiParameter(
+            SORT_PARAM,
+            OpenApiTypes.STR,
+            enum=_sorts(),
+            description="The rows' order, as the call list's (default newest).",
+        ),
+    ]
+    if csv:
+        parameters.append(
+            OpenApiParameter(
+                DIALECT_PARAM,
+                OpenApiTypes.STR,
+                enum=list(CSV_DIALECTS),
+                description=(
+                    "excel: for a spreadsheet in the User's language (UTF-8 BOM; for French, "
+                    "';' between cells and a decimal comma). Absent: the CSV of SPEC §6."
+                ),
+            )
+        )
     return parameters

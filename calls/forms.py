@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import ApiKeyScope, Client
 from accounts.phones import PhoneField, phone_field_region_set, phone_placeholder
+from accounts.selectors import api_key_list
 from calls.filters import (
     CALL_FILTERS,
     OUT_OF_RANGE,
@@ -100,8 +101,10 @@ class CallFilterForm(forms.Form):
 
 class TrackingNumberForm(forms.Form):
     number = PhoneField(label=_("Number"))
-    source = forms.CharField(max_length=100, help_text="Where it is published, e.g. Google Ads")
-    campaign = forms.CharField(max_length=100, required=False)
+    source = forms.CharField(
+        label=_("Source"), max_length=100, help_text=_("Where it is published, e.g. Google Ads")
+    )
+    campaign = forms.CharField(label=_("Campaign"), max_length=100, required=False)
     pool = forms.BooleanField(
         required=False,
         label=_("Website pool"),
@@ -141,27 +144,57 @@ class TrackingNumberCallHandlingForm(forms.ModelForm):
 
 
 class ApiKeyForm(forms.Form):
-    name = forms.CharField(max_length=100, help_text="e.g. the telephony provider's name")
-    scopes = forms.MultipleChoiceField(
-        choices=ApiKeyScope.choices, initial=ApiKeyScope.values, widget=forms.CheckboxSelectMultiple
+    name = forms.CharField(
+        label=_("Name"), max_length=100, help_text=_("e.g. the telephony provider's name")
     )
+    scopes = forms.MultipleChoiceField(
+        label=_("Scopes"),
+        choices=[
+            (
+                ApiKeyScope.INGEST,
+                _("Ingest (post calls, upload recordings, read tracking numbers)"),
+            ),
+            (ApiKeyScope.READ, _("Read (calls, stats, recordings, exports)")),
+        ],
+        initial=ApiKeyScope.values,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def __init__(self, *args: Any, client: Client, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.client = client
+
+    def clean_name(self) -> str:
+        """A name tells the Client's keys apart: no two keys in use share one (case ignored)."""
+        name: str = self.cleaned_data["name"].strip()
+        if (
+            api_key_list(client=self.client)
+            .filter(name__iexact=name, revoked_at__isnull=True)
+            .exists()
+        ):
+            raise ValidationError(
+                _("Your account already has a key named “%(name)s”: choose another name."),
+                code="duplicate",
+                params={"name": name},
+            )
+        return name
 
 
 class PeriodForm(forms.Form):
     PRESETS = [
-        ("7", "Last 7 days"),
-        ("30", "Last 30 days"),
-        ("90", "Last 90 days"),
-        ("365", "Last 12 months"),
-        ("custom", "Custom"),
+        ("7", _("Last 7 days")),
+        ("30", _("Last 30 days")),
+        ("90", _("Last 90 days")),
+        ("365", _("Last 12 months")),
+        ("custom", _("Custom")),
     ]
 
-    period = forms.ChoiceField(choices=PRESETS, required=False, initial="30")
+    period = forms.ChoiceField(label=_("Period"), choices=PRESETS, required=False, initial="30")
     first_day = forms.DateField(
-        required=False, label="From", widget=forms.DateInput(attrs={"type": "date"})
+        required=False, label=_("From"), widget=forms.DateInput(attrs={"type": "date"})
     )
     last_day = forms.DateField(
-        required=False, label="To", widget=forms.DateInput(attrs={"type": "date"})
+        required=False, label=_("To"), widget=forms.DateInput(attrs={"type": "date"})
     )
 
     def clean(self) -> dict[str, Any]:
@@ -170,11 +203,11 @@ class PeriodForm(forms.Form):
         if data.get("period") == "custom":
             first, last = data.get("first_day"), data.get("last_day")
             if not first or not last:
-                raise forms.ValidationError("Choose both days of a custom period.")
+                raise forms.ValidationError(_("Choose both days of a custom period."))
             if not day_in_range(first) or not day_in_range(last):
                 raise forms.ValidationError(OUT_OF_RANGE)
             if first > last:
-                raise forms.ValidationError("The period must end on or after its first day.")
+                raise forms.ValidationError(_("The period must end on or after its first day."))
             if (last - first).days > PERIOD_MAX_DAYS:
                 raise forms.ValidationError(PERIOD_TOO_LONG)
         return data

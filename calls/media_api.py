@@ -11,6 +11,7 @@ from django.conf import settings
 from django.http import HttpResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 from django.utils.http import http_date, parse_http_date_safe
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -173,12 +174,14 @@ class CallMediaAPI(ClientAPIView):
         if content_type not in AUDIO_CONTENT_TYPES:
             return _error(
                 status.HTTP_415_UNSUPPORTED_MEDIA_TYPE,
-                f"Send the audio as one of {', '.join(AUDIO_CONTENT_TYPES)}.",
+                gettext("Send the audio as one of %(types)s.")
+                % {"types": ", ".join(AUDIO_CONTENT_TYPES)},
             )
         declared = request.META.get("CONTENT_LENGTH") or "0"
         if declared.isdigit() and int(declared) > settings.RECORDING_MAX_BYTES:
             return _error(
-                status.HTTP_413_REQUEST_ENTITY_TOO_LARGE, "The audio is larger than the limit."
+                status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+                gettext("The audio is larger than the limit."),
             )
         try:
             media = services.media_store(
@@ -190,7 +193,8 @@ class CallMediaAPI(ClientAPIView):
             )
         except TooLarge:
             return _error(
-                status.HTTP_413_REQUEST_ENTITY_TOO_LARGE, "The audio is larger than the limit."
+                status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+                gettext("The audio is larger than the limit."),
             )
         return Response(
             {

@@ -18,15 +18,15 @@ class TrackingNumber(models.Model):
     client = models.ForeignKey(
         Client, on_delete=models.CASCADE, related_name="tracking_numbers", db_index=False
     )
-    number = models.CharField(max_length=16, help_text="E.164, e.g. +33184800000")
+    number = models.CharField(_("number"), max_length=16, help_text=_("E.164, e.g. +33184800000"))
     source = models.CharField(
-        max_length=100, help_text="Where the number is published, e.g. Google Ads"
+        _("source"), max_length=100, help_text=_("Where the number is published, e.g. Google Ads")
     )
-    campaign = models.CharField(max_length=100, blank=True)
-    active = models.BooleanField(default=True)
+    campaign = models.CharField(_("campaign"), max_length=100, blank=True)
+    active = models.BooleanField(_("active"), default=True)
     # A number of the website's pool: shown to one visit at a time by dni.js (attribution app).
     # A database default too, so the bulk loaders that insert numbers in SQL need not know it.
-    pool = models.BooleanField(default=False, db_default=False)
+    pool = models.BooleanField(_("website pool"), default=False, db_default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     # How a call from the telephone network is put through (SPEC §12, telephony/). Database
     # defaults too, so the bulk loaders that insert numbers in SQL need not know these columns.
@@ -62,6 +62,8 @@ class TrackingNumber(models.Model):
     objects = TenantManager()
 
     class Meta:
+        verbose_name = _("tracking number")
+        verbose_name_plural = _("tracking numbers")
         ordering = ["number"]
         constraints = [
             models.UniqueConstraint(
@@ -80,15 +82,17 @@ class Contact(models.Model):
     client = models.ForeignKey(
         Client, on_delete=models.CASCADE, related_name="contacts", db_index=False
     )
-    phone_number = models.CharField(max_length=16)
-    created_at = models.DateTimeField(auto_now_add=True)
+    phone_number = models.CharField(_("phone number"), max_length=16)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     # Set while the Contact's processing is restricted (GDPR art. 18, calls.services.contact_restrict):
     # its calls stay, but its audio does not play and its calls leave the call list and exports.
-    restricted_at = models.DateTimeField(null=True, blank=True)
+    restricted_at = models.DateTimeField(_("restricted at"), null=True, blank=True)
 
     objects = TenantManager()
 
     class Meta:
+        verbose_name = _("contact")
+        verbose_name_plural = _("contacts")
         constraints = [
             models.UniqueConstraint(
                 fields=["client", "phone_number"], name="contact_unique_per_client"
@@ -102,16 +106,16 @@ class Contact(models.Model):
 
 
 class Direction(models.TextChoices):
-    INBOUND = "inbound", "Inbound"
-    OUTBOUND = "outbound", "Outbound"
+    INBOUND = "inbound", _("Inbound")
+    OUTBOUND = "outbound", _("Outbound")
 
 
 class CallStatus(models.TextChoices):
-    ANSWERED = "answered", "Answered"
-    MISSED = "missed", "Missed"
-    BUSY = "busy", "Busy"
-    FAILED = "failed", "Failed"
-    VOICEMAIL = "voicemail", "Voicemail"
+    ANSWERED = "answered", _("Answered")
+    MISSED = "missed", _("Missed")
+    BUSY = "busy", _("Busy")
+    FAILED = "failed", _("Failed")
+    VOICEMAIL = "voicemail", _("Voicemail")
 
 
 class Call(models.Model):
@@ -121,26 +125,38 @@ class Call(models.Model):
     client = models.ForeignKey(
         Client, on_delete=models.CASCADE, related_name="calls", db_index=False
     )
-    external_id = models.CharField(max_length=128)
+    external_id = models.CharField(_("provider's id"), max_length=128)
     tracking_number = models.ForeignKey(
-        TrackingNumber, on_delete=models.PROTECT, related_name="calls"
+        TrackingNumber,
+        on_delete=models.PROTECT,
+        related_name="calls",
+        verbose_name=_("tracking number"),
     )
     contact = models.ForeignKey(
-        Contact, null=True, blank=True, on_delete=models.SET_NULL, related_name="calls"
+        Contact,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="calls",
+        verbose_name=_("contact"),
     )
-    direction = models.CharField(max_length=8, choices=Direction.choices, default=Direction.INBOUND)
-    status = models.CharField(max_length=10, choices=CallStatus.choices)
-    started_at = models.DateTimeField()
-    duration_seconds = models.PositiveIntegerField(default=0)
+    direction = models.CharField(
+        _("direction"), max_length=8, choices=Direction.choices, default=Direction.INBOUND
+    )
+    status = models.CharField(_("status"), max_length=10, choices=CallStatus.choices)
+    started_at = models.DateTimeField(_("started at"))
+    duration_seconds = models.PositiveIntegerField(_("duration (seconds)"), default=0)
     # Kept on the row so lists and exports need no join; the media services maintain them.
-    has_recording = models.BooleanField(default=False)
-    has_voicemail = models.BooleanField(default=False)
+    has_recording = models.BooleanField(_("has a recording"), default=False)
+    has_voicemail = models.BooleanField(_("has a voice message"), default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = TenantManager()
 
     class Meta:
+        verbose_name = _("call")
+        verbose_name_plural = _("calls")
         ordering = ["-started_at", "-id"]
         constraints = [
             models.UniqueConstraint(
@@ -167,8 +183,8 @@ class Call(models.Model):
 
 
 class MediaKind(models.TextChoices):
-    RECORDING = "recording", "Recording"
-    VOICEMAIL = "voicemail", "Voice message"
+    RECORDING = "recording", _("Recording")
+    VOICEMAIL = "voicemail", _("Voice message")
 
 
 AUDIO_CONTENT_TYPES = {
@@ -216,6 +232,8 @@ class Recording(MediaObject):
     call = models.OneToOneField(Call, on_delete=models.PROTECT, related_name="recording")
 
     class Meta:
+        verbose_name = _("recording")
+        verbose_name_plural = _("recordings")
         indexes = [
             models.Index(fields=["client", "created_at"], name="recording_client_created_idx")
         ]
@@ -225,6 +243,8 @@ class VoiceMessage(MediaObject):
     call = models.OneToOneField(Call, on_delete=models.PROTECT, related_name="voicemail")
 
     class Meta:
+        verbose_name = _("voice message")
+        verbose_name_plural = _("voice messages")
         indexes = [
             models.Index(fields=["client", "created_at"], name="voicemail_client_created_idx")
         ]
@@ -241,10 +261,10 @@ MEDIA_FLAGS: dict[str, str] = {
 
 
 class ExportJobStatus(models.TextChoices):
-    QUEUED = "queued", "Queued"
-    RUNNING = "running", "Running"
-    DONE = "done", "Ready"
-    FAILED = "failed", "Failed"
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Ready")
+    FAILED = "failed", _("Failed")
 
 
 class ExportJob(models.Model):
@@ -276,6 +296,8 @@ class ExportJob(models.Model):
     objects = TenantManager()
 
     class Meta:
+        verbose_name = _("export job")
+        verbose_name_plural = _("export jobs")
         ordering = ["-created_at"]
         indexes = [
             models.Index(fields=["client", "-created_at"], name="exportjob_client_created_idx"),

@@ -146,7 +146,7 @@ class StatsQuerySerializer(serializers.Serializer):
                 errors[name] = ["Enter a date as YYYY-MM-DD."]
                 continue
             if not day_in_range(values[name]):
-                errors[name] = [OUT_OF_RANGE]
+                errors[name] = [str(OUT_OF_RANGE)]
         unknown = sorted(set(data) - {"from", "to", "group_by"})
         for name in unknown:
             errors[name] = ["Unknown parameter; use from, to and group_by."]
@@ -158,7 +158,7 @@ class StatsQuerySerializer(serializers.Serializer):
         if not errors and values["from"] > values["to"]:
             errors["to"] = ["Must be on or after from."]
         if not errors and (values["to"] - values["from"]).days > PERIOD_MAX_DAYS:
-            errors["to"] = [PERIOD_TOO_LONG]
+            errors["to"] = [str(PERIOD_TOO_LONG)]
         if errors:
             raise serializers.ValidationError(errors)
         return {**base, **values}

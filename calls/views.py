@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlencode
 
@@ -8,6 +9,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -21,7 +23,7 @@ from accounts.roles import Capability
 from accounts.tenancy import capability_required
 from calls import selectors, services
 from calls.dashboard import STATUS_LABELS, chart_data, previous_period, total_changes
-from calls.filters import filter_names
+from calls.filters import DIALECT_PARAM, filter_names
 from calls.forms import (
     ApiKeyForm,
     CallFilterForm,
@@ -34,6 +36,7 @@ from calls.pagination import Cursor, CursorInvalid, call_count, call_page
 from calls.signals import call_detail_facts
 
 CALLS_PER_PAGE = 50
+NEW_KEY_SESSION = "settings_new_api_key"
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -101,10 +104,7 @@ def call_list(request: ClientRequest) -> HttpResponse:
     calls = selectors.call_list(client=request.client, filters=form.filters, sort=sort)
     page = call_page(calls, sort=sort, cursor=cursor, size=CALLS_PER_PAGE)
     # Links keep the filters as the User typed them, so the form shows them again on every page.
-    typed = {
-        name: request.GET[name] for name in filter_names() if request.GET.get(name, "").strip()
-    }
-    keep = {**typed, **({"sort": sort} if sort != "newest" else {})}
+    keep = _list_params(request.GET, sort=sort)
     return render(
         request,
         "calls/call_list.html",
@@ -123,17 +123,62 @@ def call_list(request: ClientRequest) -> HttpResponse:
             "previous_query": urlencode({**keep, "cursor": page.previous_cursor})
             if page.previous_cursor
             else None,
-            "export_query": urlencode(typed),
+            # The exports read as the list does (its sort), the CSV for a spreadsheet (SPEC §14).
+            "export_query": urlencode(keep),
+            "csv_query": urlencode({**keep, DIALECT_PARAM: "excel"}),
+            # The call page's "← Calls" comes back to this very page of the list.
+            "back_query": urlencode({**keep, **({"cursor": raw_cursor} if cursor else {})}),
         },
     )
+
+
+def _list_params(params: Mapping[str, str], *, sort: str) -> dict[str, str]:
+    """The list's filters as the User typed them, and its sort when not the default."""
+    typed = {name: params[name] for name in filter_names() if params.get(name, "").strip()}
+    return {**typed, **({"sort": sort} if sort != "newest" else {})}
+
+
+def _back_to_list(request: ClientRequest) -> str:
+    """The call list's address with the filters, sort and page the call page was reached from:
+    only the list's own parameters, and only when the list would accept them all."""
+    url = reverse("call-list")
+    known = {*filter_names(), *CallFilterForm.NON_FILTER_PARAMS}
+    params: dict[str, str] = {}
+    for name in known:
+        if (value := str(request.GET.get(name, ""))).strip():
+            params[name] = value
+    if not params:
+        return url
+    form = CallFilterForm(params, client=request.client)
+    if not form.is_valid():
+        return url
+    keep = _list_params(params, sort=form.sort_order)
+    if raw_cursor := params.get("cursor", "").strip():
+        try:
+            Cursor.decode(raw_cursor, sort=form.sort_order)
+        except CursorInvalid:
+            pass
+        else:
+            keep["cursor"] = raw_cursor
+    return f"{url}?{urlencode(keep)}" if keep else url
 
 
 @capability_required(Capability.VIEW_CALLS)
 def call_detail(request: ClientRequest, call_id: str) -> HttpResponse:
     call = selectors.call_get(client=request.client, call_id=call_id)
     media = [
-        ("Recording", "recording", call.has_recording),
-        ("Voice message", "voicemail", call.has_voicemail),
+        (
+            _("Recording"),
+            _("Your role does not allow playing recordings."),
+            "recording",
+            call.has_recording,
+        ),
+        (
+            _("Voice message"),
+            _("Your role does not allow playing voice messages."),
+            "voicemail",
+            call.has_voicemail,
+        ),
     ]
     # Higher apps add what they know of the call (telephony: where it was put through).
     facts = [
@@ -141,7 +186,11 @@ def call_detail(request: ClientRequest, call_id: str) -> HttpResponse:
         for _, found in call_detail_facts.send(sender=Call, call=call)
         for fact in (found or [])
     ]
-    return render(request, "calls/call_detail.html", {"call": call, "media": media, "facts": facts})
+    return render(
+        request,
+        "calls/call_detail.html",
+        {"call": call, "media": media, "facts": facts, "back_url": _back_to_list(request)},
+    )
 
 
 # --- /settings/: tracking numbers and API keys (admins) ------------------------------------------
@@ -153,7 +202,7 @@ def _shown(request: ClientRequest, number: str) -> str:
 
 def _settings_page(request: ClientRequest, *, status: int = 200, **context: Any) -> HttpResponse:
     context.setdefault("number_form", TrackingNumberForm(region=request.client.country))
-    context.setdefault("key_form", ApiKeyForm())
+    context.setdefault("key_form", ApiKeyForm(client=request.client))
     context["tracking_numbers"] = selectors.tracking_number_list(client=request.client)
     context["api_keys"] = account_selectors.api_key_list(client=request.client)
     return render(request, "calls/settings.html", context, status=status)
@@ -161,7 +210,19 @@ def _settings_page(request: ClientRequest, *, status: int = 200, **context: Any)
 
 @capability_required(Capability.MANAGE_SETTINGS)
 def settings_page(request: ClientRequest) -> HttpResponse:
-    return _settings_page(request)
+    # A key just created is shown on this page once: taken out of the session as it is read.
+    new_key = request.session.pop(NEW_KEY_SESSION, None)
+    if not isinstance(new_key, dict) or not new_key.get("id"):
+        return _settings_page(request)
+    response = _settings_page(
+        request,
+        new_key=new_key.get("key"),
+        new_key_row=account_selectors.api_key_list(client=request.client)
+        .filter(pk=str(new_key["id"]))
+        .first(),
+    )
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 @capability_required(Capability.MANAGE_SETTINGS)
@@ -176,20 +237,32 @@ def tracking_number_create(request: ClientRequest) -> HttpResponse:
         except ValidationError as error:
             form_add_service_error(form, error)
         else:
-            messages.success(request, f"Tracking number {_shown(request, number.number)} added.")
+            messages.success(
+                request,
+                _("Tracking number %(number)s added.") % {"number": _shown(request, number.number)},
+            )
             return redirect("settings")
     return _settings_page(request, number_form=form, status=400)
 
 
 @capability_required(Capability.MANAGE_SETTINGS)
-@require_POST
+@require_http_methods(["GET", "POST"])
 def tracking_number_toggle(request: ClientRequest, number_id: str) -> HttpResponse:
+    """GET asks to confirm (deactivating refuses the number's calls); POST does it."""
     number = selectors.tracking_number_get(client=request.client, number_id=number_id)
+    if request.method == "GET":
+        return render(request, "calls/tracking_number_toggle.html", {"number": number})
     services.tracking_number_set_active(
         tracking_number=number, active=not number.active, actor=request.user
     )
-    state = "reactivated" if number.active else "deactivated: new calls on it are refused"
-    messages.success(request, f"Tracking number {_shown(request, number.number)} {state}.")
+    shown = {"number": _shown(request, number.number)}
+    if number.active:
+        messages.success(request, _("Tracking number %(number)s reactivated.") % shown)
+    else:
+        messages.success(
+            request,
+            _("Tracking number %(number)s deactivated: new calls on it are refused.") % shown,
+        )
     return redirect("settings")
 
 
@@ -228,19 +301,23 @@ def tracking_number_edit(request: ClientRequest, number_id: str) -> HttpResponse
 @capability_required(Capability.MANAGE_SETTINGS)
 @require_POST
 def api_key_create(request: ClientRequest) -> HttpResponse:
-    form = ApiKeyForm(request.POST)
-    if not form.is_valid():
-        return _settings_page(request, key_form=form, status=400)
-    api_key, full_key = account_services.api_key_create(
-        client=request.client,
-        name=form.cleaned_data["name"],
-        scopes=form.cleaned_data["scopes"],
-        created_by=request.user,
-    )
-    # Shown once, in this response only: the key is never stored nor put in the session.
-    response = _settings_page(request, new_key=full_key, new_key_row=api_key)
-    response["Cache-Control"] = "no-store"
-    return response
+    form = ApiKeyForm(request.POST, client=request.client)
+    if form.is_valid():
+        try:
+            api_key, full_key = account_services.api_key_create(
+                client=request.client,
+                name=form.cleaned_data["name"],
+                scopes=form.cleaned_data["scopes"],
+                created_by=request.user,
+            )
+        except ValidationError as error:
+            form_add_service_error(form, error)
+        else:
+            # POST/redirect/GET: a refresh cannot make a second key. The key rides in the session
+            # to the next page, which shows it once and takes it out (never in the database).
+            request.session[NEW_KEY_SESSION] = {"id": str(api_key.pk), "key": full_key}
+            return redirect("settings")
+    return _settings_page(request, key_form=form, status=400)
 
 
 @capability_required(Capability.MANAGE_SETTINGS)
@@ -250,7 +327,9 @@ def api_key_revoke(request: ClientRequest, key_id: str) -> HttpResponse:
     if request.method == "POST":
         account_services.api_key_revoke(api_key=api_key, actor=request.user)
         messages.success(
-            request, f"Key {api_key.name!r} revoked: requests using it are now refused."
+            request,
+            _("Key “%(name)s” revoked: requests using it are now refused.")
+            % {"name": api_key.name},
         )
         return redirect("settings")
     return render(request, "calls/api_key_revoke.html", {"api_key": api_key})
@@ -273,7 +352,8 @@ def contact_lookup(request: ClientRequest) -> HttpResponse:
             contact = selectors.contact_find(client=request.client, phone_number=phone)
             context["normalised"] = phone
             if contact is None:
-                context["error"], status = "No Contact with this number in your account.", 404
+                context["error"] = _("No Contact with this number in your account.")
+                status = 404
             else:
                 context["summary"] = selectors.contact_summary(
                     client=request.client, contact=contact

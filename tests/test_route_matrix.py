@@ -200,9 +200,10 @@ ROUTES: dict[str, Tenant | Public | list[Tenant]] = {
     "tracking-number-create": Tenant(
         "POST", {"admin": 302, "manager": 403, "analyst": 403}, HTML_KEYS, data=_number_form
     ),
-    "tracking-number-toggle": Tenant(
-        "POST", {"admin": 302, "manager": 403, "analyst": 403}, HTML_KEYS, obj="number"
-    ),
+    "tracking-number-toggle": [
+        Tenant("GET", ADMIN_ONLY, HTML_KEYS, obj="number"),  # the confirmation, changes nothing
+        Tenant("POST", {"admin": 302, "manager": 403, "analyst": 403}, HTML_KEYS, obj="number"),
+    ],
     "tracking-number-edit": Tenant("GET", ADMIN_ONLY, HTML_KEYS, obj="number"),
     "telephony-settings": Tenant("GET", ADMIN_ONLY, HTML_KEYS),
     # --- The provider's webhooks (telephony/urls.py): no session, no key; each request is
@@ -213,7 +214,7 @@ ROUTES: dict[str, Tenant | Public | list[Tenant]] = {
     "twilio-recording": Public("provider webhook, refused (403) unless signed"),
     "api-key-create": Tenant(
         "POST",
-        ADMIN_ONLY,
+        {"admin": 302, "manager": 403, "analyst": 403},  # POST/redirect/GET
         HTML_KEYS,
         data=lambda side, actor: {"name": f"key {actor}", "scopes": ["read"]},
     ),

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from accounts.models import Client
 from calls.exports import export_rows, write_xlsx
-from calls.filters import CallFilters, call_filters_parse
+from calls.filters import CallFilters, ExportRequest, export_request_parse
 from calls.media.objects import object_delete, object_write
 from calls.models import (
     ExportJob,
@@ -54,7 +54,12 @@ class ExportJobLimitReached(Exception):
 
 
 def export_job_request(
-    *, client: Client, requested_by: Any, filters: CallFilters, total_rows: int
+    *,
+    client: Client,
+    requested_by: Any,
+    filters: CallFilters,
+    total_rows: int,
+    sort: str = "newest",
 ) -> tuple[ExportJob, bool]:
     """A background Excel export for these filters: (job, created).
 
@@ -65,7 +70,7 @@ def export_job_request(
     # Imported here: calls.tasks imports this module (the task is a thin adapter over it).
     from calls.tasks import export_job_run_task
 
-    query = filters.as_query()
+    query = ExportRequest(filters=filters, sort=sort).job_query()
     with transaction.atomic():
         # One request at a time per Client decides, so concurrent clicks cannot pass the cap.
         Client.objects.select_for_update().filter(pk=client.pk).first()
@@ -94,8 +99,9 @@ def export_job_run(*, job: ExportJob) -> ExportJob:
         return job
     this_job = ExportJob.objects.filter(client_id=job.client_id, pk=job.pk)
     this_job.update(status=ExportJobStatus.RUNNING, progress_rows=0)
-    filters = call_filters_parse(job.query, client=job.client)
-    calls = call_list(client=job.client, filters=filters)
+    asked = export_request_parse(job.query, client=job.client)
+    filters = asked.filters
+    calls = call_list(client=job.client, filters=filters, sort=asked.sort)
 
     def progress(rows: int) -> None:
         this_job.update(progress_rows=rows)
@@ -155,9 +161,7 @@ def export_job_run(*, job: ExportJob) -> ExportJob:
 def export_job_download_record(*, job: ExportJob, actor: Any) -> None:
     """Audit one download of a finished job (SPEC §6, §8): the file leaves Dexem again, maybe to
     someone other than who asked for it (another manager, an API key)."""
-    from calls.filters import call_filters_parse
-
-    filters = call_filters_parse(job.query, client=job.client)
+    filters = export_request_parse(job.query, client=job.client).filters
     export_record(
         client=job.client,
         actor=actor,

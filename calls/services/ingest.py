@@ -10,6 +10,8 @@ import uuid
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Client
 from calls.models import (
@@ -25,7 +27,7 @@ from calls.upserts import call_ingest_postgresql
 logger = logging.getLogger(__name__)
 
 
-UNKNOWN_TRACKING_NUMBER = "No active tracking number of your account has this number."
+UNKNOWN_TRACKING_NUMBER = _("No active tracking number of your account has this number.")
 
 
 def call_ingest(
@@ -72,9 +74,23 @@ def _call_store(
     direction: str,
 ) -> tuple[Call, bool]:
     if status not in CallStatus.values:
-        raise ValidationError({"status": [f"Unknown status {status!r}."]})
+        raise ValidationError(
+            {
+                "status": [
+                    gettext("Unknown status; use %(values)s.")
+                    % {"values": ", ".join(CallStatus.values)}
+                ]
+            }
+        )
     if direction not in Direction.values:
-        raise ValidationError({"direction": [f"Unknown direction {direction!r}."]})
+        raise ValidationError(
+            {
+                "direction": [
+                    gettext("Unknown direction; use %(values)s.")
+                    % {"values": ", ".join(Direction.values)}
+                ]
+            }
+        )
     if connection.vendor == "postgresql":  # the hot path, in one prepared statement
         now = timezone.now()
         call = Call(
@@ -148,9 +164,16 @@ def call_outcome_set(
     """Set the status and duration of the Client's call with `external_id`, nothing else: its
     caller, number and start stay as ingested. Returns whether such a call exists."""
     if status not in CallStatus.values:
-        raise ValidationError({"status": [f"Unknown status {status!r}."]})
+        raise ValidationError(
+            {
+                "status": [
+                    gettext("Unknown status; use %(values)s.")
+                    % {"values": ", ".join(CallStatus.values)}
+                ]
+            }
+        )
     if duration_seconds < 0:
-        raise ValidationError({"duration_seconds": ["Must be 0 or more."]})
+        raise ValidationError({"duration_seconds": [gettext("Must be 0 or more.")]})
     calls = Call.objects.for_client(client).filter(external_id=external_id)
     with transaction.atomic():
         updated = calls.exclude(status=status, duration_seconds=duration_seconds).update(

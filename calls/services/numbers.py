@@ -7,6 +7,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext
 
 from accounts.languages import language_for_client
 from accounts.models import Client
@@ -84,7 +85,9 @@ def tracking_number_create(
     except ValidationError as error:
         raise ValidationError({"number": error.messages}) from None
     if TrackingNumber.objects.for_client(client).filter(number=number).exists():
-        raise ValidationError({"number": ["Your account already has this tracking number."]})
+        raise ValidationError(
+            {"number": [gettext("Your account already has this tracking number.")]}
+        )
     tracking_number = TrackingNumber(
         client=client,
         number=number,
@@ -102,7 +105,7 @@ def tracking_number_create(
         tracking_number.save()
     except IntegrityError:
         raise ValidationError(
-            {"number": ["Your account already has this tracking number."]}
+            {"number": [gettext("Your account already has this tracking number.")]}
         ) from None
     logger.info("tracking number created", extra={"client_id": str(client.pk)})
     _tracking_number_record(AuditAction.TRACKING_NUMBER_ADDED, tracking_number, actor)
@@ -115,7 +118,9 @@ def tracking_number_update(
     """Change the editable fields given (others stay); audited with the field names only."""
     unknown = sorted(set(changes) - set(TRACKING_NUMBER_EDITABLE))
     if unknown:
-        raise ValidationError({name: ["This field cannot be changed."] for name in unknown})
+        raise ValidationError(
+            {name: [gettext("This field cannot be changed.")] for name in unknown}
+        )
     if "forward_to" in changes:
         changes["forward_to"] = _forward_to_clean(changes["forward_to"])
     for name in ("source", "campaign", "announcement"):

@@ -155,13 +155,20 @@ def test_an_admin_creates_a_key_shown_once_that_then_posts_calls(
     as_user, acme_admin, acme_number, client
 ):
     browser = as_user(acme_admin)
-    response = browser.post(
+    created = browser.post(
         reverse("api-key-create"), {"name": "Provider", "scopes": ["ingest", "read"]}
     )
+    # POST/redirect/GET: a refresh of the next page cannot make a second key.
+    assert created.status_code == 302 and created["Location"] == reverse("settings")
+    response = browser.get(created["Location"])
     assert response.status_code == 200 and response["Cache-Control"] == "no-store"
     key = response.context["new_key"]
-    assert key.startswith("dxm_") and key in response.content.decode()
-    assert key not in browser.get(reverse("settings")).content.decode()
+    body = response.content.decode()
+    assert key.startswith("dxm_") and key in body
+    assert 'data-copy="new-key-value"' in body  # the copy button
+    assert key not in browser.get(reverse("settings")).content.decode()  # once only
+    assert "settings_new_api_key" not in browser.session
+    assert ApiKey.objects.across_clients().count() == 1
     from rest_framework.test import APIClient
 
     api = APIClient()
@@ -203,3 +210,77 @@ def test_the_call_list_shows_tracking_number_choices_of_this_client_only(
     TrackingNumberFactory(client=acme_admin.client, number="+33184800009")
     body = as_user(acme_admin).get(reverse("call-list")).content.decode()
     assert "+33184800009" in body and globex_number.number not in body
+
+
+def test_two_keys_in_use_cannot_share_a_name_in_one_client(as_user, acme_admin, globex):
+    from accounts.services import api_key_create
+
+    api_key_create(client=acme_admin.client, name="Provider")
+    api_key_create(client=globex, name="Twilio")  # another Client's name is free
+    browser = as_user(acme_admin)
+    response = browser.post(reverse("api-key-create"), {"name": "provider ", "scopes": ["read"]})
+    assert response.status_code == 400
+    assert response.context["key_form"].errors["name"] == [
+        "Your account already has a key named “provider”: choose another name."
+    ]
+    assert (
+        browser.post(reverse("api-key-create"), {"name": "Twilio", "scopes": ["read"]}).status_code
+        == 302
+    )
+
+
+def test_a_revoked_keys_name_can_be_given_again(as_user, acme_admin):
+    from accounts.services import api_key_create, api_key_revoke
+
+    old, _full = api_key_create(client=acme_admin.client, name="Provider")
+    api_key_revoke(api_key=old, actor=acme_admin)
+    response = as_user(acme_admin).post(
+        reverse("api-key-create"), {"name": "Provider", "scopes": ["read"]}
+    )
+    assert response.status_code == 302
+
+
+def test_deactivating_a_number_asks_first_then_does_it_on_post(as_user, acme_admin, acme_number):
+    browser = as_user(acme_admin)
+    settings_page = browser.get(reverse("settings")).content.decode()
+    toggle = reverse("tracking-number-toggle", args=[acme_number.pk])
+    # The settings page links to the confirmation; a GET changes nothing.
+    assert f'href="{toggle}"' in settings_page
+    confirm = browser.get(toggle)
+    assert confirm.status_code == 200 and "Deactivate 01 84 80 00 01?" in confirm.content.decode()
+    acme_number.refresh_from_db()
+    assert acme_number.active
+    assert browser.post(toggle).status_code == 302
+    acme_number.refresh_from_db()
+    assert not acme_number.active
+    again = browser.get(toggle).content.decode()
+    assert "Reactivate 01 84 80 00 01?" in again
+
+
+def test_a_numbers_source_and_campaign_are_edited_on_its_page(as_user, acme_admin, acme_number):
+    browser = as_user(acme_admin)
+    url = reverse("tracking-number-edit", args=[acme_number.pk])
+    form = browser.get(url).context["form"]
+    data = {name: value for name, value in form.initial.items() if value is not None}
+    data.update({"source": "Bing Ads", "campaign": "Winter", "forward_to": ""})
+    data["record_calls"] = "" if not data.get("record_calls") else "on"
+    data["voicemail"] = "on" if data.get("voicemail") else ""
+    response = browser.post(url, {k: v for k, v in data.items() if v != ""})
+    assert response.status_code == 302, response.content.decode()[:2000]
+    acme_number.refresh_from_db()
+    assert (acme_number.source, acme_number.campaign) == ("Bing Ads", "Winter")
+
+
+def test_the_service_changes_a_numbers_source_and_campaign_and_audits_the_field_names(
+    acme_admin, acme_number
+):
+    from calls.services import tracking_number_update
+    from privacy.audit import AuditAction, AuditEvent
+
+    tracking_number_update(
+        tracking_number=acme_number, actor=acme_admin, source="  Bing Ads ", campaign="Hiver"
+    )
+    acme_number.refresh_from_db()
+    assert (acme_number.source, acme_number.campaign) == ("Bing Ads", "Hiver")
+    event = AuditEvent.objects.filter(action=AuditAction.TRACKING_NUMBER_CHANGED).get()
+    assert event.metadata["fields"] == ["campaign", "source"]
