@@ -78,8 +78,11 @@ def audit_log_csv(request: ClientRequest) -> HttpResponseBase:
     if form.is_bound and not form.is_valid():
         return HttpResponse(
             "\n".join(
-                f"{form.fields[name].label if name in form.fields else name}: "
-                f"{' '.join(map(str, errors))}"
+                gettext("%(field)s: %(errors)s")
+                % {
+                    "field": form.fields[name].label if name in form.fields else name,
+                    "errors": " ".join(map(str, errors)),
+                }
                 for name, errors in form.errors.items()
             ),
             status=400,

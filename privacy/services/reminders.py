@@ -40,7 +40,7 @@ def _reminder(
             % {
                 "reference": item.reference,
                 "kind": item.get_kind_display(),
-                "due_on": formats.date_format(item.due_on, "j F Y"),
+                "due_on": formats.date_format(item.due_on, "DATE_FORMAT"),
             }
             + (f" ({item.client.name})" if item.client else "")
             for item in requests
