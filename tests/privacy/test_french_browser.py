@@ -39,8 +39,8 @@ def test_a_french_visitor_asks_for_erasure_on_a_390_px_phone(chromium_page):
 
     page.fill("#id_phone", "++33 6 12 34 56 78")
     page.click("button[type=submit]")
-    assert page.locator(".field.has-error .error").inner_text().startswith(
-        "Votre numéro de téléphone"
+    assert (
+        page.locator(".field.has-error .error").inner_text().startswith("Votre numéro de téléphone")
     )
     assert page.evaluate(OVERFLOW) == 0
     _shot(page, "public-request-fr-390-error.png")
