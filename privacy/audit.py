@@ -64,6 +64,13 @@ class AuditAction(models.TextChoices):
     RETENTION_RUN = "retention.run", _("Retention job run")
 
 
+class ActorKind(models.TextChoices):
+    USER = "user", _("User")
+    STAFF = "staff", _("Dexem staff")
+    API_KEY = "api_key", _("API key")
+    SYSTEM = "system", _("Dexem (automatic)")
+
+
 class AppendOnlyQuerySet(models.QuerySet["AuditEvent"]):
     def update(self, **kwargs: Any) -> int:
         raise PermissionError("Audit events are append-only.")
@@ -82,7 +89,7 @@ class AuditEvent(models.Model):
     occurred_at = models.DateTimeField(_("occurred at"), auto_now_add=True)
     # A plain id, not a foreign key: the record outlives whatever it speaks of.
     client_id = models.UUIDField(_("client id"), null=True, blank=True)
-    actor_kind = models.CharField(_("kind of actor"), max_length=16)
+    actor_kind = models.CharField(_("kind of actor"), max_length=16, choices=ActorKind.choices)
     actor_hash = models.CharField(_("actor's keyed hash"), max_length=64, blank=True)
     action = models.CharField(_("action"), max_length=32, choices=AuditAction.choices)
     object_type = models.CharField(_("object type"), max_length=32, blank=True)

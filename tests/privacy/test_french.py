@@ -340,3 +340,11 @@ def test_a_french_dpo_reads_retention_runs_in_french(french_desk):
     assert "exécutions de conservation" in body.lower()
     assert "Appels (avec leurs médias)" in body and "Terminée" in body
     assert "Lot le plus long (ms)" in body or "lot le plus long (ms)" in body.lower()
+
+
+def test_a_french_dpo_reads_the_audit_events_in_french(french_desk, acme, acme_admin):
+    audit_record(action=AuditAction.RECORDING_PLAYED, actor=acme_admin, client_id=acme.pk)
+    body = french_desk.get(reverse("admin:privacy_auditevent_changelist")).content.decode()
+    assert "événements d&#x27;audit" in body.lower() or "événements d'audit" in body.lower()
+    assert "Enregistrement écouté" in body and "Utilisateur" in body
+    assert "Type d&#x27;auteur" in body or "Type d'auteur" in body
