@@ -335,11 +335,14 @@ def test_a_french_dpo_reads_the_subject_refused_in_french(french_desk, acme):
 
 
 def test_a_french_dpo_reads_retention_runs_in_french(french_desk):
-    RetentionRun.objects.create(job="calls", status=RunStatus.DONE)
+    RetentionRun.objects.create(
+        job="calls", status=RunStatus.DONE, counts={"calls": 3, "recordings": 1}
+    )
     body = french_desk.get(reverse("admin:retention_retentionrun_changelist")).content.decode()
     assert "exécutions de conservation" in body.lower()
     assert "Appels (avec leurs médias)" in body and "Terminée" in body
     assert "Lot le plus long (ms)" in body or "lot le plus long (ms)" in body.lower()
+    assert "appels : 3, enregistrements : 1" in body
 
 
 def test_a_french_dpo_reads_the_audit_events_in_french(french_desk, acme, acme_admin):

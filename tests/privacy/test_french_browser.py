@@ -90,6 +90,12 @@ def test_a_french_admin_reads_the_privacy_centre_at_1366_px(chromium_page, acme_
     assert page.evaluate(OVERFLOW) == 0
     _shot(page, "privacy-centre-fr-1366.png")
 
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.reload()
+    assert page.locator("h1").inner_text() == "Centre de confidentialité"
+    _shot(page, "privacy-centre-fr-390.png")
+
+    page.set_viewport_size({"width": 1366, "height": 768})
     page.goto("/privacy/audit/")
     assert page.locator("h1").inner_text() == "Journal d'audit"
     assert page.evaluate(OVERFLOW) == 0
