@@ -64,6 +64,13 @@ class AuditAction(models.TextChoices):
     RETENTION_RUN = "retention.run", _("Retention job run")
 
 
+class ActorKind(models.TextChoices):
+    USER = "user", _("User")
+    STAFF = "staff", _("Dexem staff")
+    API_KEY = "api_key", _("API key")
+    SYSTEM = "system", _("Dexem (automatic)")
+
+
 class AppendOnlyQuerySet(models.QuerySet["AuditEvent"]):
     def update(self, **kwargs: Any) -> int:
         raise PermissionError("Audit events are append-only.")
@@ -79,19 +86,21 @@ class AppendOnlyQuerySet(models.QuerySet["AuditEvent"]):
 
 class AuditEvent(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    occurred_at = models.DateTimeField(auto_now_add=True)
+    occurred_at = models.DateTimeField(_("occurred at"), auto_now_add=True)
     # A plain id, not a foreign key: the record outlives whatever it speaks of.
-    client_id = models.UUIDField(null=True, blank=True)
-    actor_kind = models.CharField(max_length=16)
-    actor_hash = models.CharField(max_length=64, blank=True)
-    action = models.CharField(max_length=32, choices=AuditAction.choices)
-    object_type = models.CharField(max_length=32, blank=True)
-    object_id = models.UUIDField(null=True, blank=True)
-    metadata = models.JSONField(default=dict, blank=True)
+    client_id = models.UUIDField(_("client id"), null=True, blank=True)
+    actor_kind = models.CharField(_("kind of actor"), max_length=16, choices=ActorKind.choices)
+    actor_hash = models.CharField(_("actor's keyed hash"), max_length=64, blank=True)
+    action = models.CharField(_("action"), max_length=32, choices=AuditAction.choices)
+    object_type = models.CharField(_("object type"), max_length=32, blank=True)
+    object_id = models.UUIDField(_("object id"), null=True, blank=True)
+    metadata = models.JSONField(_("metadata"), default=dict, blank=True)
 
     objects = models.Manager.from_queryset(AppendOnlyQuerySet)()
 
     class Meta:
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit events")
         ordering = ["-occurred_at"]
         indexes = [
             models.Index(fields=["client_id", "-occurred_at"], name="audit_client_time_idx"),
@@ -102,7 +111,10 @@ class AuditEvent(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_action_display()} at {self.occurred_at:%Y-%m-%d %H:%M}"
+        return str(
+            _("%(action)s at %(time)s")
+            % {"action": self.get_action_display(), "time": f"{self.occurred_at:%Y-%m-%d %H:%M}"}
+        )
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         if not self._state.adding:

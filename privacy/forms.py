@@ -21,7 +21,7 @@ class ErasureRequestForm(forms.Form):
         required=False,
         max_length=1000,
         widget=forms.Textarea(attrs={"rows": 2}),
-        label="Notes for the DPO (no other personal data, please)",
+        label=_("Notes for the DPO (no other personal data, please)"),
     )
 
     def __init__(self, *args: Any, region: str | None = None, **kwargs: Any) -> None:
@@ -34,7 +34,8 @@ class PublicRequestForm(forms.Form):
     # region (PHONE_DEFAULT_REGION); any other country's number is typed internationally.
     phone = PhoneField(label=_("Your phone number"))
     kind = forms.ChoiceField(
-        choices=[("erasure", "Erase my data"), ("access", "Send me my data")],
+        label=_("What would you like?"),
+        choices=[("erasure", _("Erase my data")), ("access", _("Send me my data"))],
         widget=forms.RadioSelect,
         initial="erasure",
     )
@@ -44,7 +45,7 @@ class CodeForm(forms.Form):
     code = forms.CharField(
         max_length=6,
         min_length=6,
-        label="The 6-digit code we sent you",
+        label=_("The 6-digit code we sent you"),
         widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code"}),
     )
 

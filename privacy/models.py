@@ -79,47 +79,66 @@ class DataSubjectRequest(models.Model):
     reference = models.CharField(
         _("reference"), max_length=8, unique=True, default=reference_new, editable=False
     )
-    kind = models.CharField(max_length=16, choices=RequestKind.choices, default=RequestKind.ERASURE)
+    kind = models.CharField(
+        _("kind"), max_length=16, choices=RequestKind.choices, default=RequestKind.ERASURE
+    )
     subject_type = models.CharField(
-        max_length=8, choices=SubjectType.choices, default=SubjectType.CONTACT
+        _("subject type"), max_length=8, choices=SubjectType.choices, default=SubjectType.CONTACT
     )
     subject = models.CharField(
-        max_length=254, blank=True, help_text="E.164 number or email; emptied once done."
+        _("subject"),
+        max_length=254,
+        blank=True,
+        help_text=_("E.164 number or email; emptied once done."),
     )
-    subject_hash = models.CharField(max_length=64, blank=True, db_index=True)
+    subject_hash = models.CharField(
+        _("subject's keyed hash"), max_length=64, blank=True, db_index=True
+    )
     scope = models.CharField(
-        max_length=12, choices=RequestScope.choices, default=RequestScope.ONE_CLIENT
+        _("scope"), max_length=12, choices=RequestScope.choices, default=RequestScope.ONE_CLIENT
     )
     client = models.ForeignKey(
-        Client, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        Client,
+        verbose_name=_("client"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     source = models.CharField(
-        max_length=8, choices=RequestSource.choices, default=RequestSource.DPO
+        _("source"), max_length=8, choices=RequestSource.choices, default=RequestSource.DPO
     )
     verified = models.BooleanField(
-        default=False, help_text="The requester proved they hold the number."
+        _("verified"), default=False, help_text=_("The requester proved they hold the number.")
     )
-    received_on = models.DateField(default=timezone.localdate)
-    due_on = models.DateField(default=_one_month_later)
+    received_on = models.DateField(_("received on"), default=timezone.localdate)
+    due_on = models.DateField(_("due on"), default=_one_month_later)
     status = models.CharField(
-        max_length=12, choices=RequestStatus.choices, default=RequestStatus.RECEIVED
+        _("status"), max_length=12, choices=RequestStatus.choices, default=RequestStatus.RECEIVED
     )
-    notes = models.TextField(blank=True)
+    notes = models.TextField(_("notes"), blank=True)
     extended_on = models.DateField(_("deadline extended on"), null=True, blank=True)
     extension_reason = models.CharField(_("reason for the extension"), max_length=500, blank=True)
     # A rectification's record of which fields were changed where (field names, never values).
     completion_note = models.TextField(_("what was done"), blank=True)
     # Set while a restriction request holds its Contacts restricted; lifting it ends the request.
     restricted_at = models.DateTimeField(_("restriction applied at"), null=True, blank=True)
-    rejection_reason = models.CharField(max_length=500, blank=True)
-    executed_at = models.DateTimeField(null=True, blank=True)
+    rejection_reason = models.CharField(_("reason for the rejection"), max_length=500, blank=True)
+    executed_at = models.DateTimeField(_("executed at"), null=True, blank=True)
     executed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("executed by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     # What was erased, per Client (counts only), so the request proves it was carried out.
-    result = models.JSONField(default=dict, blank=True)
+    result = models.JSONField(_("result"), default=dict, blank=True)
 
     class Meta:
+        verbose_name = _("data subject request")
+        verbose_name_plural = _("data subject requests")
         ordering = ["due_on", "received_on"]
         indexes = [
             models.Index(fields=["client", "-received_on"], name="dsr_client_received_idx"),
@@ -149,23 +168,25 @@ class ContactVerification(models.Model):
     Only keyed hashes are kept: of the number, of the requester's address and of the code."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    phone_hash = models.CharField(max_length=64)
-    ip_hash = models.CharField(max_length=64)
-    code_hash = models.CharField(max_length=64)
-    kind = models.CharField(max_length=16, choices=RequestKind.choices)
-    attempts = models.PositiveSmallIntegerField(default=0)
-    created_at = models.DateTimeField(auto_now_add=True)
-    expires_at = models.DateTimeField()
-    verified_at = models.DateTimeField(null=True, blank=True)
+    phone_hash = models.CharField(_("number's keyed hash"), max_length=64)
+    ip_hash = models.CharField(_("address's keyed hash"), max_length=64)
+    code_hash = models.CharField(_("code's keyed hash"), max_length=64)
+    kind = models.CharField(_("kind"), max_length=16, choices=RequestKind.choices)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("expires at"))
+    verified_at = models.DateTimeField(_("verified at"), null=True, blank=True)
 
     class Meta:
+        verbose_name = _("phone number verification")
+        verbose_name_plural = _("phone number verifications")
         indexes = [
             models.Index(fields=["phone_hash", "created_at"], name="verification_phone_idx"),
             models.Index(fields=["ip_hash", "created_at"], name="verification_ip_idx"),
         ]
 
     def __str__(self) -> str:
-        return f"Verification {self.pk}"
+        return str(_("Verification %(id)s") % {"id": self.pk})
 
 
 __all__ = ["AuditEvent", "ContactVerification", "DataSubjectRequest"]

@@ -12,6 +12,7 @@ import uuid
 from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from privacy.audit import identifier_hash
 from privacy.models import ContactVerification, DataSubjectRequest
@@ -59,10 +60,14 @@ def verification_start(*, phone: str, kind: str, ip_address: str) -> ContactVeri
         verification.save()
     # Sent once the row is committed (and counted by the next request), outside the lock.
     try:
+        # In the language of the page the request was made on (the active one).
         backend.send(
             phone,
-            f"Dexem: your code is {code}. It confirms your privacy request and expires in 10 "
-            "minutes.",
+            gettext(
+                "Dexem: your code is %(code)s. It confirms your privacy request and expires in "
+                "10 minutes."
+            )
+            % {"code": code},
         )
     except SmsUnavailable:
         # No code went out: a try that cannot be completed does not count against the number.

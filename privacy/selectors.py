@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from django.conf import settings
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -50,6 +51,19 @@ def requests_due_soon(
     overdue = list(waiting.filter(due_on__lt=today))
     due_soon = list(waiting.filter(due_on__gte=today, due_on__lte=today + dt.timedelta(days=days)))
     return due_soon, overdue
+
+
+def dpo_recipients() -> list[tuple[str, str]]:
+    """(email, language) of whoever gets the DPO's reminders: each active staff User of the DPO
+    group, in their own language, and the DPO mailbox (DPO_EMAIL) in the platform's language
+    unless one of them reads it."""
+    recipients: dict[str, str] = {}
+    dpos = User.objects.filter(is_staff=True, is_active=True, groups__name="DPO").exclude(email="")
+    for email, language in dpos.order_by("email").values_list("email", "language").distinct():
+        recipients.setdefault(email.lower(), language or settings.LANGUAGE_CODE)
+    if settings.DPO_EMAIL:
+        recipients.setdefault(settings.DPO_EMAIL.lower(), settings.LANGUAGE_CODE)
+    return list(recipients.items())
 
 
 # --- A closed request's record, in words ----------------------------------------------------------

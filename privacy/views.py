@@ -9,6 +9,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext
 
 from accounts.client_address import client_address_required
 from accounts.forms import form_add_service_error
@@ -77,7 +78,12 @@ def audit_log_csv(request: ClientRequest) -> HttpResponseBase:
     if form.is_bound and not form.is_valid():
         return HttpResponse(
             "\n".join(
-                f"{name}: {' '.join(map(str, errors))}" for name, errors in form.errors.items()
+                gettext("%(field)s: %(errors)s")
+                % {
+                    "field": form.fields[name].label if name in form.fields else name,
+                    "errors": " ".join(map(str, errors)),
+                }
+                for name, errors in form.errors.items()
             ),
             status=400,
             content_type="text/plain; charset=utf-8",
@@ -120,7 +126,8 @@ def privacy_centre(request: ClientRequest) -> HttpResponse:
                 form_add_service_error(form, error, fallback="phone")
             else:
                 messages.success(
-                    request, "The erasure request was sent to our DPO; its progress shows below."
+                    request,
+                    gettext("The erasure request was sent to our DPO; its progress shows below."),
                 )
                 return redirect("privacy-centre")
         status = 400
@@ -203,10 +210,11 @@ def public_request_verify(request: HttpRequest) -> HttpResponse:
             return render(
                 request,
                 "privacy/public_request_done.html",
-                {"kind": filed.get_kind_display(), "due_on": due_on, "reference": filed.reference},
+                {"kind": filed.kind, "due_on": due_on, "reference": filed.reference},
             )
         form.add_error(
-            "code", "This code is not right, or has expired. Check it, or ask for a new one."
+            "code",
+            gettext("This code is not right, or has expired. Check it, or ask for a new one."),
         )
     return render(
         request,

@@ -3,38 +3,46 @@ from __future__ import annotations
 import uuid
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class RetentionJob(models.TextChoices):
-    CALLS = "calls", "Calls (with their media)"
-    RECORDINGS = "recordings", "Recordings and voice messages"
-    USERS = "users", "Users of ended contracts"
-    LOGINS = "logins", "Login-attempt records"
-    VISITS = "visits", "Website visits without a call"
+    CALLS = "calls", _("Calls (with their media)")
+    RECORDINGS = "recordings", _("Recordings and voice messages")
+    USERS = "users", _("Users of ended contracts")
+    LOGINS = "logins", _("Login-attempt records")
+    VISITS = "visits", _("Website visits without a call")
 
 
 class RunStatus(models.TextChoices):
-    RUNNING = "running", "Running"
-    DONE = "done", "Done"
-    SKIPPED = "skipped", "Skipped (another run held the lock)"
-    FAILED = "failed", "Failed"
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Done")
+    SKIPPED = "skipped", _("Skipped (another run held the lock)")
+    FAILED = "failed", _("Failed")
 
 
 class RetentionRun(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    job = models.CharField(max_length=16, choices=RetentionJob.choices)
-    dry_run = models.BooleanField(default=False)
-    status = models.CharField(max_length=8, choices=RunStatus.choices, default=RunStatus.RUNNING)
-    started_at = models.DateTimeField(auto_now_add=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
-    counts = models.JSONField(default=dict, blank=True)
-    batches = models.PositiveIntegerField(default=0)
-    longest_batch_ms = models.PositiveIntegerField(default=0)
-    error = models.CharField(max_length=200, blank=True)
+    job = models.CharField(_("job"), max_length=16, choices=RetentionJob.choices)
+    dry_run = models.BooleanField(_("dry run"), default=False)
+    status = models.CharField(
+        _("status"), max_length=8, choices=RunStatus.choices, default=RunStatus.RUNNING
+    )
+    started_at = models.DateTimeField(_("started at"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    counts = models.JSONField(_("counts"), default=dict, blank=True)
+    batches = models.PositiveIntegerField(_("batches"), default=0)
+    longest_batch_ms = models.PositiveIntegerField(_("longest batch (ms)"), default=0)
+    error = models.CharField(_("error"), max_length=200, blank=True)
 
     class Meta:
         ordering = ["-started_at"]
         indexes = [models.Index(fields=["job", "-started_at"], name="retentionrun_job_idx")]
+        verbose_name = _("retention run")
+        verbose_name_plural = _("retention runs")
 
     def __str__(self) -> str:
-        return f"{self.get_job_display()} at {self.started_at:%Y-%m-%d %H:%M}"
+        return str(
+            _("%(job)s at %(time)s")
+            % {"job": self.get_job_display(), "time": f"{self.started_at:%Y-%m-%d %H:%M}"}
+        )

@@ -6,9 +6,11 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from accounts.languages import language_for_client, language_for_user
 from accounts.models import Client, User
 from calls.services import contact_lift_restriction, contact_restrict
 from privacy.audit import AuditAction, audit_record, identifier_hash
@@ -267,27 +269,31 @@ def request_reject(
 
 
 def _notify_client(match: ClientCounts, subject_request: DataSubjectRequest) -> None:
-    admins = list(User.objects.for_client(match.client).admins().values_list("email", flat=True))
-    if not admins:
-        return
-    send_mail(
-        subject=str(_("Dexem: a caller's erasure request was carried out in your account")),
-        message=str(
-            _(
-                "Hello,\n\nA caller asked us directly to erase their personal data (our reference "
-                "%(reference)s). As your processor we have carried it out in your account "
-                "(%(client)s): %(calls)d call(s) no longer hold their number, %(recordings)d "
-                "recording(s) and %(voicemails)d voice message(s) were destroyed. The calls' facts "
-                "remain in your statistics.\n\nThe Dexem DPO"
+    """Email the Client's admins, each in their own language (one message per language)."""
+    by_language: dict[str, list[str]] = {}
+    for admin in User.objects.for_client(match.client).admins().select_related("client"):
+        language = language_for_user(admin) or language_for_client(match.client)
+        by_language.setdefault(language, []).append(admin.email)
+    for language, emails in by_language.items():
+        with translation.override(language):
+            send_mail(
+                subject=gettext(
+                    "Dexem: a caller's erasure request was carried out in your account"
+                ),
+                message=gettext(
+                    "Hello,\n\nA caller asked us directly to erase their personal data (our "
+                    "reference %(reference)s). As your processor we have carried it out in your "
+                    "account (%(client)s): %(calls)d call(s) no longer hold their number, "
+                    "%(recordings)d recording(s) and %(voicemails)d voice message(s) were "
+                    "destroyed. The calls' facts remain in your statistics.\n\nThe Dexem DPO"
+                )
+                % {
+                    "reference": subject_request.reference,
+                    "client": match.client.name,
+                    "calls": match.calls,
+                    "recordings": match.recordings,
+                    "voicemails": match.voicemails,
+                },
+                from_email=None,
+                recipient_list=emails,
             )
-        )
-        % {
-            "reference": subject_request.reference,
-            "client": match.client.name,
-            "calls": match.calls,
-            "recordings": match.recordings,
-            "voicemails": match.voicemails,
-        },
-        from_email=None,
-        recipient_list=admins,
-    )
