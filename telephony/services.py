@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import requests
@@ -81,6 +81,11 @@ def telephony_account_set(
                 account.save()
         except IntegrityError:
             raise ValidationError({"account_sid": ["This account is already in use."]}) from None
+        # This process forgets the account at once (its old SID too, when it changed); the
+        # others within WEBHOOK_ACCOUNT_SECONDS, or at once for a request signed with the new
+        # token (telephony.views.webhook looks again when a remembered token does not verify).
+        webhook_accounts_forget()
+        transaction.on_commit(webhook_accounts_forget)
         audit_record(
             action=AuditAction.TELEPHONY_CHANGED,
             actor=actor,
@@ -104,6 +109,39 @@ def telephony_account_find_across_clients(
         .filter(provider=provider, account_sid=account_sid, client__is_active=True)
         .first()
     )
+
+
+# The webhooks' accounts, remembered by each process for a few seconds: a status callback then
+# costs no query to find its account nor a run of the cipher to open its token. A token changed
+# in another process is seen at once by a request signed with it (the webhook looks the account
+# up again when a remembered token does not verify); a request signed with the token it replaced,
+# or for a Client deactivated meanwhile, is accepted at most this long after the change.
+WEBHOOK_ACCOUNT_SECONDS = 5.0
+_webhook_accounts: dict[tuple[str, str], tuple[float, TelephonyAccount, str]] = {}
+
+
+def webhook_accounts_forget() -> None:
+    _webhook_accounts.clear()
+
+
+def telephony_account_for_webhook(
+    *, provider: str, account_sid: str, remembered: bool = True
+) -> tuple[TelephonyAccount, str, bool] | None:
+    """(account, its token, whether both were remembered rather than read just now) for the
+    account a webhook names, or None when no active Client holds it. Raises
+    sealing.TokenUnreadable when the token does not open."""
+    key, now = (provider, account_sid), time.monotonic()
+    if remembered:
+        entry = _webhook_accounts.get(key)
+        if entry is not None and entry[0] > now:
+            return entry[1], entry[2], True
+    account = telephony_account_find_across_clients(provider=provider, account_sid=account_sid)
+    if account is None:
+        _webhook_accounts.pop(key, None)
+        return None
+    token = telephony_account_token(account)
+    _webhook_accounts[key] = (now + WEBHOOK_ACCOUNT_SECONDS, account, token)
+    return account, token, False
 
 
 def telephony_account_token(account: TelephonyAccount) -> str:
@@ -194,45 +232,54 @@ def _outcome(leg: ProviderCall) -> tuple[str, int]:
     return CallStatus.MISSED, 0
 
 
-def _report(*, client: Client, call_id: str, **facts: Any) -> ProviderCall | None:
-    """Store `facts` on the provider call, then set the Call's outcome from all it holds."""
+def _report(
+    *, client: Client, call_id: str, facts: Callable[[ProviderCall], dict[str, Any]]
+) -> ProviderCall | None:
+    """Store the `facts` (worked out from the locked provider call) on the provider call, then,
+    when they change the outcome, set the Call's outcome from all it holds.
+
+    One transaction: the provider call is locked, so two reports on one call (dial-status and
+    status arrive together) are applied one after the other. A retry changes no fact and
+    writes nothing; a fact that leaves the outcome as it was (the final status after the
+    dial-status, most often) does not touch the Call."""
     with transaction.atomic():
         leg = (
             ProviderCall.objects.for_client(client)
-            .select_for_update()
+            .select_for_update(of=("self",))
             .select_related("tracking_number")
             .filter(provider_call_id=call_id)
             .first()
         )
         if leg is None:
             return None
-        changed = [name for name, value in facts.items() if getattr(leg, name) != value]
+        wanted = facts(leg)
+        changed = [name for name, value in wanted.items() if getattr(leg, name) != value]
+        if not changed:
+            return leg
+        before = _outcome(leg)
         for name in changed:
-            setattr(leg, name, facts[name])
-        if changed:
-            leg.save(update_fields=[*changed, "updated_at"])
+            setattr(leg, name, wanted[name])
+        leg.save(update_fields=[*changed, "updated_at"])
         status, duration = _outcome(leg)
-        call_services.call_outcome_set(
-            client=client, external_id=call_id, status=status, duration_seconds=duration
-        )
+        if (status, duration) != before:
+            call_services.call_outcome_set(
+                client=client, external_id=call_id, status=status, duration_seconds=duration
+            )
     return leg
 
 
 def provider_call_dial_report(*, client: Client, report: base.DialReport) -> ProviderCall | None:
     """The forwarded leg's outcome; offers voicemail when nobody answered and it is on."""
-    with transaction.atomic():
-        leg = ProviderCall.objects.for_client(client).filter(provider_call_id=report.call_id)
-        current = leg.select_related("tracking_number").first()
-        if current is None:
-            return None
-        offer = report.outcome != base.ANSWERED and current.tracking_number.voicemail
-        return _report(
-            client=client,
-            call_id=report.call_id,
-            dial_status=report.outcome,
-            dial_duration=report.duration,
-            voicemail_offered=current.voicemail_offered or offer,
-        )
+
+    def facts(leg: ProviderCall) -> dict[str, Any]:
+        offer = report.outcome != base.ANSWERED and leg.tracking_number.voicemail
+        return {
+            "dial_status": report.outcome,
+            "dial_duration": report.duration,
+            "voicemail_offered": leg.voicemail_offered or offer,
+        }
+
+    return _report(client=client, call_id=report.call_id, facts=facts)
 
 
 def provider_call_status_report(*, client: Client, report: base.CallReport) -> ProviderCall | None:
@@ -243,8 +290,7 @@ def provider_call_status_report(*, client: Client, report: base.CallReport) -> P
     return _report(
         client=client,
         call_id=report.call_id,
-        call_status=report.status,
-        call_duration=report.duration,
+        facts=lambda leg: {"call_status": report.status, "call_duration": report.duration},
     )
 
 
@@ -286,7 +332,9 @@ def provider_recording_report(
             recording.save(update_fields=["state", "attempts", "error", "updated_at"])
             enqueue = True
         if kind == MediaKind.VOICEMAIL:
-            _report(client=client, call_id=report.call_id, voicemail_left=True)
+            _report(
+                client=client, call_id=report.call_id, facts=lambda leg: {"voicemail_left": True}
+            )
         if enqueue:
             # Imported here: telephony.tasks imports this module (its tasks call these services).
             from telephony.tasks import provider_recording_fetch_task
