@@ -13,6 +13,7 @@ generated audio; both sides of the download comparison fetch from it."""
 from __future__ import annotations
 
 import http.client
+import itertools
 import os
 import secrets
 import signal
@@ -21,7 +22,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from urllib.parse import urlencode
 
 from bench.bench_ingestion import _free_port, _server_peak_rss_mib, _start_gunicorn
@@ -33,6 +34,7 @@ WARMUP_SECONDS = 3.0
 ROUNDS = 9  # of each side, alternated: the load generator shares the machine's two cores
 RECORDING_ROUNDS = 11
 CALLS = 6000  # distinct calls the status callbacks report on
+REPORTS = 60_000  # signed new reports on them, more than a run sends: none is a retry
 RECORDING_BYTES = scaled(100_000_000, 1_000_000)
 SMALL_RECORDING_BYTES = scaled(20_000_000, 1_000_000)
 ACCOUNT_SID = "AC" + "be" * 16
@@ -40,16 +42,19 @@ TOKEN = "bench-token-" + "5" * 20
 
 
 def _signed_bodies(port: int, path: str, call_sids: list[str]) -> list[tuple[bytes, str]]:
+    """REPORTS signed status callbacks, each a new report (not a provider retry): the calls in
+    turn, each pass over them with another duration, from a start drawn for this run (the bench
+    database keeps the previous runs' reports)."""
     from twilio.request_validator import RequestValidator
 
     validator, url = RequestValidator(TOKEN), f"http://127.0.0.1:{port}{path}"
-    bodies = []
-    for index, call_sid in enumerate(call_sids):
+    start, bodies = 1000 + secrets.randbelow(10**6), []
+    for index in range(REPORTS):
         params = {
             "AccountSid": ACCOUNT_SID,
-            "CallSid": call_sid,
+            "CallSid": call_sids[index % len(call_sids)],
             "CallStatus": "completed",
-            "CallDuration": str(20 + index % 300),
+            "CallDuration": str(start + index // len(call_sids)),
             "Timestamp": "Wed, 02 Dec 2026 03:45:00 +0000",
         }
         bodies.append((urlencode(params).encode(), validator.compute_signature(url, params)))
@@ -57,10 +62,10 @@ def _signed_bodies(port: int, path: str, call_sids: list[str]) -> list[tuple[byt
 
 
 def _load(
-    port: int, path: str, bodies: list[tuple[bytes, str]], duration: float
+    port: int, path: str, bodies: list[tuple[bytes, str]], duration: float, cursor: Iterator[int]
 ) -> tuple[float, int, int]:
     counts = {"ok": 0, "errors": 0}
-    lock, cursor = threading.Lock(), iter(range(10**9))
+    lock = threading.Lock()
     stop_at = time.monotonic() + duration
 
     def worker() -> None:
@@ -143,10 +148,12 @@ def _webhooks(call_sids: list[str]) -> Result:
     }
     duration = max(0.5, DURATION_SECONDS * scale())
     totals = {path: [0, 0] for path in bodies}  # requests answered 200, errors
+    # Each path's bodies are sent once in order across the rounds, the warm-up included.
+    cursors = {path: itertools.count() for path in bodies}
 
     def side(path: str) -> Callable[[], float]:
         def measure() -> float:
-            rps, ok, errors = _load(port, path, bodies[path], duration)
+            rps, ok, errors = _load(port, path, bodies[path], duration, cursors[path])
             totals[path][0] += ok
             totals[path][1] += errors
             return rps
@@ -155,7 +162,7 @@ def _webhooks(call_sids: list[str]) -> Result:
 
     try:
         for path in bodies:  # warm both workers on both paths, not counted
-            _load(port, path, bodies[path], max(0.5, WARMUP_SECONDS * scale()))
+            _load(port, path, bodies[path], max(0.5, WARMUP_SECONDS * scale()), cursors[path])
         measured = rounds(
             {"ours": side(status_path), "noop": side(noop_path)}, repeats=ROUNDS, warmup=0
         )
@@ -173,7 +180,8 @@ def _webhooks(call_sids: list[str]) -> Result:
         higher_is_better=True,
         notes=[
             f"median of {ROUNDS} alternated rounds of {duration:g} s each",
-            f"{len(call_sids):,} calls reported on, each round after the first a provider retry",
+            f"{len(call_sids):,} calls; {min(next(cursors[status_path]), REPORTS):,} new final "
+            "statuses (none a retry), each leaving the Call's outcome as it was",
             f"{ours_ok:,} callbacks, {ours_errors} errors; no-op {noop_ok:,} requests, "
             f"{noop_errors} errors",
             f"worker peak RSS {rss:.0f} MiB",
@@ -213,10 +221,20 @@ def _start_provider(size: int) -> tuple[subprocess.Popen[str], str]:
 def _recordings(client: object, call_sid: str) -> list[Result]:
     from django.conf import settings
 
+    from calls.models import Recording
+    from calls.services import media_shred
     from telephony.models import ProviderCall, ProviderRecording, RecordingState
     from telephony.services import provider_recording_fetch
 
     leg = ProviderCall.objects.for_client(client).get(provider_call_id=call_sid)
+
+    def shred() -> None:
+        """The call's recording goes after each run, untimed: every run stores a call's first
+        recording, as the provider's callback does, rather than replace the previous run's."""
+        for media in Recording.objects.for_client(client).filter(call__external_id=call_sid):
+            media_shred(media=media)
+
+    shred()
     os.makedirs(settings.RECORDING_STORAGE_DIR, exist_ok=True)
     results = []
     for size in (SMALL_RECORDING_BYTES, RECORDING_BYTES):
@@ -253,6 +271,7 @@ def _recordings(client: object, call_sid: str) -> list[Result]:
             sampler.join()
             assert recording.state == RecordingState.DONE
             growths.append(peak[0] - baseline)
+            shred()
             return elapsed
 
         try:
@@ -261,11 +280,15 @@ def _recordings(client: object, call_sid: str) -> list[Result]:
             provider.terminate()
             provider.wait(timeout=10)
         mb = size / 1e6
+
+        def rate(seconds: float, mb: float = mb) -> float:
+            return mb / seconds
+
         results.append(
             Result.measured(
                 name=f"recording task, {mb:.0f} MB WAV (download, encrypt, store, DELETE)",
-                ours=measured["ours"].map(lambda seconds, mb=mb: mb / seconds),
-                limit=measured["plain"].map(lambda seconds, mb=mb: mb / seconds),
+                ours=measured["ours"].map(rate),
+                limit=measured["plain"].map(rate),
                 unit="MB/s",
                 goal="≥ 0.7",
                 higher_is_better=True,
