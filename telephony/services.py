@@ -10,6 +10,8 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 import requests
@@ -21,7 +23,7 @@ from django.utils import timezone
 from accounts.models import Client
 from calls import services as call_services
 from calls.media.keys import active_key_id
-from calls.media.objects import TooLarge
+from calls.media.objects import TooLarge, object_delete
 from calls.models import Call, CallStatus, MediaKind, TrackingNumber
 from privacy.audit import AuditAction, audit_record
 from telephony import sealing
@@ -393,34 +395,64 @@ def _wav_chunks(response: requests.Response, *, cap: int) -> Iterator[bytes]:
         raise FetchFailed("not a WAV file")
 
 
-def _account_for(recording: ProviderRecording) -> tuple[TelephonyAccount, base.VoiceProvider]:
+@dataclass(frozen=True)
+class _Credentials:
+    """The account's SID and opened token, read once per attempt for both of its requests."""
+
+    provider: base.VoiceProvider
+    account_sid: str
+    token: str
+
+    @property
+    def auth(self) -> tuple[str, str]:
+        return self.account_sid, self.token
+
+
+def _credentials_for(recording: ProviderRecording) -> _Credentials:
     account = TelephonyAccount.objects.for_client(recording.client).first()
     if account is None:
         raise FetchFailed("the Client has no telephony account any more")
-    return account, provider_for(account.provider)
+    try:
+        token = telephony_account_token(account)
+    except sealing.TokenUnreadable:
+        raise FetchFailed("the account's auth token does not open") from None
+    return _Credentials(provider_for(account.provider), account.account_sid, token)
 
 
-def _download_and_store(recording: ProviderRecording, session: requests.Session) -> None:
-    account, provider = _account_for(recording)
+@contextmanager
+def _not_waiting_for_the_disk() -> Iterator[None]:
+    """A transaction whose commit does not wait for the WAL to reach the disk (PostgreSQL's
+    `synchronous_commit = off`, this transaction only): for writes a crash may lose without harm
+    (an attempt's count). Anything the provider's deletion relies on commits normally."""
+    with transaction.atomic():
+        connection = transaction.get_connection()
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL synchronous_commit TO OFF")
+        yield
+
+
+def _download_and_store(
+    recording: ProviderRecording, session: requests.Session, credentials: _Credentials
+) -> None:
     call = (
         Call.objects.for_client(recording.client)
+        .select_related("client")
         .filter(external_id=recording.provider_call.provider_call_id)
         .first()
     )
     if call is None:
         raise FetchFailed("the call is gone")
+    provider = credentials.provider
     url = provider.recording_media_url(
         api_base=settings.TWILIO_API_BASE,
-        account_id=account.account_sid,
+        account_id=credentials.account_sid,
         recording_id=recording.provider_recording_id,
     )
     cap = settings.RECORDING_MAX_BYTES
     try:
         with session.get(
-            url,
-            auth=(account.account_sid, telephony_account_token(account)),
-            stream=True,
-            timeout=(CONNECT_TIMEOUT, READ_TIMEOUT),
+            url, auth=credentials.auth, stream=True, timeout=(CONNECT_TIMEOUT, READ_TIMEOUT)
         ) as response:
             if response.status_code != 200:
                 raise FetchFailed(f"the provider answered {response.status_code}")
@@ -430,45 +462,55 @@ def _download_and_store(recording: ProviderRecording, session: requests.Session)
             declared = response.headers.get("Content-Length", "")
             if declared.isdigit() and int(declared) > cap:
                 raise FetchFailed("larger than RECORDING_MAX_BYTES")
-            media = call_services.media_store(
-                call=call,
-                kind=recording.kind,
-                content_type="audio/wav",
-                chunks=_wav_chunks(response, cap=cap),
-            )
+            # One transaction for the media and our state: the encrypted copy and "stored"
+            # commit together (one commit, not two), before the provider's copy is deleted.
+            # media_store writes the file first and only then its row, so the transaction's
+            # first statement, and so its start at the database, comes after the download.
+            media = None
+            try:
+                with transaction.atomic():
+                    media = call_services.media_store(
+                        call=call,
+                        kind=recording.kind,
+                        content_type="audio/wav",
+                        chunks=_wav_chunks(response, cap=cap),
+                    )
+                    _recording_rows(recording).update(
+                        state=RecordingState.STORED, error="", updated_at=timezone.now()
+                    )
+                    audit_record(
+                        action=AuditAction.PROVIDER_RECORDING_FETCHED,
+                        actor=None,
+                        client_id=recording.client_id,
+                        object_type=recording.kind,
+                        object_id=media.pk,
+                        metadata={"provider": provider.name, "size_bytes": media.size_bytes},
+                    )
+            except BaseException:
+                if media is not None:  # its row rolled back with ours: no file left behind
+                    object_delete(media.storage_name)
+                raise
     except TooLarge:
         raise FetchFailed("larger than RECORDING_MAX_BYTES") from None
-    except (requests.RequestException, sealing.TokenUnreadable) as error:
+    except requests.RequestException as error:
         raise FetchFailed(f"download failed ({type(error).__name__})") from None
-    with transaction.atomic():
-        _recording_rows(recording).update(
-            state=RecordingState.STORED, error="", updated_at=timezone.now()
-        )
-        audit_record(
-            action=AuditAction.PROVIDER_RECORDING_FETCHED,
-            actor=None,
-            client_id=recording.client_id,
-            object_type=recording.kind,
-            object_id=media.pk,
-            metadata={"provider": provider.name, "size_bytes": media.size_bytes},
-        )
     recording.state = RecordingState.STORED
 
 
-def _delete_at_provider(recording: ProviderRecording, session: requests.Session) -> None:
-    account, provider = _account_for(recording)
+def _delete_at_provider(
+    recording: ProviderRecording, session: requests.Session, credentials: _Credentials
+) -> None:
+    provider = credentials.provider
     url = provider.recording_delete_url(
         api_base=settings.TWILIO_API_BASE,
-        account_id=account.account_sid,
+        account_id=credentials.account_sid,
         recording_id=recording.provider_recording_id,
     )
     try:
         response = session.delete(
-            url,
-            auth=(account.account_sid, telephony_account_token(account)),
-            timeout=(CONNECT_TIMEOUT, READ_TIMEOUT),
+            url, auth=credentials.auth, timeout=(CONNECT_TIMEOUT, READ_TIMEOUT)
         )
-    except (requests.RequestException, sealing.TokenUnreadable) as error:
+    except requests.RequestException as error:
         raise FetchFailed(f"deletion failed ({type(error).__name__})") from None
     # 404: already gone (a previous attempt's DELETE went through, its answer did not).
     if response.status_code not in (200, 204, 404):
@@ -492,16 +534,19 @@ def provider_recording_fetch(*, recording: ProviderRecording) -> ProviderRecordi
     """Stream the provider's copy through the encryptor into storage, then delete it there.
 
     Resumable: a stored recording is not fetched again, only its deletion retried; the provider's
-    copy is never deleted before ours is stored. Raises FetchFailed to be retried."""
-    _recording_rows(recording).update(attempts=recording.attempts + 1)
+    copy is never deleted before ours is stored and committed. Raises FetchFailed to be
+    retried."""
+    with _not_waiting_for_the_disk():
+        _recording_rows(recording).update(attempts=recording.attempts + 1)
+    credentials = _credentials_for(recording)
     with requests.Session() as session:
         # Only the provider's API base is ever contacted; its redirects keep no credentials
         # (requests drops Authorization when the host changes).
         session.max_redirects = 3
         if recording.state in (RecordingState.PENDING, RecordingState.UNAVAILABLE):
-            _download_and_store(recording, session)
+            _download_and_store(recording, session, credentials)
         if recording.state == RecordingState.STORED:
-            _delete_at_provider(recording, session)
+            _delete_at_provider(recording, session, credentials)
     return recording
 
 
