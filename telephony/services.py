@@ -235,7 +235,11 @@ def _outcome(leg: ProviderCall) -> tuple[str, int]:
 
 
 def _report(
-    *, client: Client, call_id: str, facts: Callable[[ProviderCall], dict[str, Any]]
+    *,
+    client: Client,
+    call_id: str,
+    facts: Callable[[ProviderCall], dict[str, Any]],
+    with_number: bool = False,
 ) -> ProviderCall | None:
     """Store the `facts` (worked out from the locked provider call) on the provider call, then,
     when they change the outcome, set the Call's outcome from all it holds.
@@ -244,15 +248,13 @@ def _report(
     status arrive together) are applied one after the other. A retry changes no fact and
     writes nothing; a fact that leaves the outcome as it was (the final status after the
     dial-status, most often) does not touch the Call."""
+    legs = ProviderCall.objects.for_client(client).select_for_update(of=("self",))
+    if with_number:  # the facts need the tracking number's settings
+        legs = legs.select_related("tracking_number")
     with transaction.atomic():
-        leg = (
-            ProviderCall.objects.for_client(client)
-            .select_for_update(of=("self",))
-            .select_related("tracking_number")
-            .filter(provider_call_id=call_id)
-            .first()
-        )
-        if leg is None:
+        try:  # unique per Client: get() needs no ORDER BY, as first() would
+            leg = legs.get(provider_call_id=call_id)
+        except ProviderCall.DoesNotExist:
             return None
         wanted = facts(leg)
         changed = [name for name, value in wanted.items() if getattr(leg, name) != value]
@@ -281,7 +283,7 @@ def provider_call_dial_report(*, client: Client, report: base.DialReport) -> Pro
             "voicemail_offered": leg.voicemail_offered or offer,
         }
 
-    return _report(client=client, call_id=report.call_id, facts=facts)
+    return _report(client=client, call_id=report.call_id, facts=facts, with_number=True)
 
 
 def provider_call_status_report(*, client: Client, report: base.CallReport) -> ProviderCall | None:
