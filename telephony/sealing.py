@@ -6,6 +6,7 @@ sealed = nonce (12) | AES-256-GCM(KEK, nonce, token, aad = "dexem-telephony-toke
 
 from __future__ import annotations
 
+import functools
 import os
 import uuid
 
@@ -39,7 +40,14 @@ def token_open(*, key_id: str, sealed: bytes, account_id: uuid.UUID) -> str:
     kek = settings.RECORDING_KEYS.get(key_id)
     if kek is None:
         raise TokenUnreadable(str(UnknownKey(f"key id {key_id!r} is not in RECORDING_KEYS")))
-    sealed = bytes(sealed)
+    return _opened(kek, key_id, bytes(sealed), account_id)
+
+
+@functools.lru_cache(maxsize=1024)
+def _opened(kek: bytes, key_id: str, sealed: bytes, account_id: uuid.UUID) -> str:
+    """The token in `sealed`, remembered by everything it depends on (the key itself included),
+    so a webhook does not run the cipher for every request; a re-sealed or changed token, or a
+    key taken out of the ring, is a different entry or is refused before it is looked up."""
     try:
         return AESGCM(kek).decrypt(sealed[:12], sealed[12:], _aad(key_id, account_id)).decode()
     except (InvalidTag, ValueError):

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 import requests
@@ -21,7 +23,7 @@ from django.utils import timezone
 from accounts.models import Client
 from calls import services as call_services
 from calls.media.keys import active_key_id
-from calls.media.objects import TooLarge
+from calls.media.objects import TooLarge, object_delete
 from calls.models import Call, CallStatus, MediaKind, TrackingNumber
 from privacy.audit import AuditAction, audit_record
 from telephony import sealing
@@ -81,6 +83,11 @@ def telephony_account_set(
                 account.save()
         except IntegrityError:
             raise ValidationError({"account_sid": ["This account is already in use."]}) from None
+        # This process forgets the account at once (its old SID too, when it changed); the
+        # others within WEBHOOK_ACCOUNT_SECONDS, or at once for a request signed with the new
+        # token (telephony.views.webhook looks again when a remembered token does not verify).
+        webhook_accounts_forget()
+        transaction.on_commit(webhook_accounts_forget)
         audit_record(
             action=AuditAction.TELEPHONY_CHANGED,
             actor=actor,
@@ -104,6 +111,39 @@ def telephony_account_find_across_clients(
         .filter(provider=provider, account_sid=account_sid, client__is_active=True)
         .first()
     )
+
+
+# The webhooks' accounts, remembered by each process for a few seconds: a status callback then
+# costs no query to find its account nor a run of the cipher to open its token. A token changed
+# in another process is seen at once by a request signed with it (the webhook looks the account
+# up again when a remembered token does not verify); a request signed with the token it replaced,
+# or for a Client deactivated meanwhile, is accepted at most this long after the change.
+WEBHOOK_ACCOUNT_SECONDS = 5.0
+_webhook_accounts: dict[tuple[str, str], tuple[float, TelephonyAccount, str]] = {}
+
+
+def webhook_accounts_forget() -> None:
+    _webhook_accounts.clear()
+
+
+def telephony_account_for_webhook(
+    *, provider: str, account_sid: str, remembered: bool = True
+) -> tuple[TelephonyAccount, str, bool] | None:
+    """(account, its token, whether both were remembered rather than read just now) for the
+    account a webhook names, or None when no active Client holds it. Raises
+    sealing.TokenUnreadable when the token does not open."""
+    key, now = (provider, account_sid), time.monotonic()
+    if remembered:
+        entry = _webhook_accounts.get(key)
+        if entry is not None and entry[0] > now:
+            return entry[1], entry[2], True
+    account = telephony_account_find_across_clients(provider=provider, account_sid=account_sid)
+    if account is None:
+        _webhook_accounts.pop(key, None)
+        return None
+    token = telephony_account_token(account)
+    _webhook_accounts[key] = (now + WEBHOOK_ACCOUNT_SECONDS, account, token)
+    return account, token, False
 
 
 def telephony_account_token(account: TelephonyAccount) -> str:
@@ -194,45 +234,56 @@ def _outcome(leg: ProviderCall) -> tuple[str, int]:
     return CallStatus.MISSED, 0
 
 
-def _report(*, client: Client, call_id: str, **facts: Any) -> ProviderCall | None:
-    """Store `facts` on the provider call, then set the Call's outcome from all it holds."""
+def _report(
+    *,
+    client: Client,
+    call_id: str,
+    facts: Callable[[ProviderCall], dict[str, Any]],
+    with_number: bool = False,
+) -> ProviderCall | None:
+    """Store the `facts` (worked out from the locked provider call) on the provider call, then,
+    when they change the outcome, set the Call's outcome from all it holds.
+
+    One transaction: the provider call is locked, so two reports on one call (dial-status and
+    status arrive together) are applied one after the other. A retry changes no fact and
+    writes nothing; a fact that leaves the outcome as it was (the final status after the
+    dial-status, most often) does not touch the Call."""
+    legs = ProviderCall.objects.for_client(client).select_for_update(of=("self",))
+    if with_number:  # the facts need the tracking number's settings
+        legs = legs.select_related("tracking_number")
     with transaction.atomic():
-        leg = (
-            ProviderCall.objects.for_client(client)
-            .select_for_update()
-            .select_related("tracking_number")
-            .filter(provider_call_id=call_id)
-            .first()
-        )
-        if leg is None:
+        try:  # unique per Client: get() needs no ORDER BY, as first() would
+            leg = legs.get(provider_call_id=call_id)
+        except ProviderCall.DoesNotExist:
             return None
-        changed = [name for name, value in facts.items() if getattr(leg, name) != value]
+        wanted = facts(leg)
+        changed = [name for name, value in wanted.items() if getattr(leg, name) != value]
+        if not changed:
+            return leg
+        before = _outcome(leg)
         for name in changed:
-            setattr(leg, name, facts[name])
-        if changed:
-            leg.save(update_fields=[*changed, "updated_at"])
+            setattr(leg, name, wanted[name])
+        leg.save(update_fields=[*changed, "updated_at"])
         status, duration = _outcome(leg)
-        call_services.call_outcome_set(
-            client=client, external_id=call_id, status=status, duration_seconds=duration
-        )
+        if (status, duration) != before:
+            call_services.call_outcome_set(
+                client=client, external_id=call_id, status=status, duration_seconds=duration
+            )
     return leg
 
 
 def provider_call_dial_report(*, client: Client, report: base.DialReport) -> ProviderCall | None:
     """The forwarded leg's outcome; offers voicemail when nobody answered and it is on."""
-    with transaction.atomic():
-        leg = ProviderCall.objects.for_client(client).filter(provider_call_id=report.call_id)
-        current = leg.select_related("tracking_number").first()
-        if current is None:
-            return None
-        offer = report.outcome != base.ANSWERED and current.tracking_number.voicemail
-        return _report(
-            client=client,
-            call_id=report.call_id,
-            dial_status=report.outcome,
-            dial_duration=report.duration,
-            voicemail_offered=current.voicemail_offered or offer,
-        )
+
+    def facts(leg: ProviderCall) -> dict[str, Any]:
+        offer = report.outcome != base.ANSWERED and leg.tracking_number.voicemail
+        return {
+            "dial_status": report.outcome,
+            "dial_duration": report.duration,
+            "voicemail_offered": leg.voicemail_offered or offer,
+        }
+
+    return _report(client=client, call_id=report.call_id, facts=facts, with_number=True)
 
 
 def provider_call_status_report(*, client: Client, report: base.CallReport) -> ProviderCall | None:
@@ -243,8 +294,7 @@ def provider_call_status_report(*, client: Client, report: base.CallReport) -> P
     return _report(
         client=client,
         call_id=report.call_id,
-        call_status=report.status,
-        call_duration=report.duration,
+        facts=lambda leg: {"call_status": report.status, "call_duration": report.duration},
     )
 
 
@@ -286,7 +336,9 @@ def provider_recording_report(
             recording.save(update_fields=["state", "attempts", "error", "updated_at"])
             enqueue = True
         if kind == MediaKind.VOICEMAIL:
-            _report(client=client, call_id=report.call_id, voicemail_left=True)
+            _report(
+                client=client, call_id=report.call_id, facts=lambda leg: {"voicemail_left": True}
+            )
         if enqueue:
             # Imported here: telephony.tasks imports this module (its tasks call these services).
             from telephony.tasks import provider_recording_fetch_task
@@ -345,34 +397,64 @@ def _wav_chunks(response: requests.Response, *, cap: int) -> Iterator[bytes]:
         raise FetchFailed("not a WAV file")
 
 
-def _account_for(recording: ProviderRecording) -> tuple[TelephonyAccount, base.VoiceProvider]:
+@dataclass(frozen=True)
+class _Credentials:
+    """The account's SID and opened token, read once per attempt for both of its requests."""
+
+    provider: base.VoiceProvider
+    account_sid: str
+    token: str
+
+    @property
+    def auth(self) -> tuple[str, str]:
+        return self.account_sid, self.token
+
+
+def _credentials_for(recording: ProviderRecording) -> _Credentials:
     account = TelephonyAccount.objects.for_client(recording.client).first()
     if account is None:
         raise FetchFailed("the Client has no telephony account any more")
-    return account, provider_for(account.provider)
+    try:
+        token = telephony_account_token(account)
+    except sealing.TokenUnreadable:
+        raise FetchFailed("the account's auth token does not open") from None
+    return _Credentials(provider_for(account.provider), account.account_sid, token)
 
 
-def _download_and_store(recording: ProviderRecording, session: requests.Session) -> None:
-    account, provider = _account_for(recording)
+@contextmanager
+def _not_waiting_for_the_disk() -> Iterator[None]:
+    """A transaction whose commit does not wait for the WAL to reach the disk (PostgreSQL's
+    `synchronous_commit = off`, this transaction only): for writes a crash may lose without harm
+    (an attempt's count). Anything the provider's deletion relies on commits normally."""
+    with transaction.atomic():
+        connection = transaction.get_connection()
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL synchronous_commit TO OFF")
+        yield
+
+
+def _download_and_store(
+    recording: ProviderRecording, session: requests.Session, credentials: _Credentials
+) -> None:
     call = (
         Call.objects.for_client(recording.client)
+        .select_related("client")
         .filter(external_id=recording.provider_call.provider_call_id)
         .first()
     )
     if call is None:
         raise FetchFailed("the call is gone")
+    provider = credentials.provider
     url = provider.recording_media_url(
         api_base=settings.TWILIO_API_BASE,
-        account_id=account.account_sid,
+        account_id=credentials.account_sid,
         recording_id=recording.provider_recording_id,
     )
     cap = settings.RECORDING_MAX_BYTES
     try:
         with session.get(
-            url,
-            auth=(account.account_sid, telephony_account_token(account)),
-            stream=True,
-            timeout=(CONNECT_TIMEOUT, READ_TIMEOUT),
+            url, auth=credentials.auth, stream=True, timeout=(CONNECT_TIMEOUT, READ_TIMEOUT)
         ) as response:
             if response.status_code != 200:
                 raise FetchFailed(f"the provider answered {response.status_code}")
@@ -382,45 +464,55 @@ def _download_and_store(recording: ProviderRecording, session: requests.Session)
             declared = response.headers.get("Content-Length", "")
             if declared.isdigit() and int(declared) > cap:
                 raise FetchFailed("larger than RECORDING_MAX_BYTES")
-            media = call_services.media_store(
-                call=call,
-                kind=recording.kind,
-                content_type="audio/wav",
-                chunks=_wav_chunks(response, cap=cap),
-            )
+            # One transaction for the media and our state: the encrypted copy and "stored"
+            # commit together (one commit, not two), before the provider's copy is deleted.
+            # media_store writes the file first and only then its row, so the transaction's
+            # first statement, and so its start at the database, comes after the download.
+            media = None
+            try:
+                with transaction.atomic():
+                    media = call_services.media_store(
+                        call=call,
+                        kind=recording.kind,
+                        content_type="audio/wav",
+                        chunks=_wav_chunks(response, cap=cap),
+                    )
+                    _recording_rows(recording).update(
+                        state=RecordingState.STORED, error="", updated_at=timezone.now()
+                    )
+                    audit_record(
+                        action=AuditAction.PROVIDER_RECORDING_FETCHED,
+                        actor=None,
+                        client_id=recording.client_id,
+                        object_type=recording.kind,
+                        object_id=media.pk,
+                        metadata={"provider": provider.name, "size_bytes": media.size_bytes},
+                    )
+            except BaseException:
+                if media is not None:  # its row rolled back with ours: no file left behind
+                    object_delete(media.storage_name)
+                raise
     except TooLarge:
         raise FetchFailed("larger than RECORDING_MAX_BYTES") from None
-    except (requests.RequestException, sealing.TokenUnreadable) as error:
+    except requests.RequestException as error:
         raise FetchFailed(f"download failed ({type(error).__name__})") from None
-    with transaction.atomic():
-        _recording_rows(recording).update(
-            state=RecordingState.STORED, error="", updated_at=timezone.now()
-        )
-        audit_record(
-            action=AuditAction.PROVIDER_RECORDING_FETCHED,
-            actor=None,
-            client_id=recording.client_id,
-            object_type=recording.kind,
-            object_id=media.pk,
-            metadata={"provider": provider.name, "size_bytes": media.size_bytes},
-        )
     recording.state = RecordingState.STORED
 
 
-def _delete_at_provider(recording: ProviderRecording, session: requests.Session) -> None:
-    account, provider = _account_for(recording)
+def _delete_at_provider(
+    recording: ProviderRecording, session: requests.Session, credentials: _Credentials
+) -> None:
+    provider = credentials.provider
     url = provider.recording_delete_url(
         api_base=settings.TWILIO_API_BASE,
-        account_id=account.account_sid,
+        account_id=credentials.account_sid,
         recording_id=recording.provider_recording_id,
     )
     try:
         response = session.delete(
-            url,
-            auth=(account.account_sid, telephony_account_token(account)),
-            timeout=(CONNECT_TIMEOUT, READ_TIMEOUT),
+            url, auth=credentials.auth, timeout=(CONNECT_TIMEOUT, READ_TIMEOUT)
         )
-    except (requests.RequestException, sealing.TokenUnreadable) as error:
+    except requests.RequestException as error:
         raise FetchFailed(f"deletion failed ({type(error).__name__})") from None
     # 404: already gone (a previous attempt's DELETE went through, its answer did not).
     if response.status_code not in (200, 204, 404):
@@ -444,16 +536,19 @@ def provider_recording_fetch(*, recording: ProviderRecording) -> ProviderRecordi
     """Stream the provider's copy through the encryptor into storage, then delete it there.
 
     Resumable: a stored recording is not fetched again, only its deletion retried; the provider's
-    copy is never deleted before ours is stored. Raises FetchFailed to be retried."""
-    _recording_rows(recording).update(attempts=recording.attempts + 1)
+    copy is never deleted before ours is stored and committed. Raises FetchFailed to be
+    retried."""
+    with _not_waiting_for_the_disk():
+        _recording_rows(recording).update(attempts=recording.attempts + 1)
+    credentials = _credentials_for(recording)
     with requests.Session() as session:
         # Only the provider's API base is ever contacted; its redirects keep no credentials
         # (requests drops Authorization when the host changes).
         session.max_redirects = 3
         if recording.state in (RecordingState.PENDING, RecordingState.UNAVAILABLE):
-            _download_and_store(recording, session)
+            _download_and_store(recording, session, credentials)
         if recording.state == RecordingState.STORED:
-            _delete_at_provider(recording, session)
+            _delete_at_provider(recording, session, credentials)
     return recording
 
 

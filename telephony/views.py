@@ -59,6 +59,35 @@ def public_url(request: HttpRequest, path: str) -> str:
     return request.build_absolute_uri(path)
 
 
+def _signed_by(
+    request: HttpRequest, provider: base.VoiceProvider, account_id: str
+) -> tuple[TelephonyAccount | None, str]:
+    """(the account, "") when the request's signature checks out with its token, else (None or
+    the account, the reason to refuse it, in words without personal data)."""
+    signature = request.META.get(provider.signature_header, "")
+    url = public_url(request, request.get_full_path())
+    remembered = True
+    while True:
+        try:
+            found = services.telephony_account_for_webhook(
+                provider=provider.name, account_sid=account_id, remembered=remembered
+            )
+        except TokenUnreadable:
+            return None, "token unreadable"
+        if found is None:
+            return None, "unknown account"
+        account, token, was_remembered = found
+        if not signature:
+            return account, "missing signature"
+        if provider.verify(url=url, params=request.POST, signature=signature, token=token):
+            return account, ""
+        if not was_remembered:
+            return account, "bad signature"
+        # The token this process remembers may have been replaced in another one: read the
+        # account again before refusing.
+        remembered = False
+
+
 def webhook(provider_name: str) -> Callable[[Handler], Callable[[HttpRequest], HttpResponse]]:
     def decorator(handler: Handler) -> Callable[[HttpRequest], HttpResponse]:
         @csrf_exempt
@@ -68,25 +97,9 @@ def webhook(provider_name: str) -> Callable[[Handler], Callable[[HttpRequest], H
             provider = provider_for(provider_name)
             params = request.POST
             account_id = provider.account_id(params)
-            account = (
-                services.telephony_account_find_across_clients(
-                    provider=provider_name, account_sid=account_id
-                )
-                if account_id
-                else None
-            )
-            reason = "unknown account" if account is None else ""
-            if account is not None:
-                signature = request.META.get(provider.signature_header, "")
-                try:
-                    token = services.telephony_account_token(account)
-                except TokenUnreadable:
-                    token, reason = "", "token unreadable"
-                url = public_url(request, request.get_full_path())
-                if not reason and not provider.verify(
-                    url=url, params=params, signature=signature, token=token
-                ):
-                    reason = "missing signature" if not signature else "bad signature"
+            account, reason = None, "unknown account"
+            if account_id:
+                account, reason = _signed_by(request, provider, account_id)
             if reason:
                 # No parameter values: they hold the caller's number.
                 logger.warning(

@@ -79,6 +79,17 @@ def _choice(params: Mapping[str, str], name: str, choices: Mapping[str, str]) ->
     return choices[value]
 
 
+def _fixed_answer(verb: str | None) -> str:
+    response = VoiceResponse()
+    if verb is not None:
+        getattr(response, verb)()
+    return str(response)
+
+
+# The answers that never vary, built once (by the twilio package still) rather than per request.
+_REJECT, _HANGUP, _NOTHING = _fixed_answer("reject"), _fixed_answer("hangup"), _fixed_answer(None)
+
+
 class TwilioProvider(base.VoiceProvider):
     name = "twilio"
     signature_header = "HTTP_X_TWILIO_SIGNATURE"
@@ -170,17 +181,13 @@ class TwilioProvider(base.VoiceProvider):
         return str(response)
 
     def answer_reject(self) -> str:
-        response = VoiceResponse()
-        response.reject()
-        return str(response)
+        return _REJECT
 
     def answer_hangup(self) -> str:
-        response = VoiceResponse()
-        response.hangup()
-        return str(response)
+        return _HANGUP
 
     def answer_nothing(self) -> str:
-        return str(VoiceResponse())
+        return _NOTHING
 
     def _recording_url(self, *, api_base: str, account_id: str, recording_id: str) -> str:
         return (

@@ -16,7 +16,7 @@ import requests
 from twilio.request_validator import RequestValidator
 
 from calls.services import tracking_number_update
-from telephony.services import telephony_account_set
+from telephony.services import telephony_account_set, webhook_accounts_forget
 from tests.telephony.fake_twilio import FakeTwilio
 
 ACME_SID = "AC" + "a1" * 16
@@ -29,6 +29,15 @@ FORWARD_TO = "+33198765432"
 
 def sid(prefix: str) -> str:
     return prefix + secrets.token_hex(16)
+
+
+@pytest.fixture(autouse=True)
+def _forget_webhook_accounts() -> Iterator[None]:
+    """Each test starts with no account remembered by the webhooks (their rows were rolled back
+    with the test that read them)."""
+    webhook_accounts_forget()
+    yield
+    webhook_accounts_forget()
 
 
 @pytest.fixture

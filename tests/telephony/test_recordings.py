@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import pytest
 import requests
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from accounts.services import api_key_create
 from calls.media.objects import object_open
 from calls.models import Call, CallStatus, Recording, VoiceMessage
 from privacy.audit import AuditAction, AuditEvent
 from telephony import services
-from telephony.models import ProviderRecording, RecordingState
+from telephony.models import ProviderCall, ProviderRecording, RecordingState
 from telephony.tasks import FETCH_RETRIES
 from tests.telephony.conftest import sid
 from tests.telephony.fake_twilio import Served, wav_bytes
@@ -163,3 +165,27 @@ def test_a_whole_call_to_voicemail_end_to_end(
     assert played.status_code == 200 and played.content == audio
     assert _plaintext(VoiceMessage.objects.across_clients().get()) == audio
     assert provider.deletes == [recording_sid]
+
+
+def test_the_encrypted_copy_commits_with_its_stored_state_in_one_transaction(
+    provider, answered_call, acme
+):
+    recording_sid, audio = sid("RE"), wav_bytes(3 * 1024 * 1024 + 5)
+    provider.recordings[recording_sid] = Served(body=audio)
+    leg = ProviderCall.objects.for_client(acme).get(provider_call_id=answered_call)
+    recording = ProviderRecording.objects.create(
+        client=acme, provider_call=leg, provider_recording_id=recording_sid, kind="recording"
+    )
+    recording = services.provider_recording_get_across_clients(str(recording.pk))
+    with CaptureQueriesContext(connection) as queries:
+        services.provider_recording_fetch(recording=recording)
+    sql = [query["sql"] for query in queries.captured_queries]
+    commits = [index for index, statement in enumerate(sql) if statement == "COMMIT"]
+    media = next(i for i, statement in enumerate(sql) if 'INTO "calls_recording"' in statement)
+    stored = next(i for i, statement in enumerate(sql) if "'stored'" in statement)
+    # The attempt's count, the media with "stored" (one commit), then "done" after the DELETE.
+    assert len(commits) == 3
+    assert commits[0] < media < stored < commits[1]
+    assert provider.deletes == [recording_sid]
+    assert _plaintext(Recording.objects.across_clients().get()) == audio
+    assert ProviderRecording.objects.across_clients().get().state == RecordingState.DONE

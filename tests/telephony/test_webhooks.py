@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import pytest
+from twilio.request_validator import RequestValidator
 
+from accounts.models import Client
 from calls.models import Call, CallStatus, Contact
 from privacy.audit import AuditEvent
-from telephony.models import ProviderCall, ProviderRecording
+from telephony import services
+from telephony.models import ProviderCall, ProviderRecording, TelephonyAccount
+from telephony.sealing import token_seal
+from telephony.services import telephony_account_set
 from tests.factories import TrackingNumberFactory
 from tests.telephony.conftest import (
     ACME_SID,
@@ -378,3 +383,89 @@ def test_another_account_cannot_touch_this_accounts_call(
     assert (call.status, call.duration_seconds, call.has_voicemail) == (CallStatus.MISSED, 0, False)
     assert not ProviderRecording.objects.across_clients().exists()
     assert provider.gets == []
+
+
+NEW_TOKEN = "acme-new-token-" + "3" * 17
+
+
+def _signed_post(client, path: str, params: dict[str, str], token: str = ACME_TOKEN):
+    """A signed POST through Django's test client, in this thread (so its queries are counted)."""
+    signature = RequestValidator(token).compute_signature(f"http://testserver{path}", params)
+    return client.post(path, params, HTTP_X_TWILIO_SIGNATURE=signature)
+
+
+def _status_params(call_sid: str, status: str, duration: int) -> dict[str, str]:
+    return {
+        "AccountSid": ACME_SID,
+        "CallSid": call_sid,
+        "CallStatus": status,
+        "CallDuration": str(duration),
+    }
+
+
+def test_a_token_replaced_by_another_process_is_accepted_at_once_and_the_old_one_refused(
+    twilio, acme_account, forwarded_number
+):
+    call_sid = sid("CA")
+    assert twilio.voice(call_sid, to=forwarded_number.number).status_code == 200  # remembered
+    # Another process seals a new token: this one is not told, it still remembers the old one.
+    key_id, sealed = token_seal(NEW_TOKEN, account_id=acme_account.pk)
+    TelephonyAccount.objects.for_client(acme_account.client).update(
+        token_key_id=key_id, token_sealed=sealed
+    )
+    assert twilio.status(call_sid, "completed", 30, token=NEW_TOKEN).status_code == 200
+    assert twilio.status(call_sid, "completed", 31, token=ACME_TOKEN).status_code == 403
+    assert ProviderCall.objects.across_clients().get().call_duration == 30
+
+
+def test_a_token_changed_in_this_process_refuses_the_old_one_at_once(
+    twilio, acme, acme_account, forwarded_number
+):
+    call_sid = sid("CA")
+    assert twilio.voice(call_sid, to=forwarded_number.number).status_code == 200  # remembered
+    telephony_account_set(
+        client=acme, provider="twilio", account_sid=ACME_SID, auth_token=NEW_TOKEN
+    )
+    assert twilio.status(call_sid, "completed", 30, token=ACME_TOKEN).status_code == 403
+    assert twilio.status(call_sid, "completed", 30, token=NEW_TOKEN).status_code == 200
+
+
+def test_a_remembered_account_is_read_again_once_its_time_is_up(
+    twilio, acme_account, forwarded_number, monkeypatch
+):
+    monkeypatch.setattr(services, "WEBHOOK_ACCOUNT_SECONDS", 0.0)
+    call_sid = sid("CA")
+    assert twilio.voice(call_sid, to=forwarded_number.number).status_code == 200
+    Client.objects.filter(pk=acme_account.client_id).update(is_active=False)
+    assert twilio.status(call_sid, "completed", 30).status_code == 403
+
+
+def test_a_status_callback_costs_one_transaction_and_no_account_query(
+    client, acme_account, forwarded_number, django_assert_num_queries
+):
+    call_sid = sid("CA")
+    voice = {"AccountSid": ACME_SID, "CallSid": call_sid, "From": CALLER}
+    assert (
+        _signed_post(
+            client, "/telephony/twilio/voice/", voice | {"To": forwarded_number.number}
+        ).status_code
+        == 200
+    )
+    dial = {"AccountSid": ACME_SID, "CallSid": call_sid, "DialCallStatus": "completed"}
+    assert (
+        _signed_post(
+            client, "/telephony/twilio/dial-status/", dial | {"DialCallDuration": "40"}
+        ).status_code
+        == 200
+    )
+    # The final status leaves the outcome (answered, 40 s) as it was: the Call is not touched.
+    with django_assert_num_queries(4):  # BEGIN, the provider call locked, its UPDATE, COMMIT
+        response = _signed_post(
+            client, "/telephony/twilio/status/", _status_params(call_sid, "completed", 55)
+        )
+    assert response.status_code == 200
+    with django_assert_num_queries(3):  # a retry: BEGIN, the provider call locked, COMMIT
+        _signed_post(client, "/telephony/twilio/status/", _status_params(call_sid, "completed", 55))
+    call = _call(call_sid)
+    assert (call.status, call.duration_seconds) == (CallStatus.ANSWERED, 40)
+    assert ProviderCall.objects.across_clients().get().call_duration == 55
