@@ -17,8 +17,8 @@ from typing import Any
 
 from django.utils import formats
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext_lazy
 
+from calls.models import CallStatus
 from calls.selectors import Period
 
 # Bars per period length: days up to two months, weeks up to six, months beyond.
@@ -26,13 +26,7 @@ WEEKLY_AFTER_DAYS = 62
 MONTHLY_AFTER_DAYS = 180
 
 # The status table's names ("Missed" is the status; every unanswered call is "Unanswered").
-STATUS_LABELS = {
-    "answered": pgettext_lazy("call status", "Answered"),
-    "missed": pgettext_lazy("call status", "Missed"),
-    "busy": pgettext_lazy("call status", "Busy"),
-    "failed": pgettext_lazy("call status", "Failed"),
-    "voicemail": pgettext_lazy("call status", "Voicemail"),
-}
+STATUS_LABELS = {status.value: status.label for status in CallStatus}
 
 
 def granularity_for(period: Period) -> str:

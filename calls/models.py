@@ -5,6 +5,7 @@ import uuid
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from accounts.models import Client
 from accounts.tenancy import TenantManager
@@ -111,11 +112,12 @@ class Direction(models.TextChoices):
 
 
 class CallStatus(models.TextChoices):
-    ANSWERED = "answered", _("Answered")
-    MISSED = "missed", _("Missed")
-    BUSY = "busy", _("Busy")
-    FAILED = "failed", _("Failed")
-    VOICEMAIL = "voicemail", _("Voicemail")
+    # In context: a status reads "Répondu" where a column of answered calls reads "Répondus".
+    ANSWERED = "answered", pgettext_lazy("call status", "Answered")
+    MISSED = "missed", pgettext_lazy("call status", "Missed")
+    BUSY = "busy", pgettext_lazy("call status", "Busy")
+    FAILED = "failed", pgettext_lazy("call status", "Failed")
+    VOICEMAIL = "voicemail", pgettext_lazy("call status", "Voicemail")
 
 
 class Call(models.Model):

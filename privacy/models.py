@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from accounts.models import Client
 from accounts.retention_policy import months_before
@@ -106,7 +107,10 @@ class DataSubjectRequest(models.Model):
         related_name="+",
     )
     source = models.CharField(
-        _("source"), max_length=8, choices=RequestSource.choices, default=RequestSource.DPO
+        pgettext_lazy("data subject request", "source"),
+        max_length=8,
+        choices=RequestSource.choices,
+        default=RequestSource.DPO,
     )
     verified = models.BooleanField(
         _("verified"), default=False, help_text=_("The requester proved they hold the number.")
