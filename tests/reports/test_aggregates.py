@@ -375,3 +375,53 @@ def test_the_periodic_fold_folds_every_clients_days_that_are_over(
     assert aggregates_fold_all_task.delay().get() == 2
     assert not DirtyDay.objects.across_clients().exists()
     assert DailyAggregate.objects.across_clients().count() == 2
+
+
+def test_a_callers_first_call_is_a_first_time_call_and_stays_so(acme, acme_number):
+    def ingest(external_id: str, caller: str | None, status: str = "answered") -> Call:
+        call, _ = call_ingest(
+            client=acme,
+            external_id=external_id,
+            tracking_number=acme_number.number,
+            caller_number=caller,
+            status=status,
+            started_at=dt.datetime(2025, 3, 1, 10, tzinfo=dt.UTC),
+            duration_seconds=30,
+        )
+        return call
+
+    ingest("first", "+33612345601")
+    ingest("again", "+33612345601")
+    ingest("other", "+33612345602")
+    ingest("hidden", None)
+    ingest("first", "+33612345601", status="missed")  # a retry decides nothing again
+    flags = dict(Call.objects.for_client(acme).values_list("external_id", "is_first_call"))
+    assert flags == {"first": True, "again": False, "other": True, "hidden": False}
+    aggregates_fold(client=acme)
+    assert sum(DailyAggregate.objects.for_client(acme).values_list("first_callers", flat=True)) == 2
+    period = Period(dt.date(2025, 3, 1), dt.date(2025, 3, 1))
+    summary = call_selectors.dashboard_summary(client=acme, period=period)
+    assert summary["totals"]["first_time_callers"] == 2
+    assert summary == call_selectors.dashboard_summary_scan(client=acme, period=period)
+
+
+def test_the_dashboard_reads_the_aggregates_in_a_few_queries_whatever_the_period(
+    acme, acme_number
+):
+    for day in range(40):
+        call_ingest(
+            client=acme,
+            external_id=f"call-{day}",
+            tracking_number=acme_number.number,
+            caller_number=None,
+            status="answered",
+            started_at=dt.datetime(2025, 3, 1, 10, tzinfo=dt.UTC) + dt.timedelta(days=day),
+            duration_seconds=30,
+        )
+    aggregates_fold(client=acme)
+    period = Period(dt.date(2025, 1, 1), dt.date(2025, 12, 31))
+    with CaptureQueriesContext(connection) as queries:
+        summary = call_selectors.dashboard_summary(client=acme, period=period)
+    assert summary["totals"]["calls"] == 40
+    # The dirty days, then the aggregate rows: one statement on PostgreSQL (GROUPING SETS).
+    assert len(queries) == (2 if connection.vendor == "postgresql" else 7)
