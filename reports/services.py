@@ -1,5 +1,11 @@
 """Upkeep of the daily aggregates (SPEC §15): mark the days that changed, fold them, rebuild.
 
+What a row counts: calls, answered, answered seconds and first-time callers (Call.is_first_call,
+decided by the ingestion that makes the caller's Contact: a fact of the call, so an erasure or
+the purge of the caller's earlier calls moves nothing, and a fold only sums a column), per day,
+number, status and the call's attribution (channel, campaign), which attribution changes after
+the ingestion commits and reports through calls_changed like any other write.
+
 Why a queue of dirty days rather than moving the aggregates in the ingestion's own statement:
 every write path (the prepared ingestion statement on PostgreSQL, the ORM elsewhere, a later
 outcome from a webhook, the retention purge, a Client's new time zone) only has to say which local

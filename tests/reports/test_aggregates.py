@@ -405,9 +405,7 @@ def test_a_callers_first_call_is_a_first_time_call_and_stays_so(acme, acme_numbe
     assert summary == call_selectors.dashboard_summary_scan(client=acme, period=period)
 
 
-def test_the_dashboard_reads_the_aggregates_in_a_few_queries_whatever_the_period(
-    acme, acme_number
-):
+def test_the_dashboard_reads_the_aggregates_in_a_few_queries_whatever_the_period(acme, acme_number):
     for day in range(40):
         call_ingest(
             client=acme,
@@ -419,9 +417,29 @@ def test_the_dashboard_reads_the_aggregates_in_a_few_queries_whatever_the_period
             duration_seconds=30,
         )
     aggregates_fold(client=acme)
-    period = Period(dt.date(2025, 1, 1), dt.date(2025, 12, 31))
-    with CaptureQueriesContext(connection) as queries:
-        summary = call_selectors.dashboard_summary(client=acme, period=period)
-    assert summary["totals"]["calls"] == 40
-    # The dirty days, then the aggregate rows: one statement on PostgreSQL (GROUPING SETS).
-    assert len(queries) == (2 if connection.vendor == "postgresql" else 7)
+    call_ingest(
+        client=acme,
+        external_id="today",
+        tracking_number=acme_number.number,
+        caller_number="+33612345601",
+        status="missed",
+        started_at=timezone.now(),
+    )
+    today = timezone.localdate(timezone=acme.tzinfo)
+    for period in (Period(dt.date(2025, 1, 1), dt.date(2025, 12, 31)), Period(FIRST.date(), today)):
+        with CaptureQueriesContext(connection) as queries:
+            summary = call_selectors.dashboard_summary(client=acme, period=period)
+        assert summary == call_selectors.dashboard_summary_scan(client=acme, period=period)
+        # One statement on PostgreSQL: the folded days' rows, today's and the dirty days' calls,
+        # every figure at once (GROUPING SETS).
+        if connection.vendor == "postgresql":
+            assert len(queries) == 1
+        else:  # the dirty days, the live calls, their numbers, a GROUP BY per grouping
+            assert len(queries) <= 9
+    assert summary["totals"] | {"avg_duration_seconds": 0} == {
+        "calls": 41,
+        "answered": 40,
+        "missed": 1,
+        "avg_duration_seconds": 0,
+        "first_time_callers": 1,
+    }
