@@ -316,8 +316,8 @@ def _sum_by(
     sums: dict[tuple[Any, ...], list[int]] = {}
     for fact in rows:
         into = sums.setdefault(key(fact), [0] * SUMS)
-        for index in range(SUMS):
-            into[index] += fact[5 + index]
+        for index, value in enumerate(fact[5:]):
+            into[index] += value
     return sums
 
 
