@@ -210,7 +210,10 @@ def run() -> list[Result]:
     for client in (big, small):
         added = _facts_complete(client)
         folded = DailyAggregate.objects.for_client(client).exists()
-        if added or not folded or DirtyDay.objects.for_client(client).exists():
+        # Today's mark stays until the day is over: only a past dirty day asks for a rebuild.
+        today = timezone.localdate(timezone=client.tzinfo)
+        dirty = DirtyDay.objects.for_client(client).filter(day__lt=today).exists()
+        if added or not folded or dirty:
             print(f"   rebuilding the aggregates of {client.slug} …", flush=True)
             aggregates_rebuild(client=client)
     settle(
