@@ -13,6 +13,7 @@ from django.db.models import Field, Model
 
 from attribution.models import CallAttribution, Lease, Visit
 from calls.models import Call, TrackingNumber
+from calls.signals import calls_changed
 
 # Attribution column <- SQL over the matched visit `v` (and `best` for the ambiguity).
 _COPIED = {
@@ -105,8 +106,9 @@ WITH c AS (
 ), gone AS (
     DELETE FROM {_table(CallAttribution)}
     WHERE {attribution_call} = $1 AND NOT EXISTS (SELECT 1 FROM best)
+    RETURNING 1
 )
-SELECT count(*) FROM ins
+SELECT (SELECT count(*) FROM ins), (SELECT count(*) FROM gone)
 """  # noqa: S608
 
 
@@ -124,4 +126,23 @@ def call_match_postgresql(*, call_id: uuid.UUID, client_id: uuid.UUID) -> bool:
             f"SET LOCAL synchronous_commit TO OFF; EXECUTE {_STATEMENT} (%s, %s)",
             [str(call_id), str(client_id)],
         )
-        return bool(cursor.fetchone()[0])
+        matched, removed = cursor.fetchone()
+        if matched or removed:
+            call_attribution_changed(call_id=call_id, client_id=client_id)
+        return bool(matched)
+
+
+def call_attribution_changed(*, call_id: uuid.UUID, client_id: uuid.UUID) -> None:
+    """A call's channel and campaign are counted by the daily aggregates (reports): say its day
+    changed, in the transaction of the change, through calls' own signal (attribution imports
+    nothing above it)."""
+    call = (
+        Call.objects.filter(pk=call_id, client_id=client_id)
+        .select_related("client")
+        .only("started_at", "client")
+        .first()
+    )
+    if call is not None:
+        calls_changed.send(
+            sender=Call, client=call.client, first=call.started_at, last=call.started_at
+        )

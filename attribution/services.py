@@ -16,12 +16,13 @@ import phonenumbers
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import OperationalError, connection, transaction
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, Max, Min, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Client
 from attribution.channels import CLICK_IDS, channel_for
+from attribution.matching import call_attribution_changed
 from attribution.models import (
     AllowedOrigin,
     CallAttribution,
@@ -31,6 +32,7 @@ from attribution.models import (
     Website,
 )
 from calls.models import Call, Contact, TrackingNumber
+from calls.signals import calls_changed
 from privacy.audit import AuditAction, audit_record
 
 logger = logging.getLogger(__name__)
@@ -471,9 +473,23 @@ def call_match(*, call_id: uuid.UUID, client_id: uuid.UUID) -> bool:
             .order_by("-starts_at")[:2]
         )
     if not leases:
-        CallAttribution.objects.filter(client_id=client_id, call_id=call_id).delete()
+        with transaction.atomic():
+            removed, _ = CallAttribution.objects.filter(
+                client_id=client_id, call_id=call_id
+            ).delete()
+            if removed:
+                call_attribution_changed(call_id=call_id, client_id=client_id)
         return False
     lease = leases[0]
+    with transaction.atomic():
+        _call_attribution_write(call_id=call_id, client_id=client_id, lease=lease, leases=leases)
+        call_attribution_changed(call_id=call_id, client_id=client_id)
+    return True
+
+
+def _call_attribution_write(
+    *, call_id: uuid.UUID, client_id: uuid.UUID, lease: Lease, leases: list[Lease]
+) -> None:
     visit = lease.visit
     CallAttribution.objects.filter(client_id=client_id).update_or_create(
         call_id=call_id,
@@ -493,7 +509,6 @@ def call_match(*, call_id: uuid.UUID, client_id: uuid.UUID) -> bool:
             "ambiguous": lease.ambiguous or len(leases) > 1,
         },
     )
-    return True
 
 
 # --- Privacy ---------------------------------------------------------------------------------
@@ -505,6 +520,14 @@ def call_visits_erase(*, client: Client, calls: QuerySet[Call]) -> int:
     number of visits deleted."""
     attributions = CallAttribution.objects.for_client(client).filter(call_id__in=calls.values("pk"))
     visit_ids = set(attributions.exclude(visit=None).values_list("visit_id", flat=True))
+    # The calls become not attributed: their days' aggregates (reports) count them so.
+    span = (
+        Call.objects.for_client(client)
+        .filter(pk__in=attributions.values("call_id"))
+        .aggregate(first=Min("started_at"), last=Max("started_at"))
+    )
+    if span["first"] is not None:
+        calls_changed.send(sender=Call, client=client, first=span["first"], last=span["last"])
     attributions.delete()
     Lease.objects.for_client(client).filter(visit_id__in=visit_ids).delete()
     Visit.objects.for_client(client).filter(pk__in=visit_ids).delete()

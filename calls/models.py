@@ -148,6 +148,10 @@ class Call(models.Model):
     status = models.CharField(_("status"), max_length=10, choices=CallStatus.choices)
     started_at = models.DateTimeField(_("started at"))
     duration_seconds = models.PositiveIntegerField(_("duration (seconds)"), default=0)
+    # A first-time caller: this call's ingestion created its Contact (the caller had never called
+    # the Client, or was erased since). Decided once, when the call is created, and never moved
+    # after: a fact of the call like its status, which the daily aggregates count (reports).
+    is_first_call = models.BooleanField(_("first-time caller"), default=False, db_default=False)
     # Kept on the row so lists and exports need no join; the media services maintain them.
     has_recording = models.BooleanField(_("has a recording"), default=False)
     has_voicemail = models.BooleanField(_("has a voice message"), default=False)

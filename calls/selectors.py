@@ -171,6 +171,12 @@ def _row(key: Any, values: dict[str, Any]) -> dict[str, Any]:
         "answered": values["answered"],
         "missed": values["calls"] - values["answered"],
         "avg_duration_seconds": round(float(average), 1) if average is not None else None,
+        # The dashboard's totals add the calls of first-time callers (Call.is_first_call).
+        **(
+            {"first_time_callers": values["first_time_callers"]}
+            if "first_time_callers" in values
+            else {}
+        ),
     }
 
 
@@ -235,7 +241,8 @@ def call_stats(*, client: Client, period: Period, group_by: str) -> dict[str, An
 
 
 def dashboard_summary(*, client: Client, period: Period) -> dict[str, Any]:
-    """What the dashboard shows: totals, calls per day, and the split by source and by status."""
+    """What the dashboard shows: totals (with `first_time_callers`), calls per day, and the split
+    by source and by status."""
     if _stats_reader is not None:
         return _stats_reader.dashboard_summary(client=client, period=period)
     return dashboard_summary_scan(client=client, period=period)
@@ -253,8 +260,15 @@ def call_stats_scan(*, client: Client, period: Period, group_by: str) -> dict[st
 def dashboard_summary_scan(*, client: Client, period: Period) -> dict[str, Any]:
     """`dashboard_summary` from every call of the period."""
     calls = _calls_in(client, period)
+    totals = _row(
+        None,
+        calls.aggregate(
+            **_aggregates(), first_time_callers=Count("id", filter=Q(is_first_call=True))
+        ),
+    )
+    del totals["key"]
     return {
-        "totals": _totals(calls),
+        "totals": totals,
         "per_day": _grouped(calls, client=client, period=period, group_by="day"),
         "by_source": _grouped(calls, client=client, period=period, group_by="source"),
         "by_status": _grouped(calls, client=client, period=period, group_by="status"),

@@ -14,7 +14,8 @@
   of keys to add to it (attribution adds its `attribution` object, null when none).
 - `calls_changed`: sent inside the transaction of every write that adds, deletes or changes the
   counted facts of a Client's calls (number, status, duration, start): the ingestion, a later
-  outcome, the retention purge. `client` is the Client; every local day (its time zone) from the
+  outcome, the retention purge, and attribution when it attributes a call or removes its
+  attribution (the aggregates count calls by channel and campaign). `client` is the Client; every local day (its time zone) from the
   day of `first` to the day of `last` (datetimes) may have changed. The reports app marks those
   days for its daily aggregates; an erasure sends nothing (the facts stay).
 """

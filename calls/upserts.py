@@ -96,12 +96,16 @@ WITH number AS (
 ), upserted AS (
     INSERT INTO {c.table} ({c.id}, {c.client}, {c.external_id}, {c.tracking_number}, {c.contact},
                            {c.direction}, {c.status}, {c.started_at}, {c.duration_seconds},
-                           {c.has_recording}, {c.has_voicemail}, {c.created_at}, {c.updated_at})
+                           {c.has_recording}, {c.has_voicemail}, {c.created_at}, {c.updated_at},
+                           {c.is_first_call})
     SELECT {p["call_id"]}, {p["client"]}, {p["external_id"]}, number.id,
            (SELECT id FROM contact), {p["direction"]}, {p["status"]}, {p["started_at"]},
-           {p["duration_seconds"]}, false, false, {p["now"]}, {p["now"]}
+           {p["duration_seconds"]}, false, false, {p["now"]}, {p["now"]},
+           EXISTS (SELECT 1 FROM made)
     FROM number
     WHERE {p["caller_number"]} IS NULL OR EXISTS (SELECT 1 FROM contact)
+    -- A first-time caller (the Contact made here) is decided when the call is created, never
+    -- updated by a retry: it is not among the updated columns.
     ON CONFLICT ({c.client}, {c.external_id}) DO UPDATE SET
         {", ".join(f"{getattr(c, field)} = EXCLUDED.{getattr(c, field)}" for field in updated)},
         {c.updated_at} = EXCLUDED.{c.updated_at}

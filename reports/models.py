@@ -11,10 +11,10 @@ from calls.models import CallStatus, TrackingNumber
 
 
 class DailyAggregate(models.Model):
-    """The calls of one local day (the Client's time zone) on one tracking number with one status.
+    """The calls of one local day (the Client's time zone) on one tracking number with one status,
+    channel and campaign.
 
-    Source and campaign are read through the tracking number, so renaming them needs no rebuild.
-    `channel` stays blank until the attribution app fills it. Rows of a day are only ever
+    Source is read through the tracking number, so renaming it needs no rebuild. Rows of a day are only ever
     replaced together (reports.services), hence no unique constraint."""
 
     client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="+", db_index=False)
@@ -23,10 +23,15 @@ class DailyAggregate(models.Model):
         TrackingNumber, on_delete=models.CASCADE, related_name="+", db_index=False
     )
     status = models.CharField(max_length=10, choices=CallStatus.choices)
-    # Blank: not attributed (the attribution app fills it in).
+    # The call's attribution (attribution.CallAttribution), copied by the fold: blank channel and
+    # null campaign when not attributed; an attributed call without a campaign has a blank one,
+    # as the stats of the calls tell them apart.
     channel = models.CharField(max_length=100, blank=True, default="")
+    campaign = models.CharField(max_length=200, null=True, blank=True)  # noqa: DJ001
     calls = models.PositiveIntegerField()
     answered = models.PositiveIntegerField()
+    # Calls of first-time callers (calls.Call.is_first_call).
+    first_callers = models.PositiveIntegerField(default=0)
     # Sum over the answered calls: their average is answered_seconds / answered.
     answered_seconds = models.BigIntegerField()
 

@@ -5,15 +5,16 @@ so every answer is exact and its cost follows the days shown, not the calls made
 from __future__ import annotations
 
 import datetime as dt
-import functools
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet, Sum
-from django.db.models.functions import TruncDate
+from django.db import connection
+from django.db.models import Count, F, Field, Q, QuerySet, Sum, Value
+from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
 from accounts.models import Client
+from attribution.models import CallAttribution
 from calls.models import Call, CallStatus, TrackingNumber
 from calls.selectors import (
     STATS_GROUPS,
@@ -26,11 +27,16 @@ from reports.models import DailyAggregate, DirtyDay
 
 ANSWERED = Q(status=CallStatus.ANSWERED)
 
-# The dimensions the facts can be split by (`channel` is blank until the attribution app).
+# The dimensions the facts can be split by: `channel` and `campaign` are the call's attribution
+# (blank channel and null campaign when the call is not attributed).
 DIMENSIONS = ("day", "status", "tracking_number", "source", "campaign", "channel")
-FACTS = ("calls", "answered", "answered_seconds")
-# A fact: (day, tracking number id, status, channel, calls, answered, answered_seconds).
-Fact = tuple[dt.date, Any, str, str, int, int, int]
+FACTS = ("calls", "answered", "answered_seconds", "first_callers")
+SUMS = len(FACTS)
+# A fact: (day, tracking number id, status, channel, campaign, *FACTS).
+Fact = tuple[dt.date, Any, str, str, str | None, int, int, int, int]
+# The call's attribution, as the fold copies it (reports sits above attribution, ARCHITECTURE.md).
+CALL_CHANNEL = Coalesce("attribution__channel", Value(""))
+CALL_CAMPAIGN = F("attribution__campaign")
 
 
 def _split_days(client: Client, period: Period) -> tuple[Q, list[dt.date]]:
@@ -68,9 +74,9 @@ AGGREGATE_PATHS = {
     "day": "day",
     "status": "status",
     "channel": "channel",
+    "campaign": "campaign",
     "tracking_number": "tracking_number__number",
     "source": "tracking_number__source",
-    "campaign": "tracking_number__campaign",
 }
 
 
@@ -82,71 +88,232 @@ def _live_facts(client: Client, live: list[dt.date]) -> list[Fact]:
     grouped = (
         Call.objects.for_client(client)
         .filter(_day_ranges(client, live))
-        .annotate(local_day=TruncDate("started_at", tzinfo=client.tzinfo))
-        .values("local_day", "tracking_number_id", "status")
+        .annotate(
+            local_day=TruncDate("started_at", tzinfo=client.tzinfo),
+            call_channel=CALL_CHANNEL,
+            call_campaign=CALL_CAMPAIGN,
+        )
+        .values("local_day", "tracking_number_id", "status", "call_channel", "call_campaign")
         .annotate(
             n=Count("id"),
             a=Count("id", filter=ANSWERED),
             s=Sum("duration_seconds", filter=ANSWERED),
+            f=Count("id", filter=Q(is_first_call=True)),
         )
         .order_by()
-        .values_list("local_day", "tracking_number_id", "status", "n", "a", "s")
+        .values_list(
+            "local_day",
+            "tracking_number_id",
+            "status",
+            "call_channel",
+            "call_campaign",
+            "n",
+            "a",
+            "s",
+            "f",
+        )
     )
     return [
-        (day, number, status, "", n, a, s or 0)
-        for day, number, status, n, a, s in grouped
+        (day, number, status, channel, campaign, n, a, s or 0, f)
+        for day, number, status, channel, campaign, n, a, s, f in grouped
         if day in live_set
     ]
+
+
+def _runs(days: list[dt.date]) -> list[list[dt.date]]:
+    """Sorted days cut into runs of consecutive days."""
+    runs: list[list[dt.date]] = []
+    for day in days:
+        if runs and day - runs[-1][-1] == dt.timedelta(days=1):
+            runs[-1].append(day)
+        else:
+            runs.append([day])
+    return runs
+
+
+def _column(model: Any, name: str) -> str:
+    field = model._meta.get_field(name)
+    assert isinstance(field, Field)
+    return connection.ops.quote_name(field.column or field.name)
+
+
+def _grouping_sets(
+    client: Client, period: Period, groupings: Sequence[tuple[str, ...]]
+) -> list[dict[tuple[Any, ...], list[int]]]:
+    """Every grouping of the period in one statement on PostgreSQL (after a probe of the dirty
+    days): the folded days' aggregate rows and the live days' calls (today and later, and the
+    days still dirty) in one stream of facts, summed by each grouping at once (GROUPING SETS):
+    every group comes back once, told apart by GROUPING(). Nothing is summed in Python,
+    whatever the number of calls. Identifiers come from the models' metadata;
+    values are bound parameters."""
+    quote = connection.ops.quote_name
+    aggregate = quote(DailyAggregate._meta.db_table)
+    call_table, attribution = quote(Call._meta.db_table), quote(CallAttribution._meta.db_table)
+    a = {name: _column(DailyAggregate, name) for name in ("client", "day", "tracking_number")}
+    c = {
+        name: _column(Call, name)
+        for name in (
+            "id",
+            "client",
+            "tracking_number",
+            "status",
+            "started_at",
+            "duration_seconds",
+            "is_first_call",
+        )
+    }
+    ca = {name: _column(CallAttribution, name) for name in ("call", "channel", "campaign")}
+    shape = ["day", "tracking_number", "status", "channel", "campaign", *FACTS]
+    columns = ", ".join(quote(name) for name in shape)
+    aggregate_columns = ", ".join(f"a.{_column(DailyAggregate, name)}" for name in shape)
+    answered = f"c.{c['status']} = %(answered)s"
+    call_facts = (
+        f"(c.{c['started_at']} AT TIME ZONE %(tz)s)::date, c.{c['tracking_number']},"
+        f" c.{c['status']}, COALESCE(ca.{ca['channel']}, ''), ca.{ca['campaign']}, 1,"
+        f" CASE WHEN {answered} THEN 1 ELSE 0 END,"
+        f" CASE WHEN {answered} THEN c.{c['duration_seconds']} ELSE 0 END,"
+        f" CASE WHEN c.{c['is_first_call']} THEN 1 ELSE 0 END"
+        f" FROM {call_table} c LEFT JOIN {attribution} ca ON ca.{ca['call']} = c.{c['id']}"
+    )
+    today = timezone.localdate(timezone=client.tzinfo)
+    start, end = period.bounds(client)
+    params: dict[str, Any] = {
+        "client": DailyAggregate._meta.get_field("client").get_db_prep_value(client.pk, connection),
+        "first": period.first_day,
+        "over": min(period.last_day, today - dt.timedelta(days=1)),
+        "tz": client.time_zone,
+        "answered": CallStatus.ANSWERED.value,
+        "live_start": max(start, dt.datetime.combine(today, dt.time.min, tzinfo=client.tzinfo)),
+        "end": end,
+    }
+    # The dirty days first (a probe of a tiny table): a join of the calls to them inside the
+    # statement made the planner expect a day of calls per dirty day, then JIT-compile the
+    # statement (100 ms of 200 at 5M calls) even when no day was dirty (bench/bench_reports.py).
+    dirty = list(
+        DirtyDay.objects.for_client(client)
+        .filter(day__gte=period.first_day, day__lte=params["over"])
+        .order_by("day")
+        .values_list("day", flat=True)
+    )
+    facts = f"""
+        SELECT {aggregate_columns} FROM {aggregate} a
+        WHERE a.{a["client"]} = %(client)s AND a.{a["day"]} BETWEEN %(first)s AND %(over)s"""  # noqa: S608
+    if dirty:
+        params.update({f"dirty{index}": day for index, day in enumerate(dirty)})
+        excluded = ", ".join(f"%(dirty{index})s" for index in range(len(dirty)))
+        ranges = []
+        for index, run in enumerate(_runs(dirty)):
+            low, high = Period(run[0], run[-1]).bounds(client)
+            params[f"low{index}"], params[f"high{index}"] = low, high
+            ranges.append(
+                f"(c.{c['started_at']} >= %(low{index})s AND c.{c['started_at']} < %(high{index})s)"
+            )
+        facts += f""" AND a.{a["day"]} NOT IN ({excluded})
+        UNION ALL
+        SELECT {call_facts}
+        WHERE c.{c["client"]} = %(client)s AND ({" OR ".join(ranges)})"""
+    if period.last_day >= today:
+        facts += f"""
+        UNION ALL
+        SELECT {call_facts}
+        WHERE c.{c["client"]} = %(client)s AND c.{c["started_at"]} >= %(live_start)s
+            AND c.{c["started_at"]} < %(end)s"""
+    expressions = {
+        "day": "f.day",
+        "status": "f.status",
+        "channel": "f.channel",
+        "campaign": "f.campaign",
+        "tracking_number": f"t.{_column(TrackingNumber, 'number')}",
+        "source": f"t.{_column(TrackingNumber, 'source')}",
+    }
+    used = list(dict.fromkeys(name for by in groupings for name in by))
+    join = ""
+    if {"tracking_number", "source"} & set(used):
+        join = (
+            f" JOIN {quote(TrackingNumber._meta.db_table)} t"
+            f" ON t.{_column(TrackingNumber, 'id')} = f.tracking_number"
+        )
+    selected = [expressions[name] for name in used]
+    # GROUPING(…) sets a bit (the first column the highest) for each column a set leaves out.
+    grouping = f"GROUPING({', '.join(selected)})" if selected else "0"
+    sums = [f"SUM(f.{quote(fact)})" for fact in FACTS]
+    sets = ", ".join("(" + ", ".join(expressions[name] for name in by) + ")" for by in groupings)
+    sql = f"""
+        WITH f ({columns}) AS ({facts})
+        SELECT {", ".join([*selected, grouping, *sums])} FROM f{join}
+        GROUP BY GROUPING SETS ({sets})"""  # noqa: S608
+    set_of_mask = {}
+    for index, by in enumerate(groupings):
+        mask = sum(
+            1 << (len(used) - 1 - position) for position, name in enumerate(used) if name not in by
+        )
+        set_of_mask[mask] = index
+    positions = [[used.index(name) for name in by] for by in groupings]
+    results: list[dict[tuple[Any, ...], list[int]]] = [{} for _ in groupings]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for row in cursor.fetchall():
+            index = set_of_mask[row[len(used)]]
+            key = tuple(row[position] for position in positions[index])
+            results[index][key] = [int(value or 0) for value in row[len(used) + 1 :]]
+    return results
+
+
+def _orm_sums(
+    aggregates: QuerySet[DailyAggregate], groupings: Sequence[tuple[str, ...]]
+) -> list[dict[tuple[Any, ...], list[int]]]:
+    """Elsewhere (SQLite): one GROUP BY over the aggregate rows per grouping."""
+    sums = {f"sum_{fact}": Sum(fact) for fact in FACTS}
+    results = []
+    for by in groupings:
+        paths = [AGGREGATE_PATHS[name] for name in by]
+        grouped: dict[tuple[Any, ...], list[int]] = {}
+        if paths:
+            rows = aggregates.values(*paths).annotate(**sums).order_by().values_list(*paths, *sums)
+            for row in rows:
+                grouped[tuple(row[: len(paths)])] = [int(value or 0) for value in row[len(paths) :]]
+        else:
+            total = aggregates.aggregate(**sums)
+            if total["sum_calls"]:
+                grouped[()] = [int(total[name] or 0) for name in sums]
+        results.append(grouped)
+    return results
 
 
 def grouped_sums(
     *, client: Client, period: Period, groupings: Sequence[tuple[str, ...]]
 ) -> list[dict[tuple[Any, ...], list[int]]]:
     """For each grouping (a tuple of DIMENSIONS), the Client's calls in `period` summed by it:
-    {values: [calls, answered, answered_seconds]}.
+    {values: [calls, answered, answered_seconds, first_callers]}.
 
-    The dirty days and the live days' calls are read once; each grouping of the folded days is
-    one GROUP BY over the aggregate rows, which sends back a row per group rather than every
-    aggregate row (bench/bench_reports.py)."""
-    folded, live = _split_days(client, period)
-    live_rows = _live_facts(client, live)
-    aggregates = DailyAggregate.objects.for_client(client).filter(folded)
-    results = []
-    for by in groupings:
-        paths = [AGGREGATE_PATHS[name] for name in by]
-        sums: dict[tuple[Any, ...], list[int]] = {}
-        if paths:
-            grouped = (
-                aggregates.values(*paths)
-                .annotate(c=Sum("calls"), a=Sum("answered"), s=Sum("answered_seconds"))
-                .order_by()
-                .values_list(*paths, "c", "a", "s")
-            )
-            for row in grouped:
-                sums[tuple(row[:-3])] = [row[-3], row[-2], row[-1]]
-        else:
-            total = aggregates.aggregate(
-                c=Sum("calls"), a=Sum("answered"), s=Sum("answered_seconds")
-            )
-            sums[()] = [total["c"] or 0, total["a"] or 0, total["s"] or 0]
-        if live_rows:
+    On PostgreSQL, one statement (`_grouping_sets`). Elsewhere the dirty days and the live days'
+    calls are read once (a query each), then one GROUP BY of the aggregate rows per grouping."""
+    if connection.vendor == "postgresql":
+        results = _grouping_sets(client, period, groupings)
+        live_rows: list[Fact] = []
+    else:
+        folded, live = _split_days(client, period)
+        live_rows = _live_facts(client, live)
+        results = _orm_sums(DailyAggregate.objects.for_client(client).filter(folded), groupings)
+    if live_rows:
+        for by, sums in zip(groupings, results, strict=True):
             for key, values in _sum_by(live_rows, _keys(client, by)).items():
-                into = sums.setdefault(key, [0, 0, 0])
-                for index in range(3):
+                into = sums.setdefault(key, [0] * SUMS)
+                for index in range(SUMS):
                     into[index] += values[index]
-        results.append(sums)
+    for by, sums in zip(groupings, results, strict=True):
+        if not by:
+            sums.setdefault((), [0] * SUMS)
     return results
 
 
 def _keys(client: Client, by: Sequence[str]) -> Callable[[Fact], tuple[Any, ...]]:
     """A function giving a live fact's values of the dimensions `by`."""
     numbers: dict[Any, TrackingNumber] = {}
-    if {"tracking_number", "source", "campaign"} & set(by):
+    if {"tracking_number", "source"} & set(by):
         numbers = {
             number.pk: number
-            for number in TrackingNumber.objects.for_client(client).only(
-                "id", "number", "source", "campaign"
-            )
+            for number in TrackingNumber.objects.for_client(client).only("id", "number", "source")
         }
     getters: list[Callable[[Fact], Any]] = []
     for name in by:
@@ -156,10 +323,12 @@ def _keys(client: Client, by: Sequence[str]) -> Callable[[Fact], tuple[Any, ...]
             getters.append(lambda fact: fact[2])
         elif name == "channel":
             getters.append(lambda fact: fact[3])
+        elif name == "campaign":
+            getters.append(lambda fact: fact[4])
         elif name == "tracking_number":
             getters.append(lambda fact: numbers[fact[1]].number)
-        elif name in ("source", "campaign"):
-            getters.append(functools.partial(_number_attribute, numbers, name))
+        elif name == "source":
+            getters.append(lambda fact: numbers[fact[1]].source)
         else:
             raise ValueError(f"Unknown dimension {name!r}.")
     return lambda fact: tuple(getter(fact) for getter in getters)
@@ -170,42 +339,63 @@ def _sum_by(
 ) -> dict[tuple[Any, ...], list[int]]:
     sums: dict[tuple[Any, ...], list[int]] = {}
     for fact in rows:
-        into = sums.setdefault(key(fact), [0, 0, 0])
-        into[0] += fact[4]
-        into[1] += fact[5]
-        into[2] += fact[6]
+        into = sums.setdefault(key(fact), [0] * SUMS)
+        for index, value in enumerate(fact[5:]):
+            into[index] += value
     return sums
 
 
 def fact_rows(*, client: Client, period: Period, by: Sequence[str] = ()) -> list[dict[str, Any]]:
     """The Client's calls in `period` summed by the dimensions `by` (names of DIMENSIONS): one
-    dict per group with those names and `calls`, `answered`, `answered_seconds`."""
+    dict per group with those names and FACTS. A call not attributed has a blank channel and
+    campaign here (pandas groups no null)."""
     (sums,) = grouped_sums(client=client, period=period, groupings=[tuple(by)])
     return [
-        {**dict(zip(by, key, strict=True)), **dict(zip(FACTS, values, strict=True))}
+        {
+            **{name: "" if value is None else value for name, value in zip(by, key, strict=True)},
+            **dict(zip(FACTS, values, strict=True)),
+        }
         for key, values in sums.items()
         if values[0] or not by
     ]
 
 
-def _stats_rows(period: Period, sums: dict[tuple[Any, ...], list[int]], *, by_day: bool):
-    if by_day:
+def _stats_row(key: Any, values: Sequence[int]) -> dict[str, Any]:
+    return stats_row(key, calls=values[0], answered=values[1], answered_seconds=values[2])
+
+
+def _stats_key(dimension: str, key: Any) -> Any:
+    # The calls' stats have one null row for the calls their relation does not reach (a call not
+    # attributed): a blank channel here.
+    return None if dimension == "channel" and key == "" else key
+
+
+def _null_rank(key: Any) -> int:
+    # Where the database sorts a null (the scan's ORDER BY): last on PostgreSQL, first elsewhere.
+    if connection.vendor == "postgresql":
+        return 1 if key is None else 0
+    return 0 if key is None else 1
+
+
+def _stats_rows(
+    period: Period, dimension: str, sums: dict[tuple[Any, ...], list[int]]
+) -> list[dict[str, Any]]:
+    if dimension == "day":
         return [
-            stats_row(day.isoformat(), **dict(zip(FACTS, sums.get((day,), (0, 0, 0)), strict=True)))
-            for day in period.days()
+            _stats_row(day.isoformat(), sums.get((day,), (0, 0, 0, 0))) for day in period.days()
         ]
     rows = [
-        stats_row(key, **dict(zip(FACTS, values, strict=True)))
+        _stats_row(_stats_key(dimension, key), values)
         for (key,), values in sums.items()
         if values[0]
     ]
-    return sorted(rows, key=lambda row: (-row["calls"], row["key"]))
+    return sorted(rows, key=lambda row: (-row["calls"], _null_rank(row["key"]), row["key"] or ""))
 
 
 def _totals(sums: dict[tuple[Any, ...], list[int]]) -> dict[str, Any]:
     """Totals from any complete grouping (each call is in exactly one of its groups)."""
-    values = [sum(group[index] for group in sums.values()) for index in range(3)]
-    totals = stats_row(None, **dict(zip(FACTS, values, strict=True)))
+    values = [sum(group[index] for group in sums.values()) for index in range(SUMS)]
+    totals = _stats_row(None, values)
     del totals["key"]
     return totals
 
@@ -214,8 +404,10 @@ def _dimension(group_by: str) -> str:
     return "day" if STATS_GROUPS_BY_NAME[group_by].field is None else group_by
 
 
-# The groupings DailyAggregate's own columns answer; the others come from the calls.
-AGGREGATED_GROUPS = frozenset({"day", "tracking_number", "status", "source"})
+# The groupings DailyAggregate's own columns answer (every one the calls and attribution
+# declare); a grouping another app might register later would come from the calls.
+AGGREGATED_GROUPS = frozenset({"day", "tracking_number", "status", "source", "channel", "campaign"})
+DASHBOARD_SPLITS = ("day", "source", "status")
 
 
 class AggregateStatsReader:
@@ -223,37 +415,49 @@ class AggregateStatsReader:
 
     def call_stats(self, *, client: Client, period: Period, group_by: str) -> dict[str, Any]:
         if group_by not in AGGREGATED_GROUPS:
-            # A higher app's grouping (attribution's channel, campaign): the aggregates do not
-            # hold it yet, so it is answered exactly from the calls.
             return call_stats_scan(client=client, period=period, group_by=group_by)
         dimension = _dimension(group_by)
-        (sums,) = grouped_sums(client=client, period=period, groupings=[(dimension,)])
-        return {
-            "results": _stats_rows(period, sums, by_day=dimension == "day"),
-            "totals": _totals(sums),
-        }
+        sums, total = grouped_sums(client=client, period=period, groupings=[(dimension,), ()])
+        return {"results": _stats_rows(period, dimension, sums), "totals": _totals(total)}
 
     def dashboard_summary(self, *, client: Client, period: Period) -> dict[str, Any]:
-        by_day, by_source, by_status = grouped_sums(
-            client=client, period=period, groupings=[("day",), ("source",), ("status",)]
+        """Every figure of the dashboard in one statement on PostgreSQL (`_grouping_sets`)."""
+        extra = [
+            group
+            for group in STATS_GROUPS
+            if group.name not in {"day", "tracking_number", "status", "source"}
+        ]
+        aggregated = [group.name for group in extra if group.name in AGGREGATED_GROUPS]
+        groupings = [(name,) for name in (*DASHBOARD_SPLITS, *aggregated)] + [()]
+        results = dict(
+            zip(
+                [*DASHBOARD_SPLITS, *aggregated, ""],
+                grouped_sums(client=client, period=period, groupings=groupings),
+                strict=True,
+            )
         )
+        totals = _totals(results[""])
+        totals["first_time_callers"] = results[""][()][3]
         return {
-            "totals": _totals(by_status),
-            "per_day": _stats_rows(period, by_day, by_day=True),
-            "by_source": _stats_rows(period, by_source, by_day=False),
-            "by_status": _stats_rows(period, by_status, by_day=False),
+            "totals": totals,
+            "per_day": _stats_rows(period, "day", results["day"]),
+            "by_source": _stats_rows(period, "source", results["source"]),
+            "by_status": _stats_rows(period, "status", results["status"]),
             "by_dimension": [
                 {
                     "dimension": group,
                     "rows": [
                         {**row, "label": group.label_of(row["key"])}
-                        for row in self.call_stats(
-                            client=client, period=period, group_by=group.name
-                        )["results"]
+                        for row in (
+                            _stats_rows(period, group.name, results[group.name])
+                            if group.name in results
+                            else self.call_stats(client=client, period=period, group_by=group.name)[
+                                "results"
+                            ]
+                        )
                     ],
                 }
-                for group in STATS_GROUPS
-                if group.name not in AGGREGATED_GROUPS
+                for group in extra
             ],
         }
 
@@ -263,7 +467,3 @@ def aggregate_rows_queryset(*, client: Client, period: Period) -> QuerySet[Daily
     return DailyAggregate.objects.for_client(client).filter(
         day__gte=period.first_day, day__lte=period.last_day
     )
-
-
-def _number_attribute(numbers: dict[Any, Any], name: str, fact: Fact) -> Any:
-    return getattr(numbers[fact[1]], name)

@@ -1,5 +1,11 @@
 """Upkeep of the daily aggregates (SPEC §15): mark the days that changed, fold them, rebuild.
 
+What a row counts: calls, answered, answered seconds and first-time callers (Call.is_first_call,
+decided by the ingestion that makes the caller's Contact: a fact of the call, so an erasure or
+the purge of the caller's earlier calls moves nothing, and a fold only sums a column), per day,
+number, status and the call's attribution (channel, campaign), which attribution changes after
+the ingestion commits and reports through calls_changed like any other write.
+
 Why a queue of dirty days rather than moving the aggregates in the ingestion's own statement:
 every write path (the prepared ingestion statement on PostgreSQL, the ORM elsewhere, a later
 outcome from a webhook, the retention purge, a Client's new time zone) only has to say which local
@@ -35,6 +41,7 @@ from django.utils import timezone
 from accounts.models import Client
 from calls.models import Call, CallStatus
 from reports.models import DailyAggregate, DirtyDay
+from reports.selectors import CALL_CAMPAIGN, CALL_CHANNEL
 
 # Days recomputed per transaction by a fold: short locks, bounded memory.
 FOLD_DAYS = 31
@@ -115,18 +122,24 @@ def calls_changed_mark(*, client: Client, first: dt.datetime, last: dt.datetime)
 
 
 def _day_rows(client: Client, start: dt.date, end: dt.date) -> list[DailyAggregate]:
-    """The aggregate rows of the Client's days from `start` to `end` inclusive, from the calls."""
+    """The aggregate rows of the Client's days from `start` to `end` inclusive, from the calls
+    (their attribution joined: one row per day, number, status, channel and campaign)."""
     low = dt.datetime.combine(start, dt.time.min, tzinfo=client.tzinfo)
     high = dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min, tzinfo=client.tzinfo)
     grouped = (
         Call.objects.for_client(client)
         .filter(started_at__gte=low, started_at__lt=high)
-        .annotate(day=TruncDate("started_at", tzinfo=client.tzinfo))
-        .values("day", "tracking_number_id", "status")
+        .annotate(
+            day=TruncDate("started_at", tzinfo=client.tzinfo),
+            call_channel=CALL_CHANNEL,
+            call_campaign=CALL_CAMPAIGN,
+        )
+        .values("day", "tracking_number_id", "status", "call_channel", "call_campaign")
         .annotate(
             n=Count("id"),
             answered=Count("id", filter=ANSWERED),
             seconds=Sum("duration_seconds", filter=ANSWERED),
+            first=Count("id", filter=Q(is_first_call=True)),
         )
         .order_by()
     )
@@ -136,10 +149,12 @@ def _day_rows(client: Client, start: dt.date, end: dt.date) -> list[DailyAggrega
             day=row["day"],
             tracking_number_id=row["tracking_number_id"],
             status=row["status"],
-            channel="",
+            channel=row["call_channel"],
+            campaign=row["call_campaign"],
             calls=row["n"],
             answered=row["answered"],
             answered_seconds=row["seconds"] or 0,
+            first_callers=row["first"],
         )
         for row in grouped
     ]

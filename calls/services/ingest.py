@@ -124,9 +124,9 @@ def _call_store(
         )
         if number is None:
             raise ValidationError({"tracking_number": [UNKNOWN_TRACKING_NUMBER]})
-        contact = None
+        contact, contact_made = None, False
         if caller_number is not None:
-            contact, _ = Contact.objects.for_client(client).get_or_create(
+            contact, contact_made = Contact.objects.for_client(client).get_or_create(
                 client=client, phone_number=caller_number
             )
         previous_start = (
@@ -145,6 +145,16 @@ def _call_store(
                 "status": status,
                 "started_at": started_at,
                 "duration_seconds": duration_seconds,
+            },
+            # A first-time caller: decided when the call is created (as the PostgreSQL statement).
+            create_defaults={
+                "tracking_number": number,
+                "contact": contact,
+                "direction": direction,
+                "status": status,
+                "started_at": started_at,
+                "duration_seconds": duration_seconds,
+                "is_first_call": contact_made,
             },
         )
         _calls_changed(client, started_at, previous_start)
