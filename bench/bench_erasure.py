@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import partial
 from urllib.parse import urlparse, urlunparse
 
 from django.db import connection, connections
@@ -24,6 +25,7 @@ from bench.harness import (
     Samples,
     bench_database_url,
     ensure_database,
+    paired_note,
     rounds,
     scaled,
     settle,
@@ -148,7 +150,7 @@ def run() -> list[Result]:
     try:
         for size in (small, large):
             # Each database keeps its size between runs: only a missing one is built.
-            size.run(lambda size=size: ensure_calls(size.total))
+            size.run(partial(ensure_calls, size.total))
             size.run(_unplant)  # what an interrupted run may have left
             size.run(_plant)
             size.run(lambda: settle("accounts_client", "calls_contact", "calls_call"))
@@ -210,7 +212,8 @@ def run() -> list[Result]:
             [
                 f"median of {LOCATE_REPEATS} alternated rounds of {LOCATE_BATCH} lookups each "
                 f"(per lookup), after {WARMUP} warm-ups; the limit is the bare lookup on the "
-                f"phone number's index; {alternated}"
+                f"phone number's index; {alternated}",
+                paired_note(locating[f"{label} ours"], locating[f"{label} bare"]),
             ],
         )
         for label, size in (("small", small), ("large", large))
@@ -234,7 +237,8 @@ def run() -> list[Result]:
                         "; the number planted again (untimed) before each"
                         if name == "execute"
                         else ""
-                    )
+                    ),
+                    paired_note(measured["large"], measured["small"]),
                 ],
             )
         )

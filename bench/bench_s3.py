@@ -12,7 +12,7 @@ import tracemalloc
 import uuid
 from collections.abc import Iterator
 
-from bench.harness import Result, rounds, scaled, seconds_of
+from bench.harness import Result, paired_note, rounds, scaled, seconds_of
 
 MIB = 1024 * 1024
 BIG = scaled(256 * MIB, 2 * MIB)
@@ -123,6 +123,7 @@ def run() -> list[Result]:
             False,
             [
                 alternated,
+                paired_note(ms["next"], ms["plain"]),
                 "a player's next Range: one ranged GET of the two segments, decrypted (the "
                 "object's header was checked at its first)",
             ],
@@ -136,6 +137,7 @@ def run() -> list[Result]:
             False,
             [
                 alternated,
+                paired_note(ms["first"], ms["plain"]),
                 "a GET of the 32-byte header, then the segments' GET; moto reads the whole "
                 "object for any range, so each GET costs about as much as the plain one",
             ],
