@@ -84,6 +84,23 @@ class Samples:
         return Samples(tuple(convert(value) for value in self.values))
 
 
+def paired_ratios(ours: Samples, limit: Samples) -> Samples:
+    """Each round's ours/limit, from two sides measured in the same rounds (`rounds`, `alternate`):
+    a drift of the machine hits both measures of a round alike, so on a busy machine the spread of
+    these ratios is often far smaller than either side's."""
+    return Samples(tuple(a / b for a, b in zip(ours.values, limit.values, strict=True)))
+
+
+def paired_note(ours: Samples, limit: Samples) -> str:
+    """A row's note: the median of its per-round ratios, with their interquartile range."""
+    ratios = paired_ratios(ours, limit)
+    low, high = ratios.quartiles
+    return (
+        f"per-round ratio {ratios.median:.2f} (IQR {low:.2f} to {high:.2f}, "
+        f"±{ratios.spread * 100:.0f} %)"
+    )
+
+
 def _time(action: Callable[[], object]) -> float:
     started = time.perf_counter()
     action()

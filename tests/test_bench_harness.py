@@ -8,7 +8,15 @@ import json
 import pytest
 
 from bench import harness
-from bench.harness import Result, Samples, alternate, rounds, with_previous
+from bench.harness import (
+    Result,
+    Samples,
+    alternate,
+    paired_note,
+    paired_ratios,
+    rounds,
+    with_previous,
+)
 
 
 def test_samples_give_the_median_and_the_interquartile_range():
@@ -168,3 +176,11 @@ def test_a_row_just_past_the_limit_does_not_read_as_on_it():
     )
     assert wider.spread == pytest.approx(0.103)
     assert wider.ratio_text() == "spread too wide (±11 %)"
+
+
+def test_paired_ratios_divide_each_rounds_measures_so_a_drift_hitting_both_cancels():
+    ours = Samples((1.0, 2.0, 4.0, 8.0))
+    limit = Samples((2.0, 4.0, 8.0, 16.0))
+    assert ours.spread > 0.5
+    assert paired_ratios(ours, limit).values == (0.5, 0.5, 0.5, 0.5)
+    assert paired_note(ours, limit) == "per-round ratio 0.50 (IQR 0.50 to 0.50, ±0 %)"
