@@ -14,7 +14,7 @@ def duration_text(seconds: int | float | None) -> str:
     if seconds is None or seconds == "":
         return NO_VALUE
     try:
-        total = max(0, int(seconds))
+        total = max(0, round(float(seconds)))
     except (TypeError, ValueError):
         return NO_VALUE
     hours, rest = divmod(total, 3600)

@@ -48,7 +48,14 @@ def french_admin(acme_admin):
 
 @pytest.mark.parametrize(
     ("seconds", "shown"),
-    [(0, "0 s"), (45, "45 s"), (185, "3 min 05 s"), (3600, "1 h 00 min"), (3725, "1 h 02 min")],
+    [
+        (0, "0 s"),
+        (45, "45 s"),
+        (185, "3 min 05 s"),
+        (3600, "1 h 00 min"),
+        (3725, "1 h 02 min"),
+        (130.6, "2 min 11 s"),  # an average: rounded, not cut
+    ],
 )
 def test_it_reads_a_duration_as_people_say_it(seconds, shown):
     assert duration_text(seconds) == shown
