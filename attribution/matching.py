@@ -8,7 +8,7 @@ from __future__ import annotations
 import functools
 import uuid
 
-from django.db import connection, transaction
+from django.db import connection
 from django.db.models import Field, Model
 
 from attribution.models import CallAttribution, Lease, Visit
@@ -114,14 +114,18 @@ def call_match_postgresql(*, call_id: uuid.UUID, client_id: uuid.UUID) -> bool:
     """The statement runs in under a millisecond; waiting for its commit to reach the disk took
     several times the whole ingestion (bench/bench_attribution.py). An attribution is derived
     data, rebuilt by matching the call again, so its commit does not wait for the flush: a
-    database crash may lose the last fraction of a second of attributions, never corrupt them."""
-    with transaction.atomic(), connection.cursor() as cursor:
+    database crash may lose the last fraction of a second of attributions, never corrupt them.
+
+    One round trip: outside a transaction (after the ingestion's commit, the usual case) the
+    `SET LOCAL` and the statement go as one query, which PostgreSQL runs as one implicit
+    transaction, committed without a BEGIN or COMMIT of ours. Inside one, the statement joins it
+    and its commit stays the caller's (durable)."""
+    with connection.cursor() as cursor:
         if getattr(connection, "dexem_match_prepared_on", None) is not connection.connection:
             cursor.execute(match_sql())
             connection.dexem_match_prepared_on = connection.connection  # type: ignore[attr-defined]
-        # One round trip for both, then the commit's.
-        cursor.execute(
-            f"SET LOCAL synchronous_commit TO OFF; EXECUTE {_STATEMENT} (%s, %s)",
-            [str(call_id), str(client_id)],
-        )
+        execute = f"EXECUTE {_STATEMENT} (%s, %s)"
+        if not connection.in_atomic_block:
+            execute = f"SET LOCAL synchronous_commit TO OFF; {execute}"
+        cursor.execute(execute, [str(call_id), str(client_id)])
         return bool(cursor.fetchone()[0])

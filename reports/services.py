@@ -114,6 +114,32 @@ def calls_changed_mark(*, client: Client, first: dt.datetime, last: dt.datetime)
         )
 
 
+def changed_days_statement(*, client: str, time_zone: str, moments: str, now: str) -> str:
+    """The mark of calls_changed_mark as SQL run inside the ingestion's own statement on
+    PostgreSQL (calls.signals.ChangedDaysSql): the local days of `moments` in the Client's time
+    zone, inserted unless marked; returns the days newly marked. The local day is PostgreSQL's
+    `AT TIME ZONE`, as the fold's (TruncDate with the Client's zone)."""
+    table, column = _dirty_names()
+    return (
+        f"INSERT INTO {table} ({column['client']}, {column['day']}, {column['marked_at']}) "
+        f"SELECT DISTINCT {client}, (moment AT TIME ZONE {time_zone})::date, {now} "
+        f"FROM {moments} AS moments (moment) "
+        f"ON CONFLICT ({column['client']}, {column['day']}) DO NOTHING RETURNING {column['day']}"
+    )
+
+
+def changed_days_marked(*, client: Client, days: list[dt.date]) -> None:
+    """After changed_days_statement: a past day newly marked gets its fold queued, as in
+    calls_changed_mark (today's waits for the end of the day)."""
+    if days and days[0] < timezone.localdate(timezone=client.tzinfo):
+        from reports.tasks import aggregates_fold_task
+
+        fold_client_id = str(client.pk)
+        transaction.on_commit(
+            lambda: aggregates_fold_task.apply_async([fold_client_id], countdown=FOLD_DELAY_SECONDS)
+        )
+
+
 def _day_rows(client: Client, start: dt.date, end: dt.date) -> list[DailyAggregate]:
     """The aggregate rows of the Client's days from `start` to `end` inclusive, from the calls."""
     low = dt.datetime.combine(start, dt.time.min, tzinfo=client.tzinfo)
