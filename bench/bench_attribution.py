@@ -121,16 +121,23 @@ def _load(port: int, path: str, public_id: str, duration: float) -> tuple[float,
     def worker() -> None:
         ok = errors = 0
         while time.monotonic() < stop_at:
+            # A request the loaded machine did not answer in time is an error of the round,
+            # not the end of this load thread (the rounds after would be lighter).
             connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-            connection.request(
-                "POST",
-                path,
-                body=body,
-                headers={"Origin": ORIGIN, "Content-Type": "application/json"},
-            )
-            response = connection.getresponse()
-            response.read()
-            connection.close()
+            try:
+                connection.request(
+                    "POST",
+                    path,
+                    body=body,
+                    headers={"Origin": ORIGIN, "Content-Type": "application/json"},
+                )
+                response = connection.getresponse()
+                response.read()
+            except (OSError, http.client.HTTPException):
+                errors += 1
+                continue
+            finally:
+                connection.close()
             if response.status == 200:
                 ok += 1
             else:

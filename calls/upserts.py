@@ -2,12 +2,12 @@
 
 The statement finds the Client's tracking number, finds or creates the caller's Contact, upserts
 the call and (given the reports app's `ChangedDaysSql`, calls.signals) marks the local days the
-call changed, in one round trip and one implicit transaction; the ORM's three to five queries cost
-several times more, and so did a transaction around the statement and a separate mark (BEGIN,
-statement, mark, COMMIT: four round trips where one does). Planning it costs more than running it, hence the PREPARE, once per
-database connection. Its SQL is written from the models' own metadata (tables, columns, types),
-so a renamed field or table cannot leave it behind. Every other database runs the plain ORM
-(`calls.services.call_ingest`).
+call changed, in one round trip and one implicit transaction. The ORM's three to five queries
+cost several times more, and so did a transaction around the statement with a separate mark
+(BEGIN, statement, mark, COMMIT: four round trips where one does). Planning it costs more than
+running it, hence the PREPARE, once per database connection. Its SQL is written from the models'
+own metadata (tables, columns, types), so a renamed field or table cannot leave it behind. Every
+other database runs the plain ORM (`calls.services.call_ingest`).
 
 Idempotency rests on the database: `INSERT ... ON CONFLICT (client_id, external_id) DO UPDATE`
 decides atomically between creating and updating, so concurrent duplicates never make two calls.
