@@ -28,7 +28,14 @@ EXPORT_COLUMNS = (
 )
 
 
-def _on_call_ingested(sender: Any, *, call_id: Any, client_id: Any, **kwargs: Any) -> None:
+def _on_call_ingested(
+    sender: Any, *, call_id: Any, client_id: Any, created: bool, pool: bool, **kwargs: Any
+) -> None:
+    # A new call on a number outside the pool has nothing to match and no attribution to lose:
+    # told by the signal, no query. A call updated onto such a number is matched again (its
+    # number may have left the pool: it loses its attribution then).
+    if created and not pool:
+        return
     from attribution.services import call_match
 
     call_match(call_id=call_id, client_id=client_id)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import functools
 import uuid
 
-from django.db import connection, transaction
+from django.db import connection
 from django.db.models import Field, Model
 
 from attribution.models import CallAttribution, Lease, Visit
@@ -116,16 +116,21 @@ def call_match_postgresql(*, call_id: uuid.UUID, client_id: uuid.UUID) -> bool:
     """The statement runs in under a millisecond; waiting for its commit to reach the disk took
     several times the whole ingestion (bench/bench_attribution.py). An attribution is derived
     data, rebuilt by matching the call again, so its commit does not wait for the flush: a
-    database crash may lose the last fraction of a second of attributions, never corrupt them."""
-    with transaction.atomic(), connection.cursor() as cursor:
+    database crash may lose the last fraction of a second of attributions, never corrupt them.
+
+    One round trip: outside a transaction (after the ingestion's commit, the usual case) the
+    `SET LOCAL` and the statement go as one query, which PostgreSQL runs as one implicit
+    transaction, committed without a BEGIN or COMMIT of ours. Inside one, the statement joins it
+    and its commit stays the caller's (durable)."""
+    with connection.cursor() as cursor:
         if getattr(connection, "dexem_match_prepared_on", None) is not connection.connection:
             cursor.execute(match_sql())
             connection.dexem_match_prepared_on = connection.connection  # type: ignore[attr-defined]
-        # One round trip for both, then the commit's.
-        cursor.execute(
-            f"SET LOCAL synchronous_commit TO OFF; EXECUTE {_STATEMENT} (%s, %s)",
-            [str(call_id), str(client_id)],
-        )
+        execute = f"EXECUTE {_STATEMENT} (%s, %s)"
+        if not connection.in_atomic_block:
+            # One round trip for both (an implicit transaction), then the commit's.
+            execute = f"SET LOCAL synchronous_commit TO OFF; {execute}"
+        cursor.execute(execute, [str(call_id), str(client_id)])
         matched, removed = cursor.fetchone()
         if matched or removed:
             call_attribution_changed(call_id=call_id, client_id=client_id)
@@ -134,8 +139,9 @@ def call_match_postgresql(*, call_id: uuid.UUID, client_id: uuid.UUID) -> bool:
 
 def call_attribution_changed(*, call_id: uuid.UUID, client_id: uuid.UUID) -> None:
     """A call's channel and campaign are counted by the daily aggregates (reports): say its day
-    changed, in the transaction of the change, through calls' own signal (attribution imports
-    nothing above it)."""
+    changed, through calls' own signal (attribution imports nothing above it). After the match
+    outside a transaction, the mark follows its commit: a crash between the two leaves a day to
+    `rebuild_aggregates`, as the match's own non-durable commit may leave a call to match again."""
     call = (
         Call.objects.filter(pk=call_id, client_id=client_id)
         .select_related("client")

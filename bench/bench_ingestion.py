@@ -84,16 +84,23 @@ def _load(port: int, path: str, key: str, number: str, duration: float) -> tuple
                     "duration_seconds": 42,
                 }
             )
+            # A request the loaded machine did not answer in time is an error of the round,
+            # not the end of this load thread (the rounds after would be lighter).
             connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-            connection.request(
-                "POST",
-                path,
-                body=body,
-                headers={"Authorization": f"Api-Key {key}", "Content-Type": "application/json"},
-            )
-            response = connection.getresponse()
-            response.read()
-            connection.close()
+            try:
+                connection.request(
+                    "POST",
+                    path,
+                    body=body,
+                    headers={"Authorization": f"Api-Key {key}", "Content-Type": "application/json"},
+                )
+                response = connection.getresponse()
+                response.read()
+            except (OSError, http.client.HTTPException):
+                errors += 1
+                continue
+            finally:
+                connection.close()
             if response.status in (200, 201):
                 ok += 1
             else:

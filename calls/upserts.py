@@ -1,11 +1,13 @@
 """Call ingestion on PostgreSQL, the hot path: one prepared statement (bench/bench_ingestion.py).
 
-The statement finds the Client's tracking number, finds or creates the caller's Contact and
-upserts the call, in one round trip and one implicit transaction; the ORM's three to five queries
-cost several times more. Planning it costs more than running it, hence the PREPARE, once per
-database connection. Its SQL is written from the models' own metadata (tables, columns, types),
-so a renamed field or table cannot leave it behind. Every other database runs the plain ORM
-(`calls.services.call_ingest`).
+The statement finds the Client's tracking number, finds or creates the caller's Contact, upserts
+the call and (given the reports app's `ChangedDaysSql`, calls.signals) marks the local days the
+call changed, in one round trip and one implicit transaction. The ORM's three to five queries
+cost several times more, and so did a transaction around the statement with a separate mark
+(BEGIN, statement, mark, COMMIT: four round trips where one does). Planning it costs more than
+running it, hence the PREPARE, once per database connection. Its SQL is written from the models'
+own metadata (tables, columns, types), so a renamed field or table cannot leave it behind. Every
+other database runs the plain ORM (`calls.services.call_ingest`).
 
 Idempotency rests on the database: `INSERT ... ON CONFLICT (client_id, external_id) DO UPDATE`
 decides atomically between creating and updating, so concurrent duplicates never make two calls.
@@ -17,12 +19,15 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import uuid
+from dataclasses import dataclass
 from typing import Any, cast
 
 from django.db import connection
 from django.db.models import CharField, Field, Model
 
+from accounts.models import Client
 from calls.models import Call, Contact, TrackingNumber
+from calls.signals import ChangedDaysSql
 
 
 class _Names:
@@ -51,8 +56,8 @@ _PARAMETERS = {
     "status": Call._meta.get_field("status"),
     "started_at": Call._meta.get_field("started_at"),
     "duration_seconds": Call._meta.get_field("duration_seconds"),
+    "time_zone": Client._meta.get_field("time_zone"),
 }
-_STATEMENT = "dexem_call_ingest"
 
 
 def _parameter_type(field: object) -> str:
@@ -60,8 +65,12 @@ def _parameter_type(field: object) -> str:
     return "text" if isinstance(field, CharField) else field.db_type(connection)  # type: ignore[attr-defined]
 
 
+def _statement_name(changed_days: ChangedDaysSql | None) -> str:
+    return "dexem_call_ingest" if changed_days is None else "dexem_call_ingest_marked"
+
+
 @functools.cache
-def _prepare_sql() -> str:
+def _prepare_sql(changed_days: ChangedDaysSql | None) -> str:
     p = {name: f"${position}" for position, name in enumerate(_PARAMETERS, start=1)}
     types = ", ".join(_parameter_type(field) for field in _PARAMETERS.values())
     n, ct, c = _Names(TrackingNumber), _Names(Contact), _Names(Call)
@@ -73,10 +82,24 @@ def _prepare_sql() -> str:
         "started_at",
         "duration_seconds",
     )
+    marked, marked_days = "", "NULL::date[]"
+    if changed_days is not None:
+        # The moments whose local days changed: the call's start and, when it moved, the start
+        # it had; none when nothing was written (no such number, a lost Contact race).
+        moments = (
+            "(SELECT started_at FROM upserted"
+            " UNION SELECT previous.started_at FROM previous, upserted)"
+        )
+        statement = changed_days.statement(
+            client=p["client"], time_zone=p["time_zone"], moments=moments, now=p["now"]
+        )
+        marked = f", marked (day) AS ({statement})"
+        marked_days = "(SELECT array_agg(day) FROM marked)"
     return f"""
-PREPARE {_STATEMENT} ({types}) AS
+PREPARE {_statement_name(changed_days)} ({types}) AS
 WITH number AS (
-    SELECT {n.id} AS id, {n.source} AS source, {n.campaign} AS campaign FROM {n.table}
+    SELECT {n.id} AS id, {n.source} AS source, {n.campaign} AS campaign, {n.pool} AS pool
+    FROM {n.table}
     WHERE {n.client} = {p["client"]} AND {n.number} = {p["number"]} AND {n.active}
 ), previous AS (
     SELECT {c.started_at} AS started_at FROM {c.table}
@@ -109,11 +132,12 @@ WITH number AS (
     ON CONFLICT ({c.client}, {c.external_id}) DO UPDATE SET
         {", ".join(f"{getattr(c, field)} = EXCLUDED.{getattr(c, field)}" for field in updated)},
         {c.updated_at} = EXCLUDED.{c.updated_at}
-    RETURNING {c.id} AS id, {c.has_recording} AS has_recording, {c.has_voicemail} AS has_voicemail
-)
-SELECT number.id, number.source, number.campaign, (SELECT id FROM contact),
+    RETURNING {c.id} AS id, {c.has_recording} AS has_recording, {c.has_voicemail} AS has_voicemail,
+              {c.started_at} AS started_at
+){marked}
+SELECT number.id, number.source, number.campaign, number.pool, (SELECT id FROM contact),
        upserted.id, upserted.has_recording, upserted.has_voicemail,
-       (SELECT started_at FROM previous)
+       (SELECT started_at FROM previous), {marked_days}
 FROM number LEFT JOIN upserted ON true
 """
 
@@ -123,18 +147,41 @@ FROM number LEFT JOIN upserted ON true
 _CONTACT_RACE_ATTEMPTS = 3
 
 
+@dataclass(frozen=True)
+class Upserted:
+    """What the statement did: the call (its number and Contact attached), whether it was
+    created, the start it had before when updated, whether its number is in the website's pool,
+    and the local days the statement newly marked (given a `ChangedDaysSql`)."""
+
+    call: Call
+    created: bool
+    previous_start: dt.datetime | None
+    pool: bool
+    marked_days: list[dt.date]
+
+
 def call_ingest_postgresql(
-    call: Call, *, tracking_number: str, caller_number: str | None
-) -> tuple[Call, bool, dt.datetime | None] | None:
-    """Create or update the Client's call with `call.external_id`, its Contact found or created;
-    (call, created, the start it had before when updated), or None when the Client has no active
-    tracking number `tracking_number`."""
+    call: Call,
+    *,
+    tracking_number: str,
+    caller_number: str | None,
+    changed_days: ChangedDaysSql | None = None,
+) -> Upserted | None:
+    """Create or update the Client's call with `call.external_id`, its Contact found or created,
+    the days it changed marked by `changed_days`' SQL when given, in one statement (its own
+    transaction unless one is open); None when the Client has no active tracking number
+    `tracking_number`."""
+    statement = _statement_name(changed_days)
     connection.ensure_connection()
     with connection.cursor() as cursor:
         # Prepared statements live as long as the database session: once per connection.
-        if getattr(connection, "dexem_ingest_prepared_on", None) is not connection.connection:
-            cursor.execute(_prepare_sql())
-            connection.dexem_ingest_prepared_on = connection.connection  # type: ignore[attr-defined]
+        session, prepared = getattr(connection, "dexem_ingest_prepared", (None, set[str]()))
+        if session is not connection.connection:
+            prepared = set[str]()
+            connection.dexem_ingest_prepared = (connection.connection, prepared)  # type: ignore[attr-defined]
+        if statement not in prepared:
+            cursor.execute(_prepare_sql(changed_days))
+            prepared.add(statement)
         arguments = {
             "client": call.client_id,
             "number": tracking_number,
@@ -147,10 +194,12 @@ def call_ingest_postgresql(
             "status": call.status,
             "started_at": call.started_at,
             "duration_seconds": call.duration_seconds,
+            "time_zone": call.client.time_zone,
         }
         params: list[Any] = [arguments[name] for name in _PARAMETERS]
+        execute = f"EXECUTE {statement} ({', '.join(['%s'] * len(params))})"
         for _ in range(_CONTACT_RACE_ATTEMPTS):
-            cursor.execute(f"EXECUTE {_STATEMENT} ({', '.join(['%s'] * len(params))})", params)
+            cursor.execute(execute, params)
             row = cursor.fetchone()
             if row is None:
                 return None
@@ -158,11 +207,13 @@ def call_ingest_postgresql(
                 number_id,
                 source,
                 campaign,
+                pool,
                 contact_id,
                 row_id,
                 has_recording,
                 has_voicemail,
                 previous_start,
+                marked_days,
             ) = row
             if row_id is not None:
                 break
@@ -175,6 +226,7 @@ def call_ingest_postgresql(
         source=source,
         campaign=campaign,
         active=True,
+        pool=pool,
     )
     if contact_id is not None:
         # A contact id comes back only for a call that has a caller number.
@@ -182,4 +234,4 @@ def call_ingest_postgresql(
     created = row_id == call.pk
     call.pk, call.has_recording, call.has_voicemail = row_id, has_recording, has_voicemail
     call._state.adding, call._state.db = False, connection.alias
-    return call, created, previous_start
+    return Upserted(call, created, previous_start, pool, sorted(marked_days or []))

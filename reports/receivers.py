@@ -8,7 +8,7 @@ from django.db.models.signals import post_delete, post_save, pre_save
 
 from accounts.models import Client
 from calls.models import Call
-from calls.signals import calls_changed
+from calls.signals import ChangedDaysSql, calls_changed, changed_days_sql_register
 from reports import services
 
 
@@ -68,5 +68,12 @@ def connect() -> None:
     post_save.connect(on_call_saved, sender=Call, dispatch_uid="reports.call_saved")
     post_delete.connect(on_call_deleted, sender=Call, dispatch_uid="reports.call_deleted")
     calls_changed.connect(on_calls_changed, dispatch_uid="reports.calls_changed")
+    # The ingestion on PostgreSQL, the hot path, writes the same mark inside its own statement
+    # (one round trip, no transaction of its own around it) instead of sending calls_changed.
+    changed_days_sql_register(
+        ChangedDaysSql(
+            statement=services.changed_days_statement, marked=services.changed_days_marked
+        )
+    )
     pre_save.connect(remember_time_zone, sender=Client, dispatch_uid="reports.tz_before")
     post_save.connect(on_client_saved, sender=Client, dispatch_uid="reports.tz_after")

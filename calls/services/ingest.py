@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
 import logging
@@ -21,7 +22,7 @@ from calls.models import (
     Direction,
     TrackingNumber,
 )
-from calls.signals import call_ingested, calls_changed
+from calls.signals import call_ingested, calls_changed, changed_days_sql
 from calls.upserts import call_ingest_postgresql
 
 logger = logging.getLogger(__name__)
@@ -46,7 +47,7 @@ def call_ingest(
     Numbers arrive normalised (E.164). Returns the call and whether it was created. Once the
     ingesting transaction commits, `call_ingested` is sent (both paths below).
     """
-    ingested = _call_store(
+    call, created = _call_store(
         client=client,
         external_id=external_id,
         tracking_number=tracking_number,
@@ -57,9 +58,15 @@ def call_ingest(
         direction=direction,
     )
     transaction.on_commit(
-        functools.partial(_call_ingested_send, call_id=ingested[0].pk, client_id=client.pk)
+        functools.partial(
+            _call_ingested_send,
+            call_id=call.pk,
+            client_id=client.pk,
+            created=created,
+            pool=call.tracking_number.pool,
+        )
     )
-    return ingested
+    return call, created
 
 
 def _call_store(
@@ -92,28 +99,19 @@ def _call_store(
             }
         )
     if connection.vendor == "postgresql":  # the hot path, in one prepared statement
-        now = timezone.now()
-        call = Call(
+        return _call_store_postgresql(
             client=client,
-            external_id=external_id,
-            direction=direction,
-            status=status,
-            started_at=started_at,
-            duration_seconds=duration_seconds,
-            created_at=now,
-            updated_at=now,
+            tracking_number=tracking_number,
+            caller_number=caller_number,
+            call=Call(
+                client=client,
+                external_id=external_id,
+                direction=direction,
+                status=status,
+                started_at=started_at,
+                duration_seconds=duration_seconds,
+            ),
         )
-        # One transaction with the aggregates' mark (calls_changed): a crash between the two
-        # cannot leave a day's aggregate behind its calls.
-        with transaction.atomic():
-            ingested = call_ingest_postgresql(
-                call, tracking_number=tracking_number, caller_number=caller_number
-            )
-            if ingested is None:
-                raise ValidationError({"tracking_number": [UNKNOWN_TRACKING_NUMBER]})
-            call, created, previous_start = ingested
-            _calls_changed(client, started_at, previous_start)
-        return call, created
     # Elsewhere (SQLite, the embedded default) the plain ORM: its transactions are IMMEDIATE
     # (settings), so concurrent ingestions of one external_id take turns instead of racing.
     with transaction.atomic():
@@ -161,6 +159,32 @@ def _call_store(
         return ingested
 
 
+def _call_store_postgresql(
+    *, client: Client, tracking_number: str, caller_number: str | None, call: Call
+) -> tuple[Call, bool]:
+    """The prepared statement. With the reports app's SQL mark (calls.signals.ChangedDaysSql) it
+    marks the days in the same statement, which is then its own transaction: one round trip for
+    the call and its mark, no BEGIN or COMMIT of ours. Without it, the statement and the
+    calls_changed signal share a transaction, so a crash between the two cannot leave a day's
+    aggregate behind its calls."""
+    call.created_at = call.updated_at = timezone.now()
+    changed_days = changed_days_sql()
+    with transaction.atomic() if changed_days is None else contextlib.nullcontext():
+        upserted = call_ingest_postgresql(
+            call,
+            tracking_number=tracking_number,
+            caller_number=caller_number,
+            changed_days=changed_days,
+        )
+        if upserted is None:
+            raise ValidationError({"tracking_number": [UNKNOWN_TRACKING_NUMBER]})
+        if changed_days is None:
+            _calls_changed(client, call.started_at, upserted.previous_start)
+        else:
+            changed_days.marked(client=client, days=upserted.marked_days)
+    return upserted.call, upserted.created
+
+
 def _calls_changed(client: Client, *moments: dt.datetime | None) -> None:
     """Tell the higher apps (reports) which days of the Client's calls just changed; inside the
     write's transaction, so the mark commits or rolls back with it."""
@@ -194,11 +218,13 @@ def call_outcome_set(
     return bool(updated) or calls.exists()
 
 
-def _call_ingested_send(*, call_id: uuid.UUID, client_id: uuid.UUID) -> None:
+def _call_ingested_send(
+    *, call_id: uuid.UUID, client_id: uuid.UUID, created: bool, pool: bool
+) -> None:
     # The call is stored whatever a receiver does: a receiver's failure is logged, never the
     # caller's 500 (on_commit runs at once outside a transaction, inside the API request).
     for receiver, result in call_ingested.send_robust(
-        sender=Call, call_id=call_id, client_id=client_id
+        sender=Call, call_id=call_id, client_id=client_id, created=created, pool=pool
     ):
         if isinstance(result, Exception):
             logger.error(
