@@ -11,9 +11,10 @@ import uuid
 from django.db import connection
 from django.db.models import Field, Model
 
+from accounts.models import Client
 from attribution.models import CallAttribution, Lease, Visit
 from calls.models import Call, TrackingNumber
-from calls.signals import calls_changed
+from calls.signals import calls_changed, changed_days_sql
 
 # Attribution column <- SQL over the matched visit `v` (and `best` for the ambiguity).
 _COPIED = {
@@ -107,9 +108,34 @@ WITH c AS (
     DELETE FROM {_table(CallAttribution)}
     WHERE {attribution_call} = $1 AND NOT EXISTS (SELECT 1 FROM best)
     RETURNING 1
-)
-SELECT (SELECT count(*) FROM ins), (SELECT count(*) FROM gone)
+){_marked_days_sql()}
+SELECT (SELECT count(*) FROM ins), (SELECT count(*) FROM gone), {_marked_days_column()}
 """  # noqa: S608
+
+
+def _marked_days_sql() -> str:
+    """With the reports app's SQL mark (calls.signals.ChangedDaysSql): the call's local day
+    marked changed in the same statement when its attribution was written or removed, so the
+    daily aggregates' channel and campaign follow without a round trip of their own."""
+    hook = changed_days_sql()
+    if hook is None:
+        return ""
+    # Identifiers from the models' metadata; $1 and $2 are the statement's parameters.
+    started = (
+        f"(SELECT {_col(Call, 'started_at')} FROM {_table(Call)}"  # noqa: S608
+        f" WHERE {_col(Call, 'id')} = $1"
+        " AND (EXISTS (SELECT 1 FROM ins) OR EXISTS (SELECT 1 FROM gone)))"
+    )
+    time_zone = (
+        f"(SELECT {_col(Client, 'time_zone')} FROM {_table(Client)}"  # noqa: S608
+        f" WHERE {_col(Client, 'id')} = $2)"
+    )
+    mark = hook.statement(client="$2", time_zone=time_zone, moments=started, now="now()")
+    return f", marked AS (\n    {mark}\n)"
+
+
+def _marked_days_column() -> str:
+    return "ARRAY(SELECT * FROM marked)" if changed_days_sql() is not None else "NULL"
 
 
 def call_match_postgresql(*, call_id: uuid.UUID, client_id: uuid.UUID) -> bool:
@@ -131,10 +157,14 @@ def call_match_postgresql(*, call_id: uuid.UUID, client_id: uuid.UUID) -> bool:
             # One round trip for both (an implicit transaction), then the commit's.
             execute = f"SET LOCAL synchronous_commit TO OFF; {execute}"
         cursor.execute(execute, [str(call_id), str(client_id)])
-        matched, removed = cursor.fetchone()
+        matched, removed, marked_days = cursor.fetchone()
+    hook = changed_days_sql()
+    if hook is None:
         if matched or removed:
             call_attribution_changed(call_id=call_id, client_id=client_id)
-        return bool(matched)
+    elif marked_days:  # rarely: the ingestion marked the call's day already
+        hook.marked(client=Client.objects.get(pk=client_id), days=sorted(marked_days))
+    return bool(matched)
 
 
 def call_attribution_changed(*, call_id: uuid.UUID, client_id: uuid.UUID) -> None:

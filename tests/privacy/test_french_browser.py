@@ -84,8 +84,8 @@ def test_a_french_admin_reads_the_privacy_centre_at_1366_px(chromium_page, acme_
     assert page.locator("h1").inner_text() == "Centre de confidentialité"
     rows = page.locator("#requests tbody tr")
     assert rows.count() == 2
-    assert rows.nth(0).inner_text().startswith(f"{second.reference}\t9 mars 2026")
-    assert rows.nth(1).inner_text().startswith(f"{first.reference}\t2 mars 2026")
+    assert rows.nth(0).inner_text().startswith(f"{second.reference}\t09/03/2026")
+    assert rows.nth(1).inner_text().startswith(f"{first.reference}\t02/03/2026")
     assert "Enregistrement écouté" in page.locator("#audit").inner_text()
     assert page.evaluate(OVERFLOW) == 0
     _shot(page, "privacy-centre-fr-1366.png")
