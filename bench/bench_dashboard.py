@@ -18,7 +18,8 @@ WARMUP = 3
 
 HAND_WRITTEN = [
     """SELECT count(*), count(*) FILTER (WHERE status = 'answered'),
-              avg(duration_seconds) FILTER (WHERE status = 'answered')
+              avg(duration_seconds) FILTER (WHERE status = 'answered'),
+              count(*) FILTER (WHERE is_first_call)
        FROM calls_call WHERE client_id = %(client)s AND started_at >= %(start)s AND started_at < %(end)s""",
     """SELECT (started_at AT TIME ZONE %(tz)s)::date AS day, count(*),
               count(*) FILTER (WHERE status = 'answered'),
@@ -34,6 +35,17 @@ HAND_WRITTEN = [
               avg(duration_seconds) FILTER (WHERE status = 'answered')
        FROM calls_call WHERE client_id = %(client)s AND started_at >= %(start)s AND started_at < %(end)s
        GROUP BY status""",
+    # The dashboard also answers by channel and by campaign (attribution, SPEC §13).
+    """SELECT COALESCE(a.channel, ''), count(*), count(*) FILTER (WHERE c.status = 'answered'),
+              avg(c.duration_seconds) FILTER (WHERE c.status = 'answered')
+       FROM calls_call c LEFT JOIN attribution_callattribution a ON a.call_id = c.id
+       WHERE c.client_id = %(client)s AND c.started_at >= %(start)s AND c.started_at < %(end)s
+       GROUP BY 1""",
+    """SELECT a.campaign, count(*), count(*) FILTER (WHERE c.status = 'answered'),
+              avg(c.duration_seconds) FILTER (WHERE c.status = 'answered')
+       FROM calls_call c LEFT JOIN attribution_callattribution a ON a.call_id = c.id
+       WHERE c.client_id = %(client)s AND c.started_at >= %(start)s AND c.started_at < %(end)s
+       GROUP BY 1""",
 ]
 
 
