@@ -6,16 +6,14 @@ Each figure is the median of rounds in which ours and the limit alternate (bench
 from __future__ import annotations
 
 import datetime as dt
-import http.client
 import json
 import os
 import signal
-import threading
 import time
 from collections.abc import Callable
 
 from bench.bench_ingestion import WORKERS, _free_port, _start_gunicorn
-from bench.harness import Result, rounds, scale, scaled, settle
+from bench.harness import Result, http_post_load, rounds, scale, scaled, settle
 
 CONCURRENCY = 8
 DURATION_SECONDS = 5.0
@@ -107,9 +105,6 @@ def _seed() -> tuple[object, str]:
 
 
 def _load(port: int, path: str, public_id: str, duration: float) -> tuple[float, int, int]:
-    counts = {"ok": 0, "errors": 0}
-    lock = threading.Lock()
-    stop_at = time.monotonic() + duration
     body = json.dumps(
         {
             "client": public_id,
@@ -117,44 +112,9 @@ def _load(port: int, path: str, public_id: str, duration: float) -> tuple[float,
             "landing_url": "/offer/?utm_source=google&utm_medium=cpc&utm_campaign=bench",
             "referrer": "https://www.google.fr/",
         }
-    )
-
-    def worker() -> None:
-        ok = errors = 0
-        while time.monotonic() < stop_at:
-            # A request the loaded machine did not answer in time is an error of the round,
-            # not the end of this load thread (the rounds after would be lighter).
-            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-            try:
-                connection.request(
-                    "POST",
-                    path,
-                    body=body,
-                    headers={"Origin": ORIGIN, "Content-Type": "application/json"},
-                )
-                response = connection.getresponse()
-                response.read()
-            except (OSError, http.client.HTTPException):
-                errors += 1
-                continue
-            finally:
-                connection.close()
-            if response.status == 200:
-                ok += 1
-            else:
-                errors += 1
-        with lock:
-            counts["ok"] += ok
-            counts["errors"] += errors
-
-    threads = [threading.Thread(target=worker) for _ in range(CONCURRENCY)]
-    started = time.monotonic()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    elapsed = time.monotonic() - started
-    return counts["ok"] / elapsed, counts["ok"], counts["errors"]
+    ).encode()
+    headers = {"Origin": ORIGIN, "Content-Type": "application/json"}
+    return http_post_load(port, path, lambda: (body, headers), duration, concurrency=CONCURRENCY)
 
 
 def _matching(client: object) -> Result:

@@ -5,19 +5,17 @@ of both, so a drift of the shared machine hits both sides."""
 
 from __future__ import annotations
 
-import http.client
 import json
 import os
 import signal
 import socket
 import subprocess
 import sys
-import threading
 import time
 import uuid
 from collections.abc import Callable
 
-from bench.harness import ROOT, Result, rounds, scale, settle
+from bench.harness import ROOT, Result, http_post_load, rounds, scale, settle
 
 CONCURRENCY = 8
 DURATION_SECONDS = 4.0
@@ -67,56 +65,24 @@ def _start_gunicorn(port: int) -> subprocess.Popen[bytes]:
 
 def _load(port: int, path: str, key: str, number: str, duration: float) -> tuple[float, int, int]:
     """POST calls for `duration` seconds from CONCURRENCY threads; returns (req/s, ok, errors)."""
-    counts = {"ok": 0, "errors": 0}
-    lock = threading.Lock()
-    stop_at = time.monotonic() + duration
+    headers = {"Authorization": f"Api-Key {key}", "Content-Type": "application/json"}
 
-    def worker() -> None:
-        ok = errors = 0
-        while time.monotonic() < stop_at:
-            body = json.dumps(
-                {
-                    "external_id": uuid.uuid4().hex,
-                    "tracking_number": number,
-                    "caller_number": f"+3361{uuid.uuid4().int % 10**7:07d}",
-                    "status": "answered",
-                    "started_at": "2026-11-02T10:15:00+01:00",
-                    "duration_seconds": 42,
-                }
-            )
-            # A request the loaded machine did not answer in time is an error of the round,
-            # not the end of this load thread (the rounds after would be lighter).
-            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-            try:
-                connection.request(
-                    "POST",
-                    path,
-                    body=body,
-                    headers={"Authorization": f"Api-Key {key}", "Content-Type": "application/json"},
-                )
-                response = connection.getresponse()
-                response.read()
-            except (OSError, http.client.HTTPException):
-                errors += 1
-                continue
-            finally:
-                connection.close()
-            if response.status in (200, 201):
-                ok += 1
-            else:
-                errors += 1
-        with lock:
-            counts["ok"] += ok
-            counts["errors"] += errors
+    def next_request() -> tuple[bytes, dict[str, str]]:
+        body = json.dumps(
+            {
+                "external_id": uuid.uuid4().hex,
+                "tracking_number": number,
+                "caller_number": f"+3361{uuid.uuid4().int % 10**7:07d}",
+                "status": "answered",
+                "started_at": "2026-11-02T10:15:00+01:00",
+                "duration_seconds": 42,
+            }
+        )
+        return body.encode(), headers
 
-    threads = [threading.Thread(target=worker) for _ in range(CONCURRENCY)]
-    started = time.monotonic()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    elapsed = time.monotonic() - started
-    return counts["ok"] / elapsed, counts["ok"], counts["errors"]
+    return http_post_load(
+        port, path, next_request, duration, concurrency=CONCURRENCY, ok_statuses=(200, 201)
+    )
 
 
 def _server_peak_rss_mib(process: subprocess.Popen[bytes]) -> float:

@@ -12,7 +12,6 @@ generated audio; both sides of the download comparison fetch from it."""
 
 from __future__ import annotations
 
-import http.client
 import itertools
 import os
 import secrets
@@ -26,7 +25,7 @@ from collections.abc import Callable, Iterator
 from urllib.parse import urlencode
 
 from bench.bench_ingestion import _free_port, _server_peak_rss_mib, _start_gunicorn
-from bench.harness import ROOT, Result, current_rss_mib, rounds, scale, scaled
+from bench.harness import ROOT, Result, current_rss_mib, http_post_load, rounds, scale, scaled
 
 CONCURRENCY = 8
 DURATION_SECONDS = 4.0
@@ -64,43 +63,16 @@ def _signed_bodies(port: int, path: str, call_sids: list[str]) -> list[tuple[byt
 def _load(
     port: int, path: str, bodies: list[tuple[bytes, str]], duration: float, cursor: Iterator[int]
 ) -> tuple[float, int, int]:
-    counts = {"ok": 0, "errors": 0}
-    lock = threading.Lock()
-    stop_at = time.monotonic() + duration
+    def next_request() -> tuple[bytes, dict[str, str]]:
+        body, signature = bodies[next(cursor) % len(bodies)]
+        return body, {
+            "X-Twilio-Signature": signature,
+            "Content-Type": "application/x-www-form-urlencoded",
+        }
 
-    def worker() -> None:
-        ok = errors = 0
-        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-        while time.monotonic() < stop_at:
-            body, signature = bodies[next(cursor) % len(bodies)]
-            connection.request(
-                "POST",
-                path,
-                body=body,
-                headers={
-                    "X-Twilio-Signature": signature,
-                    "Content-Type": "application/x-www-form-urlencoded",
-                },
-            )
-            response = connection.getresponse()
-            response.read()
-            if response.status == 200:
-                ok += 1
-            else:
-                errors += 1
-        connection.close()
-        with lock:
-            counts["ok"] += ok
-            counts["errors"] += errors
-
-    threads = [threading.Thread(target=worker) for _ in range(CONCURRENCY)]
-    started = time.monotonic()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    elapsed = time.monotonic() - started
-    return counts["ok"] / elapsed, counts["ok"], counts["errors"]
+    return http_post_load(
+        port, path, next_request, duration, concurrency=CONCURRENCY, keep_alive=True
+    )
 
 
 def _setup() -> tuple[object, object, list[str]]:

@@ -3,6 +3,7 @@ its spread, memory, and the results file (with the previous run's figures kept b
 
 from __future__ import annotations
 
+import http.client
 import json
 import math
 import os
@@ -10,6 +11,7 @@ import re
 import resource
 import statistics
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -494,3 +496,60 @@ def write_results(sections: dict[str, list[Result]], extra: list[str]) -> None:
         lines.append("")
     lines += extra
     results_path("md").write_text("\n".join(lines) + "\n")
+
+
+def http_post_load(
+    port: int,
+    path: str,
+    next_request: Callable[[], tuple[bytes, dict[str, str]]],
+    duration: float,
+    *,
+    concurrency: int,
+    ok_statuses: tuple[int, ...] = (200,),
+    keep_alive: bool = False,
+) -> tuple[float, int, int]:
+    """POST `next_request()`'s (body, headers) to 127.0.0.1:`port` for `duration` seconds from
+    `concurrency` threads; returns (answered requests/s, ok, errors). A request the loaded machine
+    did not answer in time is an error of the round, not the end of its thread (the rounds after
+    would be lighter). `keep_alive`: one connection per thread, as a provider's webhooks come."""
+    counts = {"ok": 0, "errors": 0}
+    lock = threading.Lock()
+    stop_at = time.monotonic() + duration
+
+    def worker() -> None:
+        ok = errors = 0
+        connection = None
+        while time.monotonic() < stop_at:
+            body, headers = next_request()
+            if connection is None:
+                connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+            try:
+                connection.request("POST", path, body=body, headers=headers)
+                response = connection.getresponse()
+                response.read()
+            except (OSError, http.client.HTTPException):
+                errors += 1
+                connection.close()
+                connection = None
+                continue
+            if not keep_alive:
+                connection.close()
+                connection = None
+            if response.status in ok_statuses:
+                ok += 1
+            else:
+                errors += 1
+        if connection is not None:
+            connection.close()
+        with lock:
+            counts["ok"] += ok
+            counts["errors"] += errors
+
+    threads = [threading.Thread(target=worker) for _ in range(concurrency)]
+    started = time.monotonic()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.monotonic() - started
+    return counts["ok"] / elapsed, counts["ok"], counts["errors"]
