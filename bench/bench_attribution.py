@@ -8,12 +8,21 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-import signal
 import time
 from collections.abc import Callable
 
-from bench.bench_ingestion import WORKERS, _free_port, _start_gunicorn
-from bench.harness import Result, http_post_load, rounds, scale, scaled, settle
+from bench.harness import (
+    Result,
+    free_port,
+    gunicorn_start,
+    gunicorn_stop,
+    http_post_load,
+    production_workers,
+    rounds,
+    scale,
+    scaled,
+    settle,
+)
 
 CONCURRENCY = 8
 DURATION_SECONDS = 5.0
@@ -213,8 +222,8 @@ def run() -> list[Result]:
         "attribution_visit", "attribution_lease", "attribution_poolnumber", "calls_trackingnumber"
     )
     os.environ["DNI_RATE_LIMIT_PER_MINUTE"] = str(10**9)  # one address: the load generator
-    port = _free_port()
-    server = _start_gunicorn(port)
+    port, workers = free_port(), production_workers()
+    server = gunicorn_start(port, workers)
     duration = max(0.5, DURATION_SECONDS * scale())
     totals = {path: [0, 0] for path in (NOOP, OURS)}  # requests answered 200, errors
 
@@ -232,13 +241,12 @@ def run() -> list[Result]:
             _load(port, path, public_id, max(0.5, WARMUP_SECONDS * scale()))
         measured = rounds({"ours": side(OURS), "noop": side(NOOP)}, repeats=ROUNDS, warmup=0)
     finally:
-        server.send_signal(signal.SIGTERM)
-        server.wait(timeout=30)
+        gunicorn_stop(server)
     (ours_ok, ours_errors), (noop_ok, noop_errors) = totals[OURS], totals[NOOP]
     results = [
         Result.measured(
             name=(
-                f"POST /dni/v1/visits/ new visits ({CONCURRENCY} clients, gunicorn {WORKERS} "
+                f"POST /dni/v1/visits/ new visits ({CONCURRENCY} clients, gunicorn {workers} "
                 "workers)"
             ),
             ours=measured["ours"],

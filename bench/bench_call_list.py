@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from urllib.parse import parse_qs, urlsplit
 
-from bench.dataset import ensure_export_client
+from bench.dataset import FIVE_MILLION_SLUG, ensure_export_client
 from bench.harness import Result, alternate, peak_rss_mib, scaled, settle
 
-SLUG = "bench-call-list"
+SLUG = FIVE_MILLION_SLUG
 TOTAL_CALLS = 5_000_000
 DEPTH = 500
 REPEATS = 21

@@ -1,66 +1,33 @@
 """Call ingestion through the full stack (gunicorn, Django, DRF, PostgreSQL) against a no-op
-endpoint behind the same authentication, served by the same gunicorn (goal: at least 0.5): the
+endpoint behind the same authentication, served by the same gunicorn with production's worker
+count (deploy/gunicorn.conf.py; goal: at least 0.5): the
 median of fixed-duration rounds of each, alternated (no-op, ours, no-op, ours …) after a warm-up
 of both, so a drift of the shared machine hits both sides."""
 
 from __future__ import annotations
 
 import json
-import os
-import signal
-import socket
-import subprocess
-import sys
-import time
 import uuid
 from collections.abc import Callable
 
-from bench.harness import ROOT, Result, http_post_load, rounds, scale, settle
+from bench.harness import (
+    Result,
+    free_port,
+    gunicorn_peak_rss_mib,
+    gunicorn_start,
+    gunicorn_stop,
+    http_post_load,
+    production_workers,
+    rounds,
+    scale,
+    settle,
+)
 
 CONCURRENCY = 8
 DURATION_SECONDS = 4.0
 ROUNDS = 9  # of each side, alternated: the load generator shares the machine's two cores
 WARMUP_SECONDS = 3.0
-WORKERS = 2
 NOOP, OURS = "/bench/noop/", "/api/v1/calls/"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _start_gunicorn(port: int) -> subprocess.Popen[bytes]:
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "bench.settings",
-    }
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "dexem.wsgi:application",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            str(WORKERS),
-            "--log-level",
-            "warning",
-        ],
-        cwd=ROOT,
-        env=env,
-    )
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return process
-        except OSError:
-            time.sleep(0.2)
-    process.kill()
-    raise RuntimeError("gunicorn did not start")
 
 
 def _load(port: int, path: str, key: str, number: str, duration: float) -> tuple[float, int, int]:
@@ -85,21 +52,6 @@ def _load(port: int, path: str, key: str, number: str, duration: float) -> tuple
     )
 
 
-def _server_peak_rss_mib(process: subprocess.Popen[bytes]) -> float:
-    peak = 0.0
-    for child in subprocess.run(
-        ["pgrep", "-P", str(process.pid)], capture_output=True, text=True
-    ).stdout.split():
-        try:
-            with open(f"/proc/{child}/status") as status:
-                for line in status:
-                    if line.startswith("VmHWM:"):
-                        peak = max(peak, int(line.split()[1]) / 1024)
-        except OSError:
-            continue
-    return peak
-
-
 def run() -> list[Result]:
     from accounts.models import Client
     from accounts.services import api_key_create, client_create
@@ -113,8 +65,8 @@ def run() -> list[Result]:
     )
     _, key = api_key_create(client=client, name="bench")
     settle("calls_call", "calls_contact")
-    port = _free_port()
-    server = _start_gunicorn(port)
+    port, workers = free_port(), production_workers()
+    server = gunicorn_start(port, workers)
     duration = max(0.5, DURATION_SECONDS * scale())
     totals = {path: [0, 0] for path in (NOOP, OURS)}  # requests answered 2xx, errors
 
@@ -131,15 +83,14 @@ def run() -> list[Result]:
         for path in (NOOP, OURS):  # warm both workers on both paths, not counted
             _load(port, path, key, number.number, max(0.5, WARMUP_SECONDS * scale()))
         measured = rounds({"ours": side(OURS), "noop": side(NOOP)}, repeats=ROUNDS, warmup=0)
-        rss = _server_peak_rss_mib(server)
+        rss = gunicorn_peak_rss_mib(server)
     finally:
-        server.send_signal(signal.SIGTERM)
-        server.wait(timeout=30)
+        gunicorn_stop(server)
     (ours_ok, ours_errors), (noop_ok, noop_errors) = totals[OURS], totals[NOOP]
     client.calls.all().delete()
     return [
         Result.measured(
-            name=f"POST /api/v1/calls/ ({CONCURRENCY} clients, gunicorn {WORKERS} workers)",
+            name=f"POST /api/v1/calls/ ({CONCURRENCY} clients, gunicorn {workers} workers)",
             ours=measured["ours"],
             limit=measured["noop"],
             unit="req/s",

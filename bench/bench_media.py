@@ -12,13 +12,22 @@ import hashlib
 import http.client
 import os
 import re
-import signal
 import subprocess
 import time
 from collections.abc import Callable, Iterator
 
-from bench.bench_ingestion import _free_port, _start_gunicorn
-from bench.harness import Result, Samples, rounds, scaled, seconds_of
+from bench.harness import (
+    Result,
+    Samples,
+    free_port,
+    gunicorn_peak_rss_mib,
+    gunicorn_start,
+    gunicorn_stop,
+    production_workers,
+    rounds,
+    scaled,
+    seconds_of,
+)
 
 MIB = 1024 * 1024
 BIG = scaled(256 * MIB, MIB)
@@ -48,12 +57,6 @@ def _openssl_bytes_per_second(*, decrypt: bool = False) -> float:
     ).stdout
     line = next(line for line in output.splitlines() if line.upper().startswith("AES-256-GCM"))
     return float(re.findall(r"([\d.]+)k", line)[-1]) * 1000  # the 16384-byte column
-
-
-def _worker_hwm_mib(server: subprocess.Popen[bytes]) -> float:
-    from bench.bench_ingestion import _server_peak_rss_mib
-
-    return _server_peak_rss_mib(server)
 
 
 def _upload(port: int, path: str, key: str, size: int) -> int:
@@ -204,20 +207,19 @@ def run() -> list[Result]:
     media_shred(media=media)
 
     _, key = api_key_create(client=client, name="bench-media")
-    port = _free_port()
+    port = free_port()
     os.environ["RECORDING_MAX_BYTES"] = str(BIG + MIB)
-    server = _start_gunicorn(port)
+    server = gunicorn_start(port, production_workers())
     try:
         path = f"/api/v1/calls/{call.pk}/recording/"
         _upload(port, path, key, 64 * 1024)
-        idle = _worker_hwm_mib(server)
+        idle = gunicorn_peak_rss_mib(server)
         status_16 = _upload(port, path, key, SMALL)
-        after_16 = _worker_hwm_mib(server)
+        after_16 = gunicorn_peak_rss_mib(server)
         status_256 = _upload(port, path, key, BIG)
-        after_256 = _worker_hwm_mib(server)
+        after_256 = gunicorn_peak_rss_mib(server)
     finally:
-        server.send_signal(signal.SIGTERM)
-        server.wait(timeout=30)
+        gunicorn_stop(server)
         os.environ.pop("RECORDING_MAX_BYTES", None)
     for media in Recording.objects.for_client(client):
         media_shred(media=media)

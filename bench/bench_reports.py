@@ -17,10 +17,10 @@ import uuid
 from django.db import connection
 from django.utils import timezone
 
-from bench.dataset import ensure_calls, ensure_export_client
+from bench.dataset import FIVE_MILLION_SLUG, ensure_calls, ensure_export_client
 from bench.harness import Result, alternate, rounds, scaled, seconds_of, settle
 
-BIG, SMALL = "bench-reports-big", "bench-reports-small"
+BIG, SMALL = FIVE_MILLION_SLUG, "bench-reports-small"
 REPEATS, WARMUP = 15, 3
 INGEST_ROUNDS, INGEST_BATCH = 9, 400
 

@@ -15,7 +15,6 @@ from __future__ import annotations
 import itertools
 import os
 import secrets
-import signal
 import subprocess
 import sys
 import tempfile
@@ -24,8 +23,20 @@ import time
 from collections.abc import Callable, Iterator
 from urllib.parse import urlencode
 
-from bench.bench_ingestion import _free_port, _server_peak_rss_mib, _start_gunicorn
-from bench.harness import ROOT, Result, current_rss_mib, http_post_load, rounds, scale, scaled
+from bench.harness import (
+    ROOT,
+    Result,
+    current_rss_mib,
+    free_port,
+    gunicorn_peak_rss_mib,
+    gunicorn_start,
+    gunicorn_stop,
+    http_post_load,
+    production_workers,
+    rounds,
+    scale,
+    scaled,
+)
 
 CONCURRENCY = 8
 DURATION_SECONDS = 4.0
@@ -111,8 +122,8 @@ def _setup() -> tuple[object, object, list[str]]:
 
 
 def _webhooks(call_sids: list[str]) -> Result:
-    port = _free_port()
-    server = _start_gunicorn(port)
+    port, workers = free_port(), production_workers()
+    server = gunicorn_start(port, workers)
     status_path, noop_path = "/telephony/twilio/status/", "/bench/noop-webhook/"
     bodies = {
         status_path: _signed_bodies(port, status_path, call_sids),
@@ -138,13 +149,12 @@ def _webhooks(call_sids: list[str]) -> Result:
         measured = rounds(
             {"ours": side(status_path), "noop": side(noop_path)}, repeats=ROUNDS, warmup=0
         )
-        rss = _server_peak_rss_mib(server)
+        rss = gunicorn_peak_rss_mib(server)
     finally:
-        server.send_signal(signal.SIGTERM)
-        server.wait(timeout=30)
+        gunicorn_stop(server)
     (ours_ok, ours_errors), (noop_ok, noop_errors) = totals[status_path], totals[noop_path]
     return Result.measured(
-        name=f"POST /telephony/twilio/status/ ({CONCURRENCY} clients, gunicorn 2 workers)",
+        name=f"POST /telephony/twilio/status/ ({CONCURRENCY} clients, gunicorn {workers} workers)",
         ours=measured["ours"],
         limit=measured["noop"],
         unit="req/s",

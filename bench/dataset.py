@@ -145,6 +145,8 @@ def focus_client():
 
 
 EXPORT_SLUG = "bench-export"
+# The 5,000,000-call Client that the reports and the call list benchmarks share (one build).
+FIVE_MILLION_SLUG = "bench-reports-big"
 
 
 def ensure_export_client(total: int, slug: str = EXPORT_SLUG, *, rebuild: bool = False) -> None:

@@ -9,7 +9,11 @@ import math
 import os
 import re
 import resource
+import runpy
+import signal
+import socket
 import statistics
+import subprocess
 import sys
 import threading
 import time
@@ -496,6 +500,72 @@ def write_results(sections: dict[str, list[Result]], extra: list[str]) -> None:
         lines.append("")
     lines += extra
     results_path("md").write_text("\n".join(lines) + "\n")
+
+
+# --- the web server -------------------------------------------------------------------------
+
+
+def production_workers() -> int:
+    """The gunicorn worker count production runs (deploy/gunicorn.conf.py, WEB_CONCURRENCY):
+    the web benchmarks serve both sides with it rather than with a number chosen for them."""
+    return int(runpy.run_path(str(ROOT / "deploy" / "gunicorn.conf.py"))["workers"])
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def gunicorn_start(port: int, workers: int) -> subprocess.Popen[bytes]:
+    """gunicorn serving the bench settings (the app's URLs and the no-op limits) on `port`,
+    without access log; returns once it accepts connections."""
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "dexem.wsgi:application",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(workers),
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "bench.settings"},
+    )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return process
+        except OSError:
+            time.sleep(0.2)
+    process.kill()
+    raise RuntimeError("gunicorn did not start")
+
+
+def gunicorn_stop(process: subprocess.Popen[bytes]) -> None:
+    process.send_signal(signal.SIGTERM)
+    process.wait(timeout=30)
+
+
+def gunicorn_peak_rss_mib(process: subprocess.Popen[bytes]) -> float:
+    """The largest peak resident memory among the server's workers."""
+    peak = 0.0
+    for child in subprocess.run(
+        ["pgrep", "-P", str(process.pid)], capture_output=True, text=True
+    ).stdout.split():
+        try:
+            with open(f"/proc/{child}/status") as status:
+                for line in status:
+                    if line.startswith("VmHWM:"):
+                        peak = max(peak, int(line.split()[1]) / 1024)
+        except OSError:
+            continue
+    return peak
 
 
 def http_post_load(
