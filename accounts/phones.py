@@ -8,13 +8,15 @@ national way for the Client's country.
   and never echoes the input (it may be personal data).
 - `normalize_e164` is the API's strict reading: international only (the API stays E.164).
 - `phone_display` writes a stored number for a Client: national for the Client's country,
-  international for a foreign number.
+  international for a foreign number; `phone_displays` the same for one page of numbers.
 - `PhoneField` is the form field every HTML phone input uses; `{{ number|phone:client }}`
   (accounts.templatetags.phones) the display in pages."""
 
 from __future__ import annotations
 
+import functools
 import re
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import phonenumbers
@@ -110,6 +112,16 @@ def phone_digits(raw: str) -> str | None:
     if not text or not WRITTEN_NUMBER.fullmatch(text) or text.startswith("+"):
         return None
     return SEPARATORS.sub("", text)
+
+
+def phone_displays(*, region: str | None) -> Callable[[str | None], str]:
+    """phone_display for one page of numbers: each distinct number is formatted once (a page of
+    calls shows a few tracking numbers many times). Kept only as long as the page."""
+    return functools.cache(functools.partial(_display_in, region))
+
+
+def _display_in(region: str | None, e164: str | None) -> str:
+    return phone_display(e164, region=region)
 
 
 def phone_display(e164: str | None, *, region: str | None) -> str:

@@ -9,7 +9,13 @@ from django.template import Context, Template
 from django.urls import reverse
 
 from accounts.models import Client, User
-from accounts.phones import PhoneField, normalize_e164, phone_display, phone_parse
+from accounts.phones import (
+    PhoneField,
+    normalize_e164,
+    phone_display,
+    phone_displays,
+    phone_parse,
+)
 from tests.factories import ClientFactory, UserFactory
 
 STORED = "+33612345678"
@@ -62,6 +68,15 @@ def test_a_number_is_shown_nationally_for_its_own_country_and_internationally_ot
     assert phone_display("+32470123456", region="BE") == "0470 12 34 56"
     assert phone_display(STORED, region="BE") == "+33 6 12 34 56 78"
     assert phone_display(None, region="FR") == "" and phone_display("", region="FR") == ""
+
+
+def test_a_pages_displays_read_as_phone_display_does_each_number_formatted_once():
+    display = phone_displays(region="FR")
+    numbers = ["+33612345678", "+442079460000", "+33612345678", None, "", "erased"]
+    assert [display(number) for number in numbers] == [
+        phone_display(number, region="FR") for number in numbers
+    ]
+    assert display.cache_info().currsize == 5  # type: ignore[attr-defined]
 
 
 def test_the_template_filter_shows_a_number_for_the_clients_country(db):
