@@ -9,7 +9,6 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -19,13 +18,7 @@ from accounts import selectors as account_selectors
 from accounts import services as account_services
 from accounts.forms import form_add_service_error
 from accounts.http import ClientRequest
-from accounts.phones import (
-    phone_display,
-    phone_displays,
-    phone_parse,
-    phone_placeholder,
-    region_for,
-)
+from accounts.phones import phone_display, phone_parse, phone_placeholder
 from accounts.roles import Capability
 from accounts.tenancy import capability_required
 from calls import selectors, services
@@ -110,12 +103,6 @@ def call_list(request: ClientRequest) -> HttpResponse:
             return render(request, "calls/call_list.html", {"form": form, "page": None}, status=400)
     calls = selectors.call_list(client=request.client, filters=form.filters, sort=sort)
     page = call_page(calls, sort=sort, cursor=cursor, size=CALLS_PER_PAGE)
-    # Each distinct number formatted once for the page, each icon rendered once, not per row
-    # (bench/bench_call_list.py: the rows' rendering is most of the page's time).
-    display = phone_displays(region=region_for(request.client))
-    rows = [
-        (call, display(call.tracking_number.number), display(call.caller_number)) for call in page
-    ]
     # Links keep the filters as the User typed them, so the form shows them again on every page.
     keep = _list_params(request.GET, sort=sort)
     return render(
@@ -124,8 +111,6 @@ def call_list(request: ClientRequest) -> HttpResponse:
         {
             "form": form,
             "page": page,
-            "rows": rows,
-            "icons": _MEDIA_ICONS.rendered(),
             "count": call_count(
                 calls,
                 unrestricted=selectors.call_list(
@@ -145,30 +130,6 @@ def call_list(request: ClientRequest) -> HttpResponse:
             "back_query": urlencode({**keep, **({"cursor": raw_cursor} if cursor else {})}),
         },
     )
-
-
-class _MediaIcons:
-    """The call list's media icons, each rendered once per language (they carry a translated
-    label) rather than included once per row."""
-
-    def __init__(self) -> None:
-        self._rendered: dict[str, dict[str, str]] = {}
-
-    def rendered(self) -> dict[str, str]:
-        language = translation.get_language()
-        if language not in self._rendered:
-            self._rendered[language] = {
-                "recording": render_to_string(
-                    "calls/icons/recording.svg", {"label": _("Recording")}
-                ),
-                "voicemail": render_to_string(
-                    "calls/icons/voicemail.svg", {"label": _("Voice message")}
-                ),
-            }
-        return self._rendered[language]
-
-
-_MEDIA_ICONS = _MediaIcons()
 
 
 def _list_params(params: Mapping[str, str], *, sort: str) -> dict[str, str]:
