@@ -18,6 +18,14 @@ FOCUS_SLUG = "bench-0"
 # The retention benchmark runs the real purge, across Clients: a set spanning the full 730 days
 # lost its oldest calls to it as they aged, and every later benchmark rebuilt its set.
 SPAN_SECONDS = 700 * 86400
+# A call's id as the application makes it (calls.models.uuid7, version 7): the time in
+# milliseconds first. With the rows inserted in the order the calls happened, as ingestion writes
+# them, a day's calls share neighbouring pages of the table and of its primary key.
+TIME_ORDERED_ID = (
+    "encode(set_byte(overlay(uuid_send(gen_random_uuid()) PLACING"
+    " substring(int8send((extract(epoch FROM b.started_at) * 1000)::bigint) FROM 3) FROM 1 FOR 6),"
+    " 6, 112 + (random() * 15)::int), 'hex')::uuid"
+)
 
 
 @contextmanager
@@ -120,19 +128,20 @@ def ensure_calls(total: int) -> None:
             [],
         )
         cursor.execute(
-            """
+            f"""
             INSERT INTO calls_call (id, client_id, external_id, tracking_number_id, contact_id, direction,
                                     status, started_at, duration_seconds, has_recording, has_voicemail,
                                     created_at, updated_at)
-            SELECT gen_random_uuid(), bc.id, 'bench-' || b.g, bc.numbers[1 + (b.g %% 4)], ct.id,
+            SELECT {TIME_ORDERED_ID}, bc.id, 'bench-' || b.g, bc.numbers[1 + (b.g %% 4)], ct.id,
                    CASE WHEN b.g %% 13 = 0 THEN 'outbound' ELSE 'inbound' END,
                    (ARRAY['answered', 'answered', 'answered', 'answered', 'answered', 'answered',
                           'missed', 'missed', 'voicemail', 'busy'])[1 + ((b.g * 31) %% 10)],
-                   now() - ((b.g * 104729) %% %s) * interval '1 second',
-                   (b.g * 17) %% 600, false, false, now(), now()
-            FROM bench_calls b
+                   b.started_at, (b.g * 17) %% 600, false, false, now(), now()
+            FROM (SELECT *, now() - ((g * 104729) %% %s) * interval '1 second' AS started_at
+                  FROM bench_calls) b
             JOIN bench_clients bc ON bc.idx = b.idx
             LEFT JOIN calls_contact ct ON ct.client_id = bc.id AND ct.phone_number = b.caller
+            ORDER BY b.started_at
             """,
             [SPAN_SECONDS],
         )
@@ -200,19 +209,20 @@ def ensure_export_client(total: int, slug: str = EXPORT_SLUG, *, rebuild: bool =
             [slug],
         )
         cursor.execute(
-            """
+            f"""
             WITH client AS (SELECT id FROM accounts_client WHERE slug = %s),
                  numbers AS (SELECT array_agg(id ORDER BY number) AS ids FROM calls_trackingnumber WHERE client_id = (SELECT id FROM client)),
                  contacts AS (SELECT array_agg(id) AS ids FROM calls_contact WHERE client_id = (SELECT id FROM client))
             INSERT INTO calls_call (id, client_id, external_id, tracking_number_id, contact_id, direction,
                                     status, started_at, duration_seconds, has_recording, has_voicemail,
                                     created_at, updated_at)
-            SELECT gen_random_uuid(), (SELECT id FROM client), 'export-' || g, numbers.ids[1 + (g %% 4)],
+            SELECT {TIME_ORDERED_ID}, (SELECT id FROM client), 'export-' || g, numbers.ids[1 + (g %% 4)],
                    CASE WHEN g %% 5 = 0 THEN NULL ELSE contacts.ids[1 + (g %% 50000)] END,
                    'inbound', (ARRAY['answered', 'missed', 'voicemail', 'busy'])[1 + (g %% 4)],
-                   now() - ((g * 104729) %% %s) * interval '1 second', g %% 600,
-                   g %% 7 = 0, g %% 11 = 0, now(), now()
-            FROM generate_series(1::bigint, %s::bigint) g, numbers, contacts
+                   b.started_at, g %% 600, g %% 7 = 0, g %% 11 = 0, now(), now()
+            FROM (SELECT g, now() - ((g * 104729) %% %s) * interval '1 second' AS started_at
+                  FROM generate_series(1::bigint, %s::bigint) g) b, numbers, contacts
+            ORDER BY b.started_at
             """,
             [slug, SPAN_SECONDS, total],
         )

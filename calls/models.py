@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import os
+import time
 import uuid
 
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -120,10 +122,24 @@ class CallStatus(models.TextChoices):
     VOICEMAIL = "voicemail", pgettext_lazy("call status", "Voicemail")
 
 
+def uuid7() -> uuid.UUID:
+    """A UUID of version 7 (RFC 9562): 48 bits of the time in milliseconds, then 74 random bits.
+
+    A call's id follows the moment it was made, so the calls' primary key, and attribution's
+    (keyed by the call), grow at their right edge: an insert touches the last leaf rather than a
+    random one, and the calls of one day (the dashboard reads today's from the calls) sit in
+    neighbouring index pages instead of across the whole index (bench/bench_reports.py)."""
+    milliseconds = (time.time_ns() // 1_000_000) & ((1 << 48) - 1)
+    value = (milliseconds << 80) | int.from_bytes(os.urandom(10), "big")
+    value = (value & ~(0xF << 76)) | (0x7 << 76)  # the version
+    value = (value & ~(0x3 << 62)) | (0x2 << 62)  # the variant
+    return uuid.UUID(int=value)
+
+
 class Call(models.Model):
     """A call on a tracking number. The caller is its Contact: erasing it leaves the facts."""
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    id = models.UUIDField(primary_key=True, default=uuid7, editable=False)
     client = models.ForeignKey(
         Client, on_delete=models.CASCADE, related_name="calls", db_index=False
     )
