@@ -22,6 +22,7 @@ from bench.harness import Result, alternate, rounds, scaled, seconds_of, settle
 
 BIG, SMALL = FIVE_MILLION_SLUG, "bench-reports-small"
 REPEATS, WARMUP = 15, 3
+SCAN_REPEATS = 5  # seconds each at 5M calls
 INGEST_ROUNDS, INGEST_BATCH = 9, 400
 
 
@@ -113,10 +114,16 @@ def _dashboard_rows(big, small, period) -> list[Result]:
             "past": seconds_of(lambda: dashboard_summary(client=big, period=past)),
             "rows": seconds_of(rows_alone),
             "small": seconds_of(lambda: dashboard_summary(client=small, period=period)),
-            "scan": seconds_of(lambda: dashboard_summary_scan(client=big, period=period)),
         },
         repeats=REPEATS,
         warmup=WARMUP,
+    )
+    # The scan apart, after: alternated with the others, its read of millions of calls pushed
+    # their pages out of PostgreSQL's buffers before each of their turns.
+    measured |= rounds(
+        {"scan": seconds_of(lambda: dashboard_summary_scan(client=big, period=period))},
+        repeats=SCAN_REPEATS,
+        warmup=1,
     )
     ms = {name: samples.map(lambda s: s * 1000) for name, samples in measured.items()}
     note = (
@@ -158,7 +165,10 @@ def _dashboard_rows(big, small, period) -> list[Result]:
             unit="ms",
             goal="(before)",
             higher_is_better=False,
-            notes=["how much the aggregates save; no goal"],
+            notes=[
+                f"the scan: median of {SCAN_REPEATS}, measured after the others",
+                "how much the aggregates save; no goal",
+            ],
         ),
     ]
 
