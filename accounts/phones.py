@@ -133,9 +133,11 @@ def phone_display(e164: str | None, *, region: str | None) -> str:
         number = phonenumbers.parse(e164, None)
     except phonenumbers.NumberParseException:
         return e164
-    if not phonenumbers.is_valid_number(number):
+    # phonenumbers.is_valid_number is these two calls: the region is looked up once, not twice.
+    number_region = phonenumbers.region_code_for_number(number)
+    if not phonenumbers.is_valid_number_for_region(number, number_region):
         return e164
-    if region and phonenumbers.region_code_for_number(number) == region.upper():
+    if region and number_region == region.upper():
         return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
 
