@@ -80,6 +80,13 @@ def match_sql() -> str:
         _col(Lease, "ends_at"),
     )
     attribution_call = _col(CallAttribution, "call")
+    # The call's copy of its channel and campaign (calls.models.Call), "" and NULL when the
+    # match is lost: calls_attribution_copy's work, in this statement.
+    call_channel, call_campaign = (
+        _col(Call, "attributed_channel"),
+        _col(Call, "attributed_campaign"),
+    )
+    channel, campaign = "COALESCE((SELECT channel FROM ins), '')", "(SELECT campaign FROM ins)"
     # Identifiers only come from the models' metadata (quoted); values are bound parameters.
     return f"""
 PREPARE {_STATEMENT} (uuid, uuid) AS
@@ -103,10 +110,15 @@ WITH c AS (
     SELECT {", ".join(values)}
     FROM best JOIN {_table(Visit)} v ON v.{visit_columns["id"]} = best.visit_id
     ON CONFLICT ({attribution_call}) DO UPDATE SET {updates}
-    RETURNING 1
+    RETURNING {_col(CallAttribution, "channel")} AS channel, {_col(CallAttribution, "campaign")} AS campaign
 ), gone AS (
     DELETE FROM {_table(CallAttribution)}
     WHERE {attribution_call} = $1 AND NOT EXISTS (SELECT 1 FROM best)
+    RETURNING 1
+), copied AS (
+    UPDATE {_table(Call)} SET {call_channel} = {channel}, {call_campaign} = {campaign}
+    WHERE {_col(Call, "id")} = $1 AND {_col(Call, "client")} = $2
+        AND ({call_channel}, {call_campaign}) IS DISTINCT FROM ({channel}, {campaign})
     RETURNING 1
 ){_marked_days_sql()}
 SELECT (SELECT count(*) FROM ins), (SELECT count(*) FROM gone), {_marked_days_column()}

@@ -31,6 +31,7 @@ from attribution.models import (
     Visit,
     Website,
 )
+from calls import services as call_services
 from calls.models import Call, Contact, TrackingNumber
 from calls.signals import calls_changed
 from privacy.audit import AuditAction, audit_record
@@ -478,11 +479,20 @@ def call_match(*, call_id: uuid.UUID, client_id: uuid.UUID) -> bool:
                 client_id=client_id, call_id=call_id
             ).delete()
             if removed:
+                call_services.calls_attribution_copy(
+                    client_id=client_id, call_ids=[call_id], channel="", campaign=None
+                )
                 call_attribution_changed(call_id=call_id, client_id=client_id)
         return False
     lease = leases[0]
     with transaction.atomic():
         _call_attribution_write(call_id=call_id, client_id=client_id, lease=lease, leases=leases)
+        call_services.calls_attribution_copy(
+            client_id=client_id,
+            call_ids=[call_id],
+            channel=lease.visit.channel,
+            campaign=lease.visit.utm_campaign,
+        )
         call_attribution_changed(call_id=call_id, client_id=client_id)
     return True
 
@@ -528,6 +538,9 @@ def call_visits_erase(*, client: Client, calls: QuerySet[Call]) -> int:
     )
     if span["first"] is not None:
         calls_changed.send(sender=Call, client=client, first=span["first"], last=span["last"])
+    call_services.calls_attribution_copy(
+        client_id=client.pk, call_ids=attributions.values("call_id"), channel="", campaign=None
+    )
     attributions.delete()
     Lease.objects.for_client(client).filter(visit_id__in=visit_ids).delete()
     Visit.objects.for_client(client).filter(pk__in=visit_ids).delete()

@@ -75,6 +75,14 @@ def _facts_complete(client) -> bool:
                 """,
                 [client.pk, client.pk],
             )
+            # As matching does: the call carries its attribution's channel and campaign.
+            cursor.execute(
+                """
+                UPDATE calls_call c SET attributed_channel = a.channel, attributed_campaign = a.campaign
+                FROM attribution_callattribution a WHERE a.call_id = c.id AND a.client_id = %s
+                """,
+                [client.pk],
+            )
             added = True
     return added
 

@@ -168,6 +168,12 @@ class Call(models.Model):
     # the Client, or was erased since). Decided once, when the call is created, and never moved
     # after: a fact of the call like its status, which the daily aggregates count (reports).
     is_first_call = models.BooleanField(_("first-time caller"), default=False, db_default=False)
+    # The call's attribution as the daily aggregates count it, copied by attribution when it
+    # matches the call or loses its match: the dashboard reads today's calls without a lookup of
+    # each one's attribution (reports.selectors). Blank channel and null campaign: not
+    # attributed; an attributed call without a campaign has a blank one, as the stats tell apart.
+    attributed_channel = models.CharField(max_length=16, blank=True, default="", db_default="")
+    attributed_campaign = models.CharField(max_length=200, null=True, blank=True)  # noqa: DJ001
     # Kept on the row so lists and exports need no join; the media services maintain them.
     has_recording = models.BooleanField(_("has a recording"), default=False)
     has_voicemail = models.BooleanField(_("has a voice message"), default=False)

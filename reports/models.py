@@ -23,7 +23,7 @@ class DailyAggregate(models.Model):
         TrackingNumber, on_delete=models.CASCADE, related_name="+", db_index=False
     )
     status = models.CharField(max_length=10, choices=CallStatus.choices)
-    # The call's attribution (attribution.CallAttribution), copied by the fold: blank channel and
+    # The call's attribution (Call.attributed_channel and _campaign), copied by the fold: blank channel and
     # null campaign when not attributed; an attributed call without a campaign has a blank one,
     # as the stats of the calls tell them apart.
     channel = models.CharField(max_length=100, blank=True, default="")

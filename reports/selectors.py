@@ -6,16 +6,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Sequence
-from contextlib import nullcontext
 from typing import Any
 
-from django.db import connection, transaction
-from django.db.models import Count, F, Field, Q, QuerySet, Sum, Value
-from django.db.models.functions import Coalesce, TruncDate
+from django.db import connection
+from django.db.models import Count, F, Field, Q, QuerySet, Sum
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from accounts.models import Client
-from attribution.models import CallAttribution
 from calls.models import Call, CallStatus, TrackingNumber
 from calls.selectors import (
     STATS_GROUPS,
@@ -35,9 +33,9 @@ FACTS = ("calls", "answered", "answered_seconds", "first_callers")
 SUMS = len(FACTS)
 # A fact: (day, tracking number id, status, channel, campaign, *FACTS).
 Fact = tuple[dt.date, Any, str, str, str | None, int, int, int, int]
-# The call's attribution, as the fold copies it (reports sits above attribution, ARCHITECTURE.md).
-CALL_CHANNEL = Coalesce("attribution__channel", Value(""))
-CALL_CAMPAIGN = F("attribution__campaign")
+# The call's attribution, as attribution copies it onto the call and the fold copies it on.
+CALL_CHANNEL = F("attributed_channel")
+CALL_CAMPAIGN = F("attributed_campaign")
 
 
 def _split_days(client: Client, period: Period) -> tuple[Q, list[dt.date]]:
@@ -149,7 +147,7 @@ def _grouping_sets(
     values are bound parameters."""
     quote = connection.ops.quote_name
     aggregate = quote(DailyAggregate._meta.db_table)
-    call_table, attribution = quote(Call._meta.db_table), quote(CallAttribution._meta.db_table)
+    call_table = quote(Call._meta.db_table)
     a = {name: _column(DailyAggregate, name) for name in ("client", "day", "tracking_number")}
     c = {
         name: _column(Call, name)
@@ -161,20 +159,21 @@ def _grouping_sets(
             "started_at",
             "duration_seconds",
             "is_first_call",
+            "attributed_channel",
+            "attributed_campaign",
         )
     }
-    ca = {name: _column(CallAttribution, name) for name in ("call", "channel", "campaign")}
     shape = ["day", "tracking_number", "status", "channel", "campaign", *FACTS]
     columns = ", ".join(quote(name) for name in shape)
     aggregate_columns = ", ".join(f"a.{_column(DailyAggregate, name)}" for name in shape)
     answered = f"c.{c['status']} = %(answered)s"
     call_facts = (
         f"(c.{c['started_at']} AT TIME ZONE %(tz)s)::date, c.{c['tracking_number']},"
-        f" c.{c['status']}, COALESCE(ca.{ca['channel']}, ''), ca.{ca['campaign']}, 1,"
+        f" c.{c['status']}, c.{c['attributed_channel']}, c.{c['attributed_campaign']}, 1,"
         f" CASE WHEN {answered} THEN 1 ELSE 0 END,"
         f" CASE WHEN {answered} THEN c.{c['duration_seconds']} ELSE 0 END,"
         f" CASE WHEN c.{c['is_first_call']} THEN 1 ELSE 0 END"
-        f" FROM {call_table} c LEFT JOIN {attribution} ca ON ca.{ca['call']} = c.{c['id']}"
+        f" FROM {call_table} c"
     )
 
     def summed(where: str) -> str:
@@ -209,7 +208,6 @@ def _grouping_sets(
     facts = f"""
         SELECT {aggregate_columns} FROM {aggregate} a
         WHERE a.{a["client"]} = %(client)s AND a.{a["day"]} BETWEEN %(first)s AND %(over)s"""  # noqa: S608
-    live_read = bool(dirty) or period.last_day >= today
     if dirty:
         params.update({f"dirty{index}": day for index, day in enumerate(dirty)})
         excluded = ", ".join(f"%(dirty{index})s" for index in range(len(dirty)))
@@ -265,14 +263,7 @@ def _grouping_sets(
         set_of_mask[mask] = index
     positions = [[used.index(name) for name in by] for by in groupings]
     results: list[dict[tuple[Any, ...], list[int]]] = [{} for _ in groupings]
-    with (
-        transaction.atomic(savepoint=False) if live_read else nullcontext(),
-        connection.cursor() as cursor,
-    ):
-        if live_read:
-            # A day of calls is a few thousand rows: starting parallel workers to read them cost
-            # more than the read (4-7 ms of a 24 ms dashboard at 5M calls on two cores).
-            cursor.execute("SET LOCAL max_parallel_workers_per_gather = 0")
+    with connection.cursor() as cursor:
         cursor.execute(sql, params)
         for row in cursor.fetchall():
             index = set_of_mask[row[len(used)]]

@@ -155,7 +155,7 @@ def changed_days_marked(*, client: Client, days: list[dt.date]) -> None:
 
 def _day_rows(client: Client, start: dt.date, end: dt.date) -> list[DailyAggregate]:
     """The aggregate rows of the Client's days from `start` to `end` inclusive, from the calls
-    (their attribution joined: one row per day, number, status, channel and campaign)."""
+    (one row per day, number, status, channel and campaign: the attribution each call carries)."""
     low = dt.datetime.combine(start, dt.time.min, tzinfo=client.tzinfo)
     high = dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min, tzinfo=client.tzinfo)
     grouped = (

@@ -29,6 +29,7 @@ from calls.services.ingest import (
     UNKNOWN_TRACKING_NUMBER,
     call_ingest,
     call_outcome_set,
+    calls_attribution_copy,
 )
 from calls.services.media import (
     PLAY_WINDOW,
@@ -66,6 +67,7 @@ __all__ = [
     "announcement_default",
     "call_ingest",
     "call_outcome_set",
+    "calls_attribution_copy",
     "client_language",
     "contact_erase",
     "contact_lift_restriction",

@@ -10,6 +10,7 @@ import uuid
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -216,6 +217,23 @@ def call_outcome_set(
         if updated:
             _calls_changed(client, *calls.values_list("started_at", flat=True))
     return bool(updated) or calls.exists()
+
+
+def calls_attribution_copy(
+    *,
+    client_id: uuid.UUID,
+    call_ids: QuerySet[Call] | list[uuid.UUID],
+    channel: str,
+    campaign: str | None,
+) -> int:
+    """Copy attribution's channel and campaign of the calls `call_ids` onto them ("" and None:
+    not attributed), for the counts that read them (reports). Attribution calls this when a
+    match is made or lost; returns the number of calls changed."""
+    return (
+        Call.objects.filter(client_id=client_id, pk__in=call_ids)
+        .exclude(attributed_channel=channel, attributed_campaign=campaign)
+        .update(attributed_channel=channel, attributed_campaign=campaign)
+    )
 
 
 def _call_ingested_send(

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from attribution.channels import channel_for
 from attribution.models import CallAttribution
+from calls.models import Call
 
 
 def test_an_ingested_call_on_a_leased_number_is_attributed_to_the_visit(acme, acme_attributed_call):
@@ -16,6 +17,9 @@ def test_an_ingested_call_on_a_leased_number_is_attributed_to_the_visit(acme, ac
     assert (attribution.channel, attribution.campaign) == ("paid_search", "spring")
     assert attribution.landing_path == "/offer/?utm_campaign=spring"
     assert not attribution.ambiguous
+    # The call carries the channel and campaign the aggregates count.
+    call = Call.objects.for_client(acme).get(pk=acme_attributed_call)
+    assert (call.attributed_channel, call.attributed_campaign) == ("paid_search", "spring")
 
 
 def test_the_call_detail_api_has_the_attribution_object(acme_api, acme_attributed_call):
@@ -47,6 +51,8 @@ def test_a_call_to_a_number_no_visit_held_is_not_attributed(
             format="json",
         ).json()
     assert not CallAttribution.objects.for_client(acme).filter(call_id=call["id"]).exists()
+    stored = Call.objects.for_client(acme).get(pk=call["id"])
+    assert (stored.attributed_channel, stored.attributed_campaign) == ("", None)
 
 
 def test_the_stats_api_groups_by_channel_and_by_campaign(acme_api, acme_attributed_call):

@@ -13,6 +13,7 @@ from django.utils import timezone
 from attribution.matching import _STATEMENT as MATCH_STATEMENT
 from attribution.models import CallAttribution, Lease, PoolNumber, Visit
 from attribution.services import VisitInput, call_match, visit_lease
+from calls.models import Call
 from calls.signals import call_ingested
 from tests.attribution.conftest import SPRING
 
@@ -98,6 +99,8 @@ def test_a_call_moved_off_the_pool_loses_its_attribution(
     with django_capture_on_commit_callbacks(execute=True):
         assert post_call(acme_api, "+33184800200").status_code == 200  # a retry, corrected
     assert not CallAttribution.objects.for_client(acme).filter(call_id=call["id"]).exists()
+    stored = Call.objects.for_client(acme).get(pk=call["id"])
+    assert (stored.attributed_channel, stored.attributed_campaign) == ("", None)
 
 
 @pytest.mark.postgres

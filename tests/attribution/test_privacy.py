@@ -74,9 +74,14 @@ def test_purge_expired_runs_the_visits_job(acme, acme_pool, capsys):
 def test_erasing_a_contact_erases_the_visits_behind_its_calls(acme, acme_pool, globex):
     _, call = _visit_with_call(acme, at=timezone.now(), phone="+33699999999")
     _, kept = _visit_with_call(acme, at=timezone.now(), phone="+33688888888")
+    assert Call.objects.for_client(acme).get(pk=call.pk).attributed_campaign == "spring"
     contact_erase_across_clients(phone="+33699999999")
     assert not CallAttribution.objects.for_client(acme).filter(call=call).exists()
     assert CallAttribution.objects.for_client(acme).filter(call=kept).exists()
+    # The erased caller's call is no longer attributed; the other keeps its channel and campaign.
+    erased, other = (Call.objects.for_client(acme).get(pk=one.pk) for one in (call, kept))
+    assert (erased.attributed_channel, erased.attributed_campaign) == ("", None)
+    assert other.attributed_campaign == "spring" and other.attributed_channel
     assert Visit.objects.for_client(acme).count() == 1
     assert Lease.objects.for_client(acme).count() == 1
 
