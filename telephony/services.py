@@ -7,6 +7,7 @@ and reports arriving in any order end in the same state.
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
 from collections.abc import Callable, Iterator
@@ -286,16 +287,19 @@ def provider_call_dial_report(*, client: Client, report: base.DialReport) -> Pro
     return _report(client=client, call_id=report.call_id, facts=facts, with_number=True)
 
 
+def _provider_call(client: Client, call_id: str) -> ProviderCall | None:
+    return ProviderCall.objects.for_client(client).filter(provider_call_id=call_id).first()
+
+
 def provider_call_status_report(*, client: Client, report: base.CallReport) -> ProviderCall | None:
-    legs = ProviderCall.objects.for_client(client).filter(provider_call_id=report.call_id)
     if report.status == base.IN_PROGRESS:  # not final: nothing to record yet
-        return legs.first()
+        return _provider_call(client, report.call_id)
     facts = {"call_status": report.status, "call_duration": report.duration}
     if connection.vendor != "postgresql":
         return _report(client=client, call_id=report.call_id, facts=lambda leg: facts)
     stored = _facts_store_at_once(client=client, call_id=report.call_id, facts=facts)
     if stored is None:  # no such call, or a retry: nothing changed
-        return legs.first()
+        return _provider_call(client, report.call_id)
     before, leg = stored
     if _outcome(before) != _outcome(leg):
         _outcome_apply(client=client, call_id=report.call_id)
@@ -312,41 +316,47 @@ def _facts_store_at_once(
     The final status is the webhook a provider sends most (bench/bench_telephony.py): the
     locked read, the update and their transaction of `_report` took four round trips to the
     database where this takes one. Identifiers come from the model's metadata."""
-    quote = connection.ops.quote_name
-    meta = ProviderCall._meta
-    table = quote(meta.db_table)
-    column = {field.name: quote(field.column) for field in meta.concrete_fields}
-    names = list(facts)
+    names = tuple(facts)
     params: dict[str, Any] = {
         **facts,
         "client": client.pk,
         "call_id": call_id,
         "now": timezone.now(),
     }
+    sql = _facts_store_sql(names)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    attnames = [field.attname for field in ProviderCall._meta.concrete_fields]
+    leg = ProviderCall.from_db(connection.alias, attnames, list(row[len(names) :]))
+    before = ProviderCall.from_db(connection.alias, attnames, list(row[len(names) :]))
+    for name, value in zip(names, row[: len(names)], strict=True):
+        setattr(before, name, value)
+    return before, leg
+
+
+@functools.cache
+def _facts_store_sql(names: tuple[str, ...]) -> str:
+    """_facts_store_at_once's statement for the facts `names`: built once per process."""
+    quote = connection.ops.quote_name
+    meta = ProviderCall._meta
+    table = quote(meta.db_table)
+    column = {field.name: quote(field.column) for field in meta.concrete_fields}
     sets = ", ".join(
         [*(f"{column[name]} = %({name})s" for name in names), f"{column['updated_at']} = %(now)s"]
     )
     was = ", ".join(f"o.{column[name]}" for name in names)
     wanted = ", ".join(f"%({name})s" for name in names)
     now_columns = ", ".join(f"p.{column[field.name]}" for field in meta.concrete_fields)
-    sql = f"""
+    return f"""
         UPDATE {table} AS p SET {sets}
         FROM (SELECT {column["id"]}, {", ".join(column[name] for name in names)} FROM {table}
               WHERE {column["client"]} = %(client)s AND {column["provider_call_id"]} = %(call_id)s
               FOR UPDATE) AS o
         WHERE p.{column["id"]} = o.{column["id"]} AND ROW({was}) IS DISTINCT FROM ROW({wanted})
         RETURNING {was}, {now_columns}"""  # noqa: S608
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        row = cursor.fetchone()
-    if row is None:
-        return None
-    attnames = [field.attname for field in meta.concrete_fields]
-    leg = ProviderCall.from_db(connection.alias, attnames, list(row[len(names) :]))
-    before = ProviderCall.from_db(connection.alias, attnames, list(row[len(names) :]))
-    for name, value in zip(names, row[: len(names)], strict=True):
-        setattr(before, name, value)
-    return before, leg
 
 
 def _outcome_apply(*, client: Client, call_id: str) -> None:
