@@ -172,8 +172,12 @@ class Call(models.Model):
     # matches the call or loses its match: the dashboard reads today's calls without a lookup of
     # each one's attribution (reports.selectors). Blank channel and null campaign: not
     # attributed; an attributed call without a campaign has a blank one, as the stats tell apart.
-    attributed_channel = models.CharField(max_length=16, blank=True, default="", db_default="")
-    attributed_campaign = models.CharField(max_length=200, null=True, blank=True)  # noqa: DJ001
+    attributed_channel = models.CharField(
+        _("attributed channel"), max_length=16, blank=True, default="", db_default=""
+    )
+    attributed_campaign = models.CharField(  # noqa: DJ001
+        _("attributed campaign"), max_length=200, null=True, blank=True
+    )
     # Kept on the row so lists and exports need no join; the media services maintain them.
     has_recording = models.BooleanField(_("has a recording"), default=False)
     has_voicemail = models.BooleanField(_("has a voice message"), default=False)

@@ -13,11 +13,11 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='call',
             name='attributed_campaign',
-            field=models.CharField(blank=True, max_length=200, null=True),
+            field=models.CharField(blank=True, max_length=200, null=True, verbose_name='attributed campaign'),
         ),
         migrations.AddField(
             model_name='call',
             name='attributed_channel',
-            field=models.CharField(blank=True, db_default='', default='', max_length=16),
+            field=models.CharField(blank=True, db_default='', default='', max_length=16, verbose_name='attributed channel'),
         ),
     ]
