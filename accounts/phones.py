@@ -135,7 +135,7 @@ def phone_display(e164: str | None, *, region: str | None) -> str:
         return e164
     # phonenumbers.is_valid_number is these two calls: the region is looked up once, not twice.
     number_region = phonenumbers.region_code_for_number(number)
-    if not phonenumbers.is_valid_number_for_region(number, number_region):
+    if number_region is None or not phonenumbers.is_valid_number_for_region(number, number_region):
         return e164
     if region and number_region == region.upper():
         return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)

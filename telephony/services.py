@@ -343,7 +343,7 @@ def _facts_store_sql(names: tuple[str, ...]) -> str:
     quote = connection.ops.quote_name
     meta = ProviderCall._meta
     table = quote(meta.db_table)
-    column = {field.name: quote(field.column) for field in meta.concrete_fields}
+    column = {field.name: quote(field.column or field.name) for field in meta.concrete_fields}
     sets = ", ".join(
         [*(f"{column[name]} = %({name})s" for name in names), f"{column['updated_at']} = %(now)s"]
     )
