@@ -49,6 +49,9 @@ def _table(model: type[Model]) -> str:
 
 
 _STATEMENT = "dexem_call_match"
+# The first key of the advisory lock a match of one call holds (the second: a hash of the call's
+# id). Two-key advisory locks do not share their keys with the one-key locks used elsewhere.
+MATCH_LOCK_CLASS = 17_001
 
 
 @functools.cache
@@ -157,18 +160,23 @@ def call_match_postgresql(*, call_id: uuid.UUID, client_id: uuid.UUID) -> bool:
     database crash may lose the last fraction of a second of attributions, never corrupt them.
 
     One round trip: outside a transaction (after the ingestion's commit, the usual case) the
-    `SET LOCAL` and the statement go as one query, which PostgreSQL runs as one implicit
-    transaction, committed without a BEGIN or COMMIT of ours. Inside one, the statement joins it
+    `SET LOCAL`, the lock and the statement go as one query, which PostgreSQL runs as one
+    implicit transaction, committed without a BEGIN or COMMIT of ours. Inside one, the statement joins it
     and its commit stays the caller's (durable)."""
     with connection.cursor() as cursor:
         if getattr(connection, "dexem_match_prepared_on", None) is not connection.connection:
             cursor.execute(match_sql())
             connection.dexem_match_prepared_on = connection.connection  # type: ignore[attr-defined]
-        execute = f"EXECUTE {_STATEMENT} (%s, %s)"
+        # Matches of one call take turns: the statement's snapshot is taken once the lock is
+        # held, so it sees what the previous match committed. Without it, a match whose snapshot
+        # predates another's commit could leave the call's copy of its channel and campaign
+        # disagreeing with the attribution row (the copy's UPDATE skips a row its snapshot
+        # finds unchanged, so it is never rechecked against the newer row).
+        execute = f"SELECT pg_advisory_xact_lock(%s, hashtext(%s)); EXECUTE {_STATEMENT} (%s, %s)"
         if not connection.in_atomic_block:
-            # One round trip for both (an implicit transaction), then the commit's.
+            # One round trip for all (an implicit transaction), then the commit's.
             execute = f"SET LOCAL synchronous_commit TO OFF; {execute}"
-        cursor.execute(execute, [str(call_id), str(client_id)])
+        cursor.execute(execute, [MATCH_LOCK_CLASS, str(call_id), str(call_id), str(client_id)])
         matched, removed, marked_days = cursor.fetchone()
     hook = changed_days_sql()
     if hook is None:

@@ -16,7 +16,7 @@ import phonenumbers
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import OperationalError, connection, transaction
-from django.db.models import Exists, Max, Min, OuterRef, Q, QuerySet
+from django.db.models import Exists, Max, Min, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -478,10 +478,12 @@ def call_match(*, call_id: uuid.UUID, client_id: uuid.UUID) -> bool:
             removed, _ = CallAttribution.objects.filter(
                 client_id=client_id, call_id=call_id
             ).delete()
+            # Whatever was removed, as the PostgreSQL statement does: a copy left without its
+            # attribution (an upgrade, a crash) is corrected by the next match.
+            call_services.calls_attribution_copy(
+                client_id=client_id, call_ids=[call_id], channel="", campaign=None
+            )
             if removed:
-                call_services.calls_attribution_copy(
-                    client_id=client_id, call_ids=[call_id], channel="", campaign=None
-                )
                 call_attribution_changed(call_id=call_id, client_id=client_id)
         return False
     lease = leases[0]
@@ -529,22 +531,50 @@ def call_visits_erase(*, client: Client, calls: QuerySet[Call]) -> int:
     included (SPEC §13). Call before the calls are detached from the Contact. Returns the
     number of visits deleted."""
     attributions = CallAttribution.objects.for_client(client).filter(call_id__in=calls.values("pk"))
-    visit_ids = set(attributions.exclude(visit=None).values_list("visit_id", flat=True))
-    # The calls become not attributed: their days' aggregates (reports) count them so.
-    span = (
-        Call.objects.for_client(client)
-        .filter(pk__in=attributions.values("call_id"))
-        .aggregate(first=Min("started_at"), last=Max("started_at"))
-    )
-    if span["first"] is not None:
-        calls_changed.send(sender=Call, client=client, first=span["first"], last=span["last"])
-    call_services.calls_attribution_copy(
-        client_id=client.pk, call_ids=attributions.values("call_id"), channel="", campaign=None
-    )
-    attributions.delete()
-    Lease.objects.for_client(client).filter(visit_id__in=visit_ids).delete()
-    Visit.objects.for_client(client).filter(pk__in=visit_ids).delete()
+    # One transaction: the days' fold (reports, queued on commit) must find the calls no longer
+    # attributed, and a crash must not leave the copies cleared with their attributions kept.
+    with transaction.atomic():
+        visit_ids = set(attributions.exclude(visit=None).values_list("visit_id", flat=True))
+        # The calls become not attributed: their days' aggregates (reports) count them so.
+        span = (
+            Call.objects.for_client(client)
+            .filter(pk__in=attributions.values("call_id"))
+            .aggregate(first=Min("started_at"), last=Max("started_at"))
+        )
+        if span["first"] is not None:
+            calls_changed.send(sender=Call, client=client, first=span["first"], last=span["last"])
+        call_services.calls_attribution_copy(
+            client_id=client.pk, call_ids=attributions.values("call_id"), channel="", campaign=None
+        )
+        attributions.delete()
+        Lease.objects.for_client(client).filter(visit_id__in=visit_ids).delete()
+        Visit.objects.for_client(client).filter(pk__in=visit_ids).delete()
     return len(visit_ids)
+
+
+def call_attribution_copies_sync(*, client: Client) -> int:
+    """Make each of the Client's calls carry its attribution's channel and campaign again ("" and
+    None without one), wherever they differ: what `rebuild_aggregates` does first, so that it
+    recomputes from the attributions themselves. A copy can only differ after an upgrade during
+    which the previous version matched calls without copying. Returns the calls corrected."""
+    calls = Call.objects.for_client(client)
+    attribution = CallAttribution.objects.for_client(client).filter(call_id=OuterRef("pk"))
+    channel, campaign = attribution.values("channel"), attribution.values("campaign")
+    # An attribution's campaign is never null (blank without one): a null copy is stale.
+    stale = calls.filter(Exists(attribution)).filter(
+        Q(attributed_campaign__isnull=True)
+        | ~Q(attributed_channel=Subquery(channel))
+        | ~Q(attributed_campaign=Subquery(campaign))
+    )
+    corrected = stale.update(
+        attributed_channel=Subquery(channel), attributed_campaign=Subquery(campaign)
+    )
+    corrected += (
+        calls.filter(~Exists(attribution))
+        .exclude(attributed_channel="", attributed_campaign=None)
+        .update(attributed_channel="", attributed_campaign=None)
+    )
+    return corrected
 
 
 def contact_visits_erase(*, contact: Contact) -> int:

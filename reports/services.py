@@ -45,6 +45,7 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from accounts.models import Client
+from attribution.services import call_attribution_copies_sync
 from calls.models import Call, CallStatus
 from reports.models import DailyAggregate, DirtyDay
 from reports.selectors import CALL_CAMPAIGN, CALL_CHANNEL
@@ -246,9 +247,11 @@ def aggregates_fold(*, client: Client) -> int:
 
 
 def aggregates_rebuild(*, client: Client) -> int:
-    """Recompute every aggregate of the Client from its calls (`rebuild_aggregates`, a new time
-    zone): the Client's days with calls are marked, its rows dropped, then folded. Returns the
+    """Recompute every aggregate of the Client from its calls and their attributions
+    (`rebuild_aggregates`): each call's copy of its channel and campaign is checked against its
+    attribution, the Client's days with calls are marked, its rows dropped, then folded. Returns the
     number of days with calls."""
+    call_attribution_copies_sync(client=client)
     with transaction.atomic():
         DailyAggregate.objects.for_client(client).delete()
         span = Call.objects.for_client(client).aggregate(

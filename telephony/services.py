@@ -298,8 +298,10 @@ def provider_call_status_report(*, client: Client, report: base.CallReport) -> P
     if connection.vendor != "postgresql":
         return _report(client=client, call_id=report.call_id, facts=lambda leg: facts)
     stored = _facts_store_at_once(client=client, call_id=report.call_id, facts=facts)
-    if stored is None:  # no such call, or a retry: nothing changed
-        return _provider_call(client, report.call_id)
+    if stored is None:
+        # No such call, or a retry. The facts may have been stored by an attempt that failed
+        # before the outcome was set (two transactions): the retry sets it from them.
+        return _outcome_apply(client=client, call_id=report.call_id)
     before, leg = stored
     if _outcome(before) != _outcome(leg):
         _outcome_apply(client=client, call_id=report.call_id)
@@ -359,9 +361,10 @@ def _facts_store_sql(names: tuple[str, ...]) -> str:
         RETURNING {was}, {now_columns}"""  # noqa: S608
 
 
-def _outcome_apply(*, client: Client, call_id: str) -> None:
+def _outcome_apply(*, client: Client, call_id: str) -> ProviderCall | None:
     """Set the Call's outcome from what its provider call holds now, read under its lock: when
-    reports stored at once race, the last to take the lock reads the facts of all of them."""
+    reports stored at once race, the last to take the lock reads the facts of all of them.
+    Writes nothing when the Call has that outcome already. Returns the provider call."""
     with transaction.atomic():
         leg = (
             ProviderCall.objects.for_client(client)
@@ -369,12 +372,12 @@ def _outcome_apply(*, client: Client, call_id: str) -> None:
             .filter(provider_call_id=call_id)
             .first()
         )
-        if leg is None:
-            return
-        status, duration = _outcome(leg)
-        call_services.call_outcome_set(
-            client=client, external_id=call_id, status=status, duration_seconds=duration
-        )
+        if leg is not None:
+            status, duration = _outcome(leg)
+            call_services.call_outcome_set(
+                client=client, external_id=call_id, status=status, duration_seconds=duration
+            )
+    return leg
 
 
 def provider_recording_report(

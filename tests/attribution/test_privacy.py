@@ -5,13 +5,18 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
 from attribution.models import CallAttribution, Lease, Visit
 from attribution.services import VisitInput, call_match, visit_lease
+from calls import selectors as call_selectors
 from calls.models import Call
+from calls.selectors import Period
 from privacy.erasure import contact_erase_across_clients
+from reports.models import DirtyDay
+from reports.services import aggregates_fold
 from retention.models import RetentionJob, RetentionRun
 from retention.services import run_job
 from tests.factories import CallFactory, ContactFactory
@@ -90,3 +95,21 @@ def test_the_privacy_centre_explains_the_consent_modes(as_user, acme_analyst):
     page = as_user(acme_analyst).get("/privacy/").content.decode()
     assert 'id="consent-modes"' in page
     assert "sessionStorage" in page and "30 days" in page
+
+
+@pytest.mark.django_db(transaction=True)
+def test_erasing_the_caller_of_a_past_days_attributed_call_keeps_the_aggregates_in_step(
+    acme, acme_pool, settings
+):
+    """The erasure marks the call's past day, whose fold runs once that commits (eagerly here):
+    the fold must find the call no longer attributed, as the scan of the calls does."""
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    _visit_with_call(acme, at=timezone.now() - dt.timedelta(days=3), phone="+33699999999")
+    aggregates_fold(client=acme)
+    contact_erase_across_clients(phone="+33699999999")
+    today = timezone.localdate(timezone=acme.tzinfo)
+    assert not DirtyDay.objects.for_client(acme).filter(day__lt=today).exists()  # folded
+    period = Period(first_day=today - dt.timedelta(days=5), last_day=today)
+    assert call_selectors.dashboard_summary(
+        client=acme, period=period
+    ) == call_selectors.dashboard_summary_scan(client=acme, period=period)

@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from accounts.models import Client
-from attribution.models import Lease, Visit
+from attribution.models import CallAttribution, Lease, Visit
 from attribution.services import call_match, contact_visits_erase
 from calls import selectors as call_selectors
 from calls.models import Call, CallStatus, Contact
@@ -168,6 +168,19 @@ def run_operations(client: Client, rng: random.Random, steps: int) -> None:
             aggregates_fold(client=client)
 
 
+def assert_copies_match_the_attributions(client: Client) -> None:
+    attributions = {
+        call_id: (channel, campaign)
+        for call_id, channel, campaign in CallAttribution.objects.for_client(client).values_list(
+            "call_id", "channel", "campaign"
+        )
+    }
+    for call_id, channel, campaign in Call.objects.for_client(client).values_list(
+        "id", "attributed_channel", "attributed_campaign"
+    ):
+        assert (channel, campaign) == attributions.get(call_id, ("", None))
+
+
 @pytest.mark.parametrize("seed", range(8))
 def test_maintained_aggregates_equal_a_rebuild_after_any_mix_of_changes(db, seed):
     rng = random.Random(seed)
@@ -189,6 +202,8 @@ def test_maintained_aggregates_equal_a_rebuild_after_any_mix_of_changes(db, seed
         duration_seconds=50,
     )
     run_operations(client, rng, steps=80)
+    # Every call carries its attribution's channel and campaign, or none without one.
+    assert_copies_match_the_attributions(client)
 
     # Before the fold: the dirty days are read from the calls, so the answers are already exact.
     assert_reads_match_the_scan(client)
@@ -443,3 +458,34 @@ def test_the_dashboard_reads_the_aggregates_in_a_few_queries_whatever_the_period
         "avg_duration_seconds": 0,
         "first_time_callers": 1,
     }
+
+
+def test_rebuild_aggregates_first_puts_each_calls_attribution_back_on_it(acme, acme_number):
+    """Calls matched by a version that did not copy (during an upgrade) and a copy left without
+    its attribution: the rebuild corrects both, then counts them as the scan does."""
+    started = timezone.now() - dt.timedelta(days=2)
+    calls = [
+        call_ingest(
+            client=acme,
+            external_id=f"upgrade-{index}",
+            tracking_number=acme_number.number,
+            caller_number=None,
+            status="answered",
+            started_at=started + dt.timedelta(minutes=index),
+            duration_seconds=30,
+        )[0]
+        for index in range(3)
+    ]
+    for call, campaign in zip(calls[:2], ("spring", ""), strict=True):
+        CallAttribution.objects.create(
+            call=call, client=acme, channel="paid_search", source="google", campaign=campaign
+        )
+    Call.objects.for_client(acme).filter(pk=calls[2].pk).update(
+        attributed_channel="social", attributed_campaign="autumn"
+    )
+    aggregates_rebuild(client=acme)
+    assert_copies_match_the_attributions(acme)
+    period = Period(first_day=started.date() - dt.timedelta(days=1), last_day=timezone.localdate())
+    assert call_selectors.dashboard_summary(
+        client=acme, period=period
+    ) == call_selectors.dashboard_summary_scan(client=acme, period=period)

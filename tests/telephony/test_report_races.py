@@ -79,3 +79,23 @@ def test_a_dial_status_and_a_final_status_arriving_together_leave_the_outcome_of
         call = Call.objects.for_client(acme).get(external_id=call_id)
         assert (leg.dial_status, leg.call_status) == (dial, final)
         assert (call.status, call.duration_seconds) == services._outcome(leg)
+
+
+def test_a_retried_status_sets_an_outcome_its_first_attempt_left_behind(acme, acme_number):
+    """On PostgreSQL the facts and the Call's outcome are stored in two transactions: an attempt
+    that failed between them (a worker killed, the database gone) left the facts without the
+    outcome. The provider's retry changes no fact, and still sets the outcome from them."""
+    call_id = sid("CA")
+    services.provider_call_start(
+        client=acme,
+        incoming=base.IncomingCall(call_id=call_id, called=acme_number.number, caller=None),
+        tracking_number=acme_number,
+    )
+    ProviderCall.objects.for_client(acme).filter(provider_call_id=call_id).update(
+        call_status=base.BUSY, call_duration=0
+    )
+    assert Call.objects.for_client(acme).get(external_id=call_id).status == "missed"
+    services.provider_call_status_report(
+        client=acme, report=base.CallReport(call_id=call_id, status=base.BUSY, duration=0)
+    )
+    assert Call.objects.for_client(acme).get(external_id=call_id).status == "busy"

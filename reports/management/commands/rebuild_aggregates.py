@@ -9,7 +9,7 @@ from reports.services import aggregates_rebuild
 
 
 class Command(BaseCommand):
-    help = "Recompute the daily aggregates of every Client (or one) from its calls."
+    help = "Recompute the daily aggregates of every Client (or one) from its calls and their attributions."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--client", metavar="SLUG", help="only this Client")
