@@ -127,3 +127,33 @@ def test_on_postgresql_matching_after_the_commit_is_one_round_trip_without_a_tra
     assert sql.startswith("SET LOCAL synchronous_commit TO OFF; SELECT pg_advisory_xact_lock(")
     assert f"; EXECUTE {MATCH_STATEMENT} (" in sql
     assert CallAttribution.objects.for_client(acme).get(call=call).campaign == "spring"
+
+
+def test_a_call_moved_into_another_visits_lease_carries_that_visits_channel_and_campaign(
+    acme, acme_pool, acme_api, django_capture_on_commit_callbacks
+):
+    number, now = acme_pool[0], timezone.now()
+    starts = {"spring": now - dt.timedelta(hours=2), "autumn": now - dt.timedelta(hours=1)}
+    for (channel, campaign), token in zip(
+        (("paid_search", "spring"), ("social", "autumn")), ("a" * 64, "b" * 64), strict=True
+    ):
+        visit = Visit.objects.create(
+            client=acme, token_hash=token, channel=channel, utm_campaign=campaign
+        )
+        Lease.objects.create(
+            client=acme,
+            visit=visit,
+            tracking_number=number,
+            starts_at=starts[campaign],
+            ends_at=starts[campaign] + dt.timedelta(minutes=30),
+        )
+    for campaign, channel in (("spring", "paid_search"), ("autumn", "social")):
+        # The provider's retry corrects the call's start: it now falls in the other visit's lease.
+        moment = (starts[campaign] + dt.timedelta(minutes=5)).isoformat()
+        with django_capture_on_commit_callbacks(execute=True):
+            response = post_call(acme_api, number.number, external_id="moved", started_at=moment)
+        assert response.status_code in (200, 201)
+        call = Call.objects.for_client(acme).get(external_id="moved")
+        attribution = CallAttribution.objects.for_client(acme).get(call=call)
+        assert (attribution.channel, attribution.campaign) == (channel, campaign)
+        assert (call.attributed_channel, call.attributed_campaign) == (channel, campaign)
