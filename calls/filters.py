@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
+from django.core.validators import ProhibitNullCharactersValidator
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -277,6 +278,10 @@ def _parse_one(declared: CallFilter, raw: str, *, client: Client) -> object:
                     ]
                 }
             )
+        try:  # PostgreSQL's text cannot hold one: the query would fail, not find nothing
+            ProhibitNullCharactersValidator()(value)
+        except ValidationError as error:
+            raise ValidationError({declared.name: error.messages}) from None
         return value
     if value not in declared.values():
         raise ValidationError(

@@ -136,6 +136,13 @@ def test_malformed_bodies_are_a_400_that_names_the_field(post_visit, acme_site):
         ({"client": acme_site.public_id, "landing_url": "x" * 5000}, "landing_url"),
         ({"client": acme_site.public_id, "email": "a@b.example"}, "email"),
         ({"client": "no-such-site"}, "client"),
+        # PostgreSQL's text cannot hold a null character: refused, never a failed insert.
+        (
+            {"client": acme_site.public_id, "consent": True, "utm_campaign": "a\x00b"},
+            "utm_campaign",
+        ),
+        ({"client": acme_site.public_id, "consent": True, "landing_url": "/\x00"}, "landing_url"),
+        ({"client": "\x00"}, "client"),
     ]
     for body, field in cases:
         response = post_visit(body)

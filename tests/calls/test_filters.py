@@ -90,6 +90,20 @@ def test_a_text_filter_longer_than_its_limit_is_named_in_the_errors(acme):
     assert list(raised.value.message_dict) == [text.name]
 
 
+@pytest.mark.parametrize(
+    "declared", [d for d in CALL_FILTERS if d.kind is FilterKind.TEXT], ids=lambda d: d.name
+)
+def test_a_text_filter_holding_a_null_character_is_an_error_not_a_failed_query(
+    declared, acme, acme_api
+):
+    with pytest.raises(ValidationError) as raised:
+        call_filters_parse({declared.name: "spr\x00ing"}, client=acme)
+    assert list(raised.value.message_dict) == [declared.name]
+    response = acme_api.get("/api/v1/calls/", {declared.name: "\x00"})
+    assert response.status_code == 400
+    assert declared.name in response.json()
+
+
 def test_a_filter_error_on_the_list_shows_no_calls_under_it(as_user, acme_admin, acme, acme_number):
     CallFactory.create_batch(3, client=acme, tracking_number=acme_number)
     response = as_user(acme_admin).get(reverse("call-list"), {"caller_number": "abc"})
