@@ -7,7 +7,7 @@ from django.conf import settings
 from django.contrib.auth import forms as auth_forms
 from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
-from django.core.validators import MaxLengthValidator
+from django.core.validators import MaxLengthValidator, ProhibitNullCharactersValidator
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
@@ -15,6 +15,17 @@ from accounts.languages import language_for_user
 from accounts.models import User, normalize_email
 from accounts.phones import PhoneNumbersField, phone_field_region_set
 from accounts.roles import Role
+
+
+def null_character_errors(value: str) -> list[str]:
+    """The error of a text PostgreSQL cannot hold (a query with a null character fails, where
+    it should find nothing or be refused), else none; what Django's form fields check, for
+    input read without a form."""
+    try:
+        ProhibitNullCharactersValidator()(value)
+    except ValidationError as error:
+        return error.messages
+    return []
 
 
 def form_add_service_error(

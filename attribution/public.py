@@ -13,13 +13,12 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import caches
-from django.core.exceptions import ValidationError
-from django.core.validators import ProhibitNullCharactersValidator
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
 from accounts.client_address import client_address
+from accounts.forms import null_character_errors
 from attribution import selectors
 from attribution.services import VisitInput, display_national, visit_lease
 
@@ -110,15 +109,6 @@ def _count(key: str) -> int:
         return 1
 
 
-def _null_characters(value: str) -> list[str]:
-    """The error of a string PostgreSQL's text cannot hold (a query with it fails), else none."""
-    try:
-        ProhibitNullCharactersValidator()(value)
-    except ValidationError as error:
-        return error.messages
-    return []
-
-
 def _parse(raw: bytes) -> tuple[dict[str, Any] | None, dict[str, list[str]]]:
     try:
         data = json.loads(raw)
@@ -130,7 +120,7 @@ def _parse(raw: bytes) -> tuple[dict[str, Any] | None, dict[str, list[str]]]:
     client = data.get("client")
     if not isinstance(client, str) or not client:
         errors["client"] = [_("This field is required (the snippet's data-client).")]
-    elif null_characters := _null_characters(client):
+    elif null_characters := null_character_errors(client):
         errors["client"] = null_characters
     for name, limit in TEXT_FIELDS.items():
         value = data.get(name)
@@ -140,7 +130,7 @@ def _parse(raw: bytes) -> tuple[dict[str, Any] | None, dict[str, list[str]]]:
             errors[name] = [_("Must be a string.")]
         elif len(value) > limit:
             errors[name] = [_("At most %(limit)s characters.") % {"limit": limit}]
-        elif null_characters := _null_characters(value):
+        elif null_characters := null_character_errors(value):
             errors[name] = null_characters
     consent = data.get("consent", False)
     if not isinstance(consent, bool):

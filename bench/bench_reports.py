@@ -75,14 +75,8 @@ def _facts_complete(client) -> bool:
                 """,
                 [client.pk, client.pk],
             )
-            # As matching does: the call carries its attribution's channel and campaign.
-            cursor.execute(
-                """
-                UPDATE calls_call c SET attributed_channel = a.channel, attributed_campaign = a.campaign
-                FROM attribution_callattribution a WHERE a.call_id = c.id AND a.client_id = %s
-                """,
-                [client.pk],
-            )
+            # The calls get their copy of it from the rebuild that follows (run() rebuilds
+            # whenever something was added), as rebuild_aggregates gives it in production.
             added = True
     return added
 

@@ -16,13 +16,13 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
-from django.core.validators import ProhibitNullCharactersValidator
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
 
+from accounts.forms import null_character_errors
 from accounts.models import Client
 from accounts.phones import phone_digits, phone_display, phone_parse
 from calls.models import CallStatus
@@ -278,10 +278,8 @@ def _parse_one(declared: CallFilter, raw: str, *, client: Client) -> object:
                     ]
                 }
             )
-        try:  # PostgreSQL's text cannot hold one: the query would fail, not find nothing
-            ProhibitNullCharactersValidator()(value)
-        except ValidationError as error:
-            raise ValidationError({declared.name: error.messages}) from None
+        if errors := null_character_errors(value):
+            raise ValidationError({declared.name: errors})
         return value
     if value not in declared.values():
         raise ValidationError(

@@ -7,6 +7,7 @@ import datetime as dt
 import functools
 import logging
 import uuid
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
@@ -222,7 +223,7 @@ def call_outcome_set(
 def calls_attribution_copy(
     *,
     client_id: uuid.UUID,
-    call_ids: QuerySet[Call] | list[uuid.UUID],
+    call_ids: QuerySet[Any] | list[uuid.UUID],  # ids, or a query of them
     channel: str,
     campaign: str | None,
 ) -> int:
