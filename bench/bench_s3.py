@@ -58,6 +58,7 @@ def run() -> list[Result]:
                     object_id=object_id,
                     chunks=_chunks(size),
                     max_bytes=size,
+                    digest=True,
                 )
 
             object_delete(upload(MIB).storage_name)  # botocore's models load once, not per upload

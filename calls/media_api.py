@@ -120,9 +120,9 @@ def parse_range(header: str, size: int) -> tuple[int, int] | str | None:
 
 
 def strong_etag(media: MediaObject) -> str:
-    """A strong validator: an object's bytes never change (a new upload is a new object), and
-    the plaintext's digest guards against an id being reused."""
-    return f'"{media.pk.hex}-{media.sha256[:32]}"'
+    """A strong validator: an object's bytes never change (a new upload is a new object, under a
+    fresh random id); the plaintext's digest, where kept, is added as a second guard."""
+    return '"' + "-".join(filter(None, (media.pk.hex, media.sha256[:32]))) + '"'
 
 
 def if_range_holds(header: str | None, *, etag: str, last_modified: str) -> bool:

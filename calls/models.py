@@ -238,7 +238,9 @@ class MediaObject(models.Model):
     client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="+", db_index=False)
     size_bytes = models.BigIntegerField()
     content_type = models.CharField(max_length=32)
-    sha256 = models.CharField(max_length=64)
+    # The plaintext's SHA-256 (hex) when an uploader is given it to check; blank for copies
+    # fetched from a provider (calls.services.media_store's `digest`).
+    sha256 = models.CharField(max_length=64, blank=True)
     key_id = models.CharField(max_length=64)
     wrapped_key = models.BinaryField(max_length=64)
     storage_name = models.CharField(max_length=255)

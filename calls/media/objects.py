@@ -119,14 +119,15 @@ def _produced_ahead(items: Iterator[T], depth: int = 4) -> Generator[T]:
 
 
 def _measured(
-    chunks: Iterable[bytes], hasher: _ParallelSha256, counter: list[int], max_bytes: int
+    chunks: Iterable[bytes], hasher: _ParallelSha256 | None, counter: list[int], max_bytes: int
 ) -> Iterator[bytes]:
     for chunk in chunks:
         counter[0] += len(chunk)
         if counter[0] > max_bytes:
             raise TooLarge
         chunk = bytes(chunk)
-        hasher.update(chunk)
+        if hasher is not None:
+            hasher.update(chunk)
         yield chunk
 
 
@@ -149,13 +150,22 @@ def object_encrypt_into_storage(
 
 
 def object_write(
-    *, storage_name: str, object_id: uuid.UUID, chunks: Iterable[bytes], max_bytes: int
+    *,
+    storage_name: str,
+    object_id: uuid.UUID,
+    chunks: Iterable[bytes],
+    max_bytes: int,
+    digest: bool,
 ) -> StoredObject:
-    """Encrypt `chunks` into the storage under a fresh data key, hashing the plaintext on the
-    way (SPEC §5 returns its SHA-256) and refusing more than `max_bytes`."""
+    """Encrypt `chunks` into the storage under a fresh data key, refusing more than
+    `max_bytes`; with `digest`, also hash the plaintext on the way (SHA-256, hex; else "").
+
+    Ask for the digest only when someone reads it (SPEC §5 returns it to an uploader to check
+    its upload): on two cores it costs more than the cipher, and every segment is authenticated
+    by AES-GCM whether or not it is computed."""
     data_key = keys.new_data_key()
     wrapped = keys.wrap(data_key, object_id)
-    hasher, counter = _ParallelSha256(), [0]
+    hasher, counter = _ParallelSha256() if digest else None, [0]
     try:
         name = object_encrypt_into_storage(
             storage_name=storage_name,
@@ -164,13 +174,13 @@ def object_write(
             chunks=_measured(chunks, hasher, counter, max_bytes),
         )
     finally:
-        digest = hasher.hexdigest()
+        hexdigest = hasher.hexdigest() if hasher is not None else ""
     return StoredObject(
         object_id=object_id,
         storage_name=name,
         stored_size=media_storage().size(name),
         size_bytes=counter[0],
-        sha256=digest,
+        sha256=hexdigest,
         key_id=wrapped.key_id,
         wrapped_key=wrapped.wrapped,
     )

@@ -35,11 +35,19 @@ class UnsupportedAudio(ValueError):
 
 
 def media_store(
-    *, call: Call, kind: str, content_type: str, chunks: Iterable[bytes], actor: Any = None
+    *,
+    call: Call,
+    kind: str,
+    content_type: str,
+    chunks: Iterable[bytes],
+    actor: Any = None,
+    digest: bool = True,
 ) -> MediaObject:
     """Encrypt an upload into storage and attach it to `call`, shredding what it replaces.
 
-    The body streams through the encryptor: memory holds a segment, never the file. Raises
+    The body streams through the encryptor: memory holds a segment, never the file. `digest`
+    keeps the plaintext's SHA-256 for an uploader to check (the upload API returns it); a copy
+    fetched from a provider has nobody to check it against and goes without. Raises
     UnsupportedAudio, or TooLarge past RECORDING_MAX_BYTES (nothing is kept then)."""
     if content_type not in AUDIO_CONTENT_TYPES:
         raise UnsupportedAudio(f"Send {', '.join(AUDIO_CONTENT_TYPES)}.")
@@ -50,6 +58,7 @@ def media_store(
         object_id=object_id,
         chunks=chunks,
         max_bytes=settings.RECORDING_MAX_BYTES,
+        digest=digest,
     )
     try:
         with transaction.atomic():

@@ -152,6 +152,21 @@ def test_if_range_with_the_current_validator_gets_the_range(acme_api, recorded):
     assert weak.status_code == 200 and body(weak) == AUDIO
 
 
+def test_audio_kept_without_a_digest_still_has_a_strong_etag_that_validates_a_range(acme_api, call):
+    # A copy fetched from a provider keeps no digest (nobody to hand it to).
+    media_store(call=call, kind="recording", content_type="audio/wav", chunks=[AUDIO], digest=False)
+    media = Recording.objects.across_clients().get(call=call)
+    assert media.sha256 == ""
+    first = acme_api.get(url(call), HTTP_RANGE="bytes=0-0")
+    assert first["ETag"] == f'"{media.pk.hex}"'
+    response = acme_api.get(url(call), HTTP_RANGE="bytes=100-199", HTTP_IF_RANGE=first["ETag"])
+    assert response.status_code == 206 and body(response) == AUDIO[100:200]
+    media_store(
+        call=call, kind="recording", content_type="audio/wav", chunks=[b"new"], digest=False
+    )
+    assert acme_api.get(url(call))["ETag"] != first["ETag"]
+
+
 def test_if_range_with_another_validator_gets_the_whole_new_audio(acme_api, recorded):
     validators = acme_api.get(url(recorded), HTTP_RANGE="bytes=0-0")
     media_store(call=recorded, kind="recording", content_type="audio/wav", chunks=[b"new audio"])

@@ -19,7 +19,11 @@ def stored(settings):
     object_id = uuid.uuid4()
     chunks = [AUDIO[i : i + 70_000] for i in range(0, len(AUDIO), 70_000)]
     written = object_write(
-        storage_name=f"tests/{object_id}", object_id=object_id, chunks=chunks, max_bytes=10**6
+        storage_name=f"tests/{object_id}",
+        object_id=object_id,
+        chunks=chunks,
+        max_bytes=10**6,
+        digest=True,
     )
     yield written
     path = settings.RECORDING_STORAGE_DIR / written.storage_name
@@ -48,6 +52,22 @@ def test_the_upload_hashes_and_stores_what_it_was_given(stored):
     assert stored.size_bytes == len(AUDIO)
     assert stored.sha256 == hashlib.sha256(AUDIO).hexdigest()
     assert b"".join(opened(stored).iter_range(0, len(AUDIO) - 1)) == AUDIO
+
+
+def test_an_object_written_without_digest_keeps_none_and_reads_back_the_same(settings):
+    object_id = uuid.uuid4()
+    written = object_write(
+        storage_name=f"tests/{object_id}",
+        object_id=object_id,
+        chunks=[AUDIO[:100_000], AUDIO[100_000:]],
+        max_bytes=10**6,
+        digest=False,
+    )
+    try:
+        assert written.sha256 == "" and written.size_bytes == len(AUDIO)
+        assert b"".join(opened(written).iter_range(0, len(AUDIO) - 1)) == AUDIO
+    finally:
+        (settings.RECORDING_STORAGE_DIR / written.storage_name).unlink(missing_ok=True)
 
 
 @pytest.mark.parametrize("start, end", [(0, len(AUDIO) - 1), (65_000, 250_001), (131_072, 131_072)])
@@ -79,7 +99,8 @@ def test_a_reader_that_stops_early_ends_the_read_ahead_thread(stored, monkeypatc
     assert threading.active_count() == threads
 
 
-def test_an_upload_that_fails_midway_leaves_no_file_and_no_thread(settings):
+@pytest.mark.parametrize("digest", [True, False])
+def test_an_upload_that_fails_midway_leaves_no_file_and_no_thread(settings, digest):
     def failing():
         yield os.urandom(200_000)
         raise ConnectionResetError("client went away")
@@ -92,6 +113,7 @@ def test_an_upload_that_fails_midway_leaves_no_file_and_no_thread(settings):
             object_id=object_id,
             chunks=failing(),
             max_bytes=10**6,
+            digest=digest,
         )
     assert not (settings.RECORDING_STORAGE_DIR / f"tests/{object_id}").exists()
     assert threading.active_count() == threads

@@ -91,6 +91,7 @@ def write(chunks, *, max_bytes: int = 10**9, name: str | None = None):
         object_id=object_id,
         chunks=chunks,
         max_bytes=max_bytes,
+        digest=True,
     )
 
 

@@ -52,6 +52,7 @@ def test_a_recording_is_fetched_encrypted_then_deleted_at_the_provider(
     recording = Recording.objects.across_clients().get(call=call)
     assert recording.content_type == "audio/wav" and recording.size_bytes == len(audio)
     assert _plaintext(recording) == audio
+    assert recording.sha256 == ""  # no digest: nobody to hand it to, and AES-GCM guards it
     assert provider.gets == [recording_sid] and provider.deletes == [recording_sid]
     assert provider.refused == 0
     assert ProviderRecording.objects.across_clients().get().state == RecordingState.DONE
