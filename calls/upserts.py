@@ -23,11 +23,12 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 from django.db import connection
-from django.db.models import CharField, Field, Model
+from django.db.models import Field, Model
 
 from accounts.models import Client
 from calls.models import Call, Contact, TrackingNumber
 from calls.signals import ChangedDaysSql
+from dexem.db import execute_prepared, parameter_type
 
 
 class _Names:
@@ -60,11 +61,6 @@ _PARAMETERS = {
 }
 
 
-def _parameter_type(field: object) -> str:
-    # Text, not varchar(n): an over-long value must fail to match, not be cut to fit.
-    return "text" if isinstance(field, CharField) else field.db_type(connection)  # type: ignore[attr-defined]
-
-
 def _statement_name(changed_days: ChangedDaysSql | None) -> str:
     return "dexem_call_ingest" if changed_days is None else "dexem_call_ingest_marked"
 
@@ -72,7 +68,7 @@ def _statement_name(changed_days: ChangedDaysSql | None) -> str:
 @functools.cache
 def _prepare_sql(changed_days: ChangedDaysSql | None) -> str:
     p = {name: f"${position}" for position, name in enumerate(_PARAMETERS, start=1)}
-    types = ", ".join(_parameter_type(field) for field in _PARAMETERS.values())
+    types = ", ".join(parameter_type(field) for field in _PARAMETERS.values())
     n, ct, c = _Names(TrackingNumber), _Names(Contact), _Names(Call)
     updated = (
         "tracking_number",
@@ -171,17 +167,7 @@ def call_ingest_postgresql(
     the days it changed marked by `changed_days`' SQL when given, in one statement (its own
     transaction unless one is open); None when the Client has no active tracking number
     `tracking_number`."""
-    statement = _statement_name(changed_days)
-    connection.ensure_connection()
     with connection.cursor() as cursor:
-        # Prepared statements live as long as the database session: once per connection.
-        session, prepared = getattr(connection, "dexem_ingest_prepared", (None, set[str]()))
-        if session is not connection.connection:
-            prepared = set[str]()
-            connection.dexem_ingest_prepared = (connection.connection, prepared)  # type: ignore[attr-defined]
-        if statement not in prepared:
-            cursor.execute(_prepare_sql(changed_days))
-            prepared.add(statement)
         arguments = {
             "client": call.client_id,
             "number": tracking_number,
@@ -197,9 +183,13 @@ def call_ingest_postgresql(
             "time_zone": call.client.time_zone,
         }
         params: list[Any] = [arguments[name] for name in _PARAMETERS]
-        execute = f"EXECUTE {statement} ({', '.join(['%s'] * len(params))})"
         for _ in range(_CONTACT_RACE_ATTEMPTS):
-            cursor.execute(execute, params)
+            execute_prepared(
+                cursor,
+                name=_statement_name(changed_days),
+                prepare=_prepare_sql(changed_days),
+                params=params,
+            )
             row = cursor.fetchone()
             if row is None:
                 return None
