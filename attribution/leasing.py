@@ -15,6 +15,7 @@ from django.db import connection
 
 from attribution.models import Lease, PoolNumber, Visit
 from calls.models import TrackingNumber
+from dexem.db import execute_prepared
 
 _STATEMENT = "dexem_visit_lease_new"
 VISIT_FIELDS = (
@@ -107,13 +108,12 @@ def visit_lease_new_postgresql(*, fields: dict[str, Any], ends_at: dt.datetime) 
     """The leased number, or None (no free number: nothing was written). Call inside the
     visit's transaction; sets its commit not to wait for the disk, as the ORM path does."""
     with connection.cursor() as cursor:
-        if getattr(connection, "dexem_lease_prepared_on", None) is not connection.connection:
-            cursor.execute(lease_sql())
-            connection.dexem_lease_prepared_on = connection.connection  # type: ignore[attr-defined]
-        placeholders = ", ".join(["%s"] * (len(VISIT_FIELDS) + 1))
-        cursor.execute(
-            f"SET LOCAL synchronous_commit TO OFF; EXECUTE {_STATEMENT} ({placeholders})",
-            [*(_param(fields[name]) for name in VISIT_FIELDS), ends_at],
+        execute_prepared(
+            cursor,
+            name=_STATEMENT,
+            prepare=lease_sql(),
+            params=[*(_param(fields[name]) for name in VISIT_FIELDS), ends_at],
+            before="SET LOCAL synchronous_commit TO OFF",
         )
         row = cursor.fetchone()
     return row[0] if row else None

@@ -15,6 +15,7 @@ from accounts.models import Client
 from attribution.models import CallAttribution, Lease, Visit
 from calls.models import Call, TrackingNumber
 from calls.signals import calls_changed, changed_days_sql
+from dexem.db import execute_prepared
 
 # Attribution column <- SQL over the matched visit `v` (and `best` for the ambiguity).
 _COPIED = {
@@ -164,19 +165,23 @@ def call_match_postgresql(*, call_id: uuid.UUID, client_id: uuid.UUID) -> bool:
     implicit transaction, committed without a BEGIN or COMMIT of ours. Inside one, the statement joins it
     and its commit stays the caller's (durable)."""
     with connection.cursor() as cursor:
-        if getattr(connection, "dexem_match_prepared_on", None) is not connection.connection:
-            cursor.execute(match_sql())
-            connection.dexem_match_prepared_on = connection.connection  # type: ignore[attr-defined]
         # Matches of one call take turns: the statement's snapshot is taken once the lock is
         # held, so it sees what the previous match committed. Without it, a match whose snapshot
         # predates another's commit could leave the call's copy of its channel and campaign
         # disagreeing with the attribution row (the copy's UPDATE skips a row its snapshot
         # finds unchanged, so it is never rechecked against the newer row).
-        execute = f"SELECT pg_advisory_xact_lock(%s, hashtext(%s)); EXECUTE {_STATEMENT} (%s, %s)"
+        before = "SELECT pg_advisory_xact_lock(%s, hashtext(%s))"
         if not connection.in_atomic_block:
             # One round trip for all (an implicit transaction), then the commit's.
-            execute = f"SET LOCAL synchronous_commit TO OFF; {execute}"
-        cursor.execute(execute, [MATCH_LOCK_CLASS, str(call_id), str(call_id), str(client_id)])
+            before = f"SET LOCAL synchronous_commit TO OFF; {before}"
+        execute_prepared(
+            cursor,
+            name=_STATEMENT,
+            prepare=match_sql(),
+            params=[str(call_id), str(client_id)],
+            before=before,
+            before_params=[MATCH_LOCK_CLASS, str(call_id)],
+        )
         matched, removed, marked_days = cursor.fetchone()
     hook = changed_days_sql()
     if hook is None:

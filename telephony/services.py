@@ -8,6 +8,7 @@ and reports arriving in any order end in the same state.
 from __future__ import annotations
 
 import functools
+import hashlib
 import logging
 import time
 from collections.abc import Callable, Iterator
@@ -326,7 +327,7 @@ def _facts_store_at_once(
     with connection.cursor() as cursor:
         execute_prepared(
             cursor,
-            name=f"dexem_provider_facts_{'_'.join(names)}",
+            name=_facts_statement_name(names),
             prepare=_facts_store_sql(names),
             params=[values[name] for name in _facts_parameters(names)],
         )
@@ -341,8 +342,14 @@ def _facts_store_at_once(
     return before, leg
 
 
+def _facts_statement_name(names: tuple[str, ...]) -> str:
+    # Short whatever the facts: PostgreSQL cuts names past 63 bytes, and two cut alike would clash.
+    return "dexem_provider_facts_" + hashlib.sha256(",".join(names).encode()).hexdigest()[:16]
+
+
 def _facts_parameters(names: tuple[str, ...]) -> dict[str, str]:
     """The statement's parameters in order, each with the field it is written or compared to."""
+    assert not {"now", "client", "call_id"} & set(names), names
     return {
         **{name: name for name in names},
         "now": "updated_at",
@@ -371,7 +378,7 @@ def _facts_store_sql(names: tuple[str, ...]) -> str:
     wanted = ", ".join(p[name] for name in names)
     now_columns = ", ".join(f"p.{column[field.name]}" for field in meta.concrete_fields)
     return f"""
-        PREPARE dexem_provider_facts_{"_".join(names)} ({types}) AS
+        PREPARE {_facts_statement_name(names)} ({types}) AS
         UPDATE {table} AS p SET {sets}
         FROM (SELECT {column["id"]}, {", ".join(column[name] for name in names)} FROM {table}
               WHERE {column["client"]} = {p["client"]}

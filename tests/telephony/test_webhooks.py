@@ -441,7 +441,7 @@ def test_a_remembered_account_is_read_again_once_its_time_is_up(
     assert twilio.status(call_sid, "completed", 30).status_code == 403
 
 
-def test_a_status_callback_costs_one_statement_on_postgresql_and_no_account_query(
+def test_a_status_callback_costs_one_prepared_statement_on_postgresql_and_no_account_query(
     client, acme_account, forwarded_number, django_assert_num_queries
 ):
     from django.test.utils import CaptureQueriesContext
