@@ -489,3 +489,50 @@ def test_rebuild_aggregates_first_puts_each_calls_attribution_back_on_it(acme, a
     assert call_selectors.dashboard_summary(
         client=acme, period=period
     ) == call_selectors.dashboard_summary_scan(client=acme, period=period)
+
+
+@pytest.mark.parametrize("zone", ["Pacific/Kiritimati", "America/Los_Angeles", "Europe/Paris"])
+def test_todays_calls_count_on_today_and_last_nights_on_yesterday_in_the_clients_time_zone(
+    db, zone
+):
+    """A period ending today sums today's calls under one day (no conversion per call): the
+    calls of late yesterday evening, local time, stay on yesterday wherever UTC puts them."""
+    client = ClientFactory(slug=f"today-{zone.split('/')[-1].lower()}", time_zone=zone)
+    TrackingNumberFactory(client=client, number=NUMBERS[0], source="Today")
+    now = timezone.now()
+    midnight = dt.datetime.combine(
+        timezone.localdate(now, timezone=client.tzinfo), dt.time.min, tzinfo=client.tzinfo
+    )
+    moments = [
+        midnight - dt.timedelta(minutes=30),  # last night, local time
+        midnight - dt.timedelta(hours=23),
+        midnight + (now - midnight) / 3,
+        midnight + (now - midnight) / 2,
+        now,
+    ]
+    for index, started_at in enumerate(moments):
+        call_ingest(
+            client=client,
+            external_id=f"call-{index}",
+            tracking_number=NUMBERS[0],
+            caller_number=CALLERS[index % 4],
+            status="answered" if index % 2 else "missed",
+            started_at=started_at,
+            duration_seconds=10 * index,
+        )
+    aggregates_fold(client=client)
+    today = timezone.localdate(now, timezone=client.tzinfo)
+    period = Period(first_day=today - dt.timedelta(days=7), last_day=today)
+    by_day = call_selectors.call_stats(client=client, period=period, group_by="day")
+    assert unordered(by_day) == unordered(
+        call_selectors.call_stats_scan(client=client, period=period, group_by="day")
+    )
+    calls_by_day = {row["key"]: row["calls"] for row in by_day["results"]}
+    assert calls_by_day[today.isoformat()] == 3
+    assert calls_by_day[(today - dt.timedelta(days=1)).isoformat()] == 2
+    ours = call_selectors.dashboard_summary(client=client, period=period)
+    scan = call_selectors.dashboard_summary_scan(client=client, period=period)
+    for summary in (ours, scan):
+        for dimension in summary["by_dimension"]:
+            dimension["rows"].sort(key=repr)
+    assert ours == scan
