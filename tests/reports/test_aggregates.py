@@ -60,6 +60,15 @@ def whole_span(client: Client) -> Period:
     return Period(first_day=dt.date(2024, 9, 1), last_day=today + dt.timedelta(days=1))
 
 
+def assert_dashboard_matches_the_scan(client: Client, period: Period) -> None:
+    ours = call_selectors.dashboard_summary(client=client, period=period)
+    scan = call_selectors.dashboard_summary_scan(client=client, period=period)
+    for summary in (ours, scan):
+        for dimension in summary["by_dimension"]:
+            dimension["rows"].sort(key=repr)
+    assert ours == scan
+
+
 def assert_reads_match_the_scan(client: Client) -> None:
     client.refresh_from_db()
     period = whole_span(client)
@@ -69,12 +78,7 @@ def assert_reads_match_the_scan(client: Client) -> None:
         ) == unordered(
             call_selectors.call_stats_scan(client=client, period=period, group_by=group_by)
         )
-    ours = call_selectors.dashboard_summary(client=client, period=period)
-    scan = call_selectors.dashboard_summary_scan(client=client, period=period)
-    for summary in (ours, scan):
-        for dimension in summary["by_dimension"]:
-            dimension["rows"].sort(key=repr)
-    assert ours == scan
+    assert_dashboard_matches_the_scan(client, period)
 
 
 def lease_visits(client: Client, rng: random.Random) -> None:
@@ -530,9 +534,4 @@ def test_todays_calls_count_on_today_and_last_nights_on_yesterday_in_the_clients
     calls_by_day = {row["key"]: row["calls"] for row in by_day["results"]}
     assert calls_by_day[today.isoformat()] == 3
     assert calls_by_day[(today - dt.timedelta(days=1)).isoformat()] == 2
-    ours = call_selectors.dashboard_summary(client=client, period=period)
-    scan = call_selectors.dashboard_summary_scan(client=client, period=period)
-    for summary in (ours, scan):
-        for dimension in summary["by_dimension"]:
-            dimension["rows"].sort(key=repr)
-    assert ours == scan
+    assert_dashboard_matches_the_scan(client, period)
