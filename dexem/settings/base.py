@@ -111,6 +111,8 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    DATABASES["default"]["ENGINE"] = "dexem.postgresql"  # its health check costs no round trip
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # The embedded default serves concurrent writers (SPEC §5: never a 500): a transaction takes
     # the write lock when it begins, so two never deadlock upgrading a read lock, and a writer
