@@ -54,11 +54,7 @@ def execute_prepared(
     the next use (the caller's transaction is aborted and the error raised)."""
     assert len(name) <= NAME_MAX, name
     placeholders = ", ".join(["%s"] * len(params))
-    sql = (
-        f"{before}; EXECUTE {name} ({placeholders})"
-        if before
-        else f"EXECUTE {name} ({placeholders})"
-    )
+    sql = (f"{before}; " if before else "") + f"EXECUTE {name} ({placeholders})"
     arguments = [*before_params, *params]
     for attempt in (1, 2):
         prepared = _prepared(cursor)

@@ -342,11 +342,13 @@ def _facts_store_at_once(
     return before, leg
 
 
+@functools.cache
 def _facts_statement_name(names: tuple[str, ...]) -> str:
     # Short whatever the facts: PostgreSQL cuts names past 63 bytes, and two cut alike would clash.
     return "dexem_provider_facts_" + hashlib.sha256(",".join(names).encode()).hexdigest()[:16]
 
 
+@functools.cache
 def _facts_parameters(names: tuple[str, ...]) -> dict[str, str]:
     """The statement's parameters in order, each with the field it is written or compared to."""
     assert not {"now", "client", "call_id"} & set(names), names
