@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import phonenumbers
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
@@ -11,6 +12,7 @@ from django.urls import reverse
 from accounts.models import Client, User
 from accounts.phones import (
     PhoneField,
+    _stored_number,
     normalize_e164,
     phone_display,
     phone_displays,
@@ -165,3 +167,36 @@ def test_an_admin_gives_a_new_user_a_national_number(as_user, acme_admin):
     assert response.status_code == 302
     user = User.objects.get(email="new@acme.example")
     assert user.phone_numbers == [STORED, "+32470123456"]
+
+
+def _example_numbers() -> list[str]:
+    """Every example number phonenumbers knows, of every region and type, in E.164."""
+    numbers = set()
+    for region in phonenumbers.SUPPORTED_REGIONS:
+        for kind in range(11):  # PhoneNumberType's values, FIXED_LINE to VOICEMAIL
+            example = phonenumbers.example_number_for_type(region, kind)
+            if example is not None:
+                numbers.add(
+                    phonenumbers.format_number(example, phonenumbers.PhoneNumberFormat.E164)
+                )
+    for code in phonenumbers.COUNTRY_CODES_FOR_NON_GEO_REGIONS:
+        example = phonenumbers.example_number_for_non_geo_entity(code)
+        if example is not None:
+            numbers.add(phonenumbers.format_number(example, phonenumbers.PhoneNumberFormat.E164))
+    return sorted(numbers)
+
+
+def test_a_stored_number_reads_as_phonenumbers_parse_reads_it_in_every_region():
+    numbers = _example_numbers()
+    assert len(numbers) > 1000
+
+    for number in [*numbers, "+390612345678", "+3900000", "+22500000000"]:
+        assert _stored_number(number) == phonenumbers.parse(number, None), number
+
+
+def test_what_is_not_e164_is_left_to_phonenumbers_parse():
+    for text in ["0612345678", "+0612345678", "+33 6 12 34 56 78", "+", "+999", "erased"]:
+        assert _stored_number(text) is None
+
+    assert phone_display("+33 6 12 34 56 78", region="FR") == "06 12 34 56 78"
+    assert phone_display("erased", region="FR") == "erased"

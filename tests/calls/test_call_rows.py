@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+from datetime import UTC
 
+import pytest
+from django.conf import settings
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import dateformat, formats, timezone, translation
+from hypothesis import given
+from hypothesis import strategies as st
 
+from calls.templatetags.call_rows import datetime_formatter
 from tests.factories import CallFactory, TrackingNumberFactory
 
 
@@ -52,3 +58,34 @@ def test_an_empty_page_says_no_call_matches(as_user, acme, acme_admin):
     body = _tbody(as_user(acme_admin).get(reverse("call-list")))
 
     assert "No calls match these filters." in body
+
+
+@pytest.mark.parametrize("language", [code for code, _name in settings.LANGUAGES])
+@pytest.mark.parametrize(
+    "format_name", ["SHORT_DATETIME_FORMAT", "DATETIME_FORMAT", "SHORT_DATE_FORMAT", "DATE_FORMAT"]
+)
+@given(
+    moment=st.datetimes(
+        min_value=dt.datetime(1900, 1, 1),
+        max_value=dt.datetime(2100, 12, 31),
+        timezones=st.just(UTC),
+    )
+)
+def test_the_rows_date_format_writes_what_django_writes(language, format_name, moment):
+    with translation.override(language):
+        format_string = formats.get_format(format_name)
+        assert datetime_formatter(format_string)(moment) == dateformat.format(moment, format_string)
+
+
+@pytest.mark.parametrize("moment", [dt.datetime(2026, 1, 2, 0, 0), dt.datetime(2026, 1, 2, 12, 0)])
+def test_the_rows_date_format_says_midnight_and_noon_as_django_does(moment):
+    with translation.override("en"):
+        written = datetime_formatter("m/d/Y P")(moment.replace(tzinfo=UTC))
+    assert written == dateformat.format(moment.replace(tzinfo=UTC), "m/d/Y P")
+    assert written.endswith(("midnight", "noon"))
+
+
+def test_a_backslash_keeps_a_letter_of_a_date_format_as_it_is():
+    moment = dt.datetime(2026, 3, 4, 5, 6, 7, tzinfo=UTC)
+
+    assert datetime_formatter(r"\d\e Y-m-d H\hi")(moment) == "de 2026-03-04 05h06"
