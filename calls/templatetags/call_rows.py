@@ -72,8 +72,9 @@ def _cell(value: object) -> str:
 
 
 # The codes of Django's date formats that are plain numbers, written here without a DateFormat
-# per value (its format string is split again on every call); any other code (a name, "P"'s
-# "noon") still asks DateFormat, so the text is Django's in every language.
+# per value (its format string is split again on every call); "P" ("2:30 p.m.", "noon") with
+# Django's own words in the active language; any other code (a name, a week) still asks
+# DateFormat, so the text is Django's in every language.
 _NUMERIC_CODES: dict[str, Callable[[dt.datetime], str]] = {
     "d": lambda value: f"{value.day:02d}",
     "j": lambda value: str(value.day),
@@ -94,13 +95,38 @@ def _django_code(code: str, value: dt.datetime) -> str:
     return str(getattr(DateFormat(value), code)())
 
 
-@functools.lru_cache(maxsize=16)
+def _time_of_day() -> Callable[[dt.datetime], str]:
+    """DateFormat's "P", its words ("midnight", "noon", "a.m.", "p.m.") read from DateFormat
+    once, in the active language."""
+    day = dt.datetime(2000, 1, 1)
+    midnight, noon = DateFormat(day).P(), DateFormat(day.replace(hour=12)).P()
+    morning, afternoon = DateFormat(day.replace(hour=1)).a(), DateFormat(day.replace(hour=13)).a()
+
+    def written(value: dt.datetime) -> str:
+        if value.minute == 0 and value.hour in (0, 12):
+            return midnight if value.hour == 0 else noon
+        hour = value.hour % 12 or 12
+        clock = f"{hour}:{value.minute:02d}" if value.minute else str(hour)
+        return f"{clock} {afternoon if value.hour > 11 else morning}"
+
+    return written
+
+
 def datetime_formatter(format_string: str) -> Callable[[dt.datetime], str]:
-    """`django.utils.dateformat.format(value, format_string)`, with the format read once."""
+    """`django.utils.dateformat.format(value, format_string)` in the active language, with the
+    format read once."""
+    return _formatter(format_string, get_language())
+
+
+@functools.lru_cache(maxsize=32)
+def _formatter(format_string: str, language: str | None) -> Callable[[dt.datetime], str]:
     parts: list[str | Callable[[dt.datetime], str]] = []
     for index, piece in enumerate(_CODES.split(format_string)):
         if index % 2:
-            parts.append(_NUMERIC_CODES.get(piece) or functools.partial(_django_code, piece))
+            if piece == "P":
+                parts.append(_time_of_day())
+            else:
+                parts.append(_NUMERIC_CODES.get(piece) or functools.partial(_django_code, piece))
         elif piece:
             parts.append(_ESCAPED.sub(r"\1", piece))
 

@@ -7,6 +7,8 @@ from datetime import UTC
 
 import pytest
 from django.conf import settings
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import dateformat, formats, timezone, translation
 from hypothesis import given
@@ -77,15 +79,36 @@ def test_the_rows_date_format_writes_what_django_writes(language, format_name, m
         assert datetime_formatter(format_string)(moment) == dateformat.format(moment, format_string)
 
 
-@pytest.mark.parametrize("moment", [dt.datetime(2026, 1, 2, 0, 0), dt.datetime(2026, 1, 2, 12, 0)])
-def test_the_rows_date_format_says_midnight_and_noon_as_django_does(moment):
-    with translation.override("en"):
-        written = datetime_formatter("m/d/Y P")(moment.replace(tzinfo=UTC))
-    assert written == dateformat.format(moment.replace(tzinfo=UTC), "m/d/Y P")
-    assert written.endswith(("midnight", "noon"))
+@pytest.mark.parametrize("language", ["en", "fr"])
+@pytest.mark.parametrize(
+    "moment",
+    [dt.datetime(2026, 1, 2, 0, 0), dt.datetime(2026, 1, 2, 12, 0), dt.datetime(2026, 1, 2, 23, 5)],
+)
+def test_the_rows_date_format_says_midnight_noon_and_evening_in_each_language(language, moment):
+    moment = moment.replace(tzinfo=UTC)
+    with translation.override(language):
+        assert datetime_formatter("m/d/Y P")(moment) == dateformat.format(moment, "m/d/Y P")
 
 
 def test_a_backslash_keeps_a_letter_of_a_date_format_as_it_is():
     moment = dt.datetime(2026, 3, 4, 5, 6, 7, tzinfo=UTC)
 
     assert datetime_formatter(r"\d\e Y-m-d H\hi")(moment) == "de 2026-03-04 05h06"
+
+
+def _queries_of_the_list(browser) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        assert browser.get(reverse("call-list")).status_code == 200
+    return len(queries)
+
+
+def test_the_page_reads_its_rows_columns_at_once_whatever_the_number_of_rows(
+    as_user, acme, acme_admin
+):
+    browser = as_user(acme_admin)
+    CallFactory(client=acme, has_recording=True)
+    one_row = _queries_of_the_list(browser)
+
+    CallFactory.create_batch(20, client=acme, has_voicemail=True, status="missed")
+
+    assert _queries_of_the_list(browser) == one_row
