@@ -5,9 +5,6 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.forms.renderers import BaseRenderer
-from django.utils.html import conditional_escape
-from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import ApiKeyScope, Client
@@ -29,44 +26,6 @@ from calls.models import TrackingNumber
 from calls.selectors import CALL_SORTS
 
 
-class ListSelect(forms.Select):
-    """A Select written in Python, the markup of Django's `select.html` and `select_option.html`
-    to the character (each option's line break included): those templates include a template per option and another per option's
-    attributes, and the call list's four selects took a tenth of the page (bench_call_list.py)."""
-
-    def render(
-        self,
-        name: str,
-        value: Any,
-        attrs: dict[str, Any] | None = None,
-        renderer: BaseRenderer | None = None,
-    ) -> SafeString:
-        widget = self.get_context(name, value, attrs)["widget"]
-        parts = [f'<select name="{conditional_escape(widget["name"])}"{_attrs(widget["attrs"])}>']
-        for group_name, options, _index in widget["optgroups"]:
-            if group_name:
-                parts.append(f'\n  <optgroup label="{conditional_escape(group_name)}">')
-            for option in options:
-                parts.append(
-                    f'\n  <option value="{conditional_escape(str(option["value"]))}"'
-                    f"{_attrs(option['attrs'])}>{conditional_escape(option['label'])}</option>\n"
-                )
-            if group_name:
-                parts.append("\n  </optgroup>")
-        parts.append("\n</select>")
-        return mark_safe("".join(parts))  # noqa: S308 every value above is escaped
-
-
-def _attrs(attrs: Mapping[str, Any]) -> str:
-    """Django's `attrs.html`: ` name="value"`, a bare ` name` for True, nothing for False."""
-    return "".join(
-        f" {conditional_escape(name)}"
-        + ("" if value is True else f'="{conditional_escape(str(value))}"')
-        for name, value in attrs.items()
-        if value is not False
-    )
-
-
 def _filter_field(declared: CallFilter, client: Client) -> forms.Field:
     """The input for one declared filter: text only, so that `call_filters_parse` alone judges
     the values and each error is said once, next to its field."""
@@ -78,7 +37,7 @@ def _filter_field(declared: CallFilter, client: Client) -> forms.Field:
         else:
             options = declared.choices() if declared.choices else []
         any_label = _("Any %(filter)s") % {"filter": str(declared.label).lower()}
-        widget = ListSelect(choices=[("", any_label), *options])
+        widget = forms.Select(choices=[("", any_label), *options])
     elif declared.kind is FilterKind.TEXT:
         widget = forms.TextInput(attrs={"maxlength": TEXT_MAX_LENGTH})
     else:
@@ -97,7 +56,7 @@ class CallFilterForm(forms.Form):
     sort = forms.CharField(
         required=False,
         label=_("Sort"),
-        widget=ListSelect(
+        widget=forms.Select(
             choices=[
                 (key, label)
                 for key, label in zip(

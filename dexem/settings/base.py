@@ -103,6 +103,8 @@ TEMPLATES = [
         },
     },
 ]
+# Django's form renderer, its simplest templates (labels, inputs, selects) written in Python.
+FORM_RENDERER = "dexem.form_renderer.FormRenderer"
 
 DATABASES = {
     "default": dj_database_url.parse(
