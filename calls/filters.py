@@ -24,7 +24,7 @@ from drf_spectacular.utils import OpenApiParameter
 
 from accounts.forms import null_character_errors
 from accounts.models import Client
-from accounts.phones import phone_digits, phone_display, phone_parse
+from accounts.phones import phone_digits, phone_displays, phone_parse
 from calls.models import CallStatus
 from privacy.audit import identifier_hash
 
@@ -94,9 +94,10 @@ def _tracking_number_options(client: Client) -> list[tuple[str, str]]:
     # Imported here: calls.selectors imports this module for CallFilters (a real cycle).
     from calls.selectors import tracking_number_list
 
+    display = phone_displays(region=client.country)
     return [
-        (number.number, f"{phone_display(number.number, region=client.country)} · {number.source}")
-        for number in tracking_number_list(client=client)
+        (number, f"{display(number)} · {source}")
+        for number, source in tracking_number_list(client=client).values_list("number", "source")
     ]
 
 
