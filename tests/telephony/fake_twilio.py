@@ -44,6 +44,7 @@ class Served:
     status: int = 200
     delay: float = 0.0  # seconds to wait before the body (a stalled provider)
     declare_length: bool = True
+    bytes_per_second: float = 0.0  # the rate a network would carry it at; 0: as fast as it can
 
 
 @dataclass
@@ -111,11 +112,14 @@ class FakeTwilio:
                     else:
                         self.wfile.write(wav_header(size))
                         block = bytes(range(256)) * (CHUNK // 256)
-                        left = size - 44
+                        left, started = size - 44, time.monotonic()
                         while left > 0:
                             piece = block[: min(CHUNK, left)]
                             self.wfile.write(piece)
                             left -= len(piece)
+                            if served.bytes_per_second:
+                                due = started + (size - left) / served.bytes_per_second
+                                time.sleep(max(0.0, due - time.monotonic()))
                 except (BrokenPipeError, ConnectionResetError):
                     pass
                 if not served.declare_length:
@@ -155,12 +159,18 @@ class FakeTwilio:
 
 
 if __name__ == "__main__":
-    # `python -m tests.telephony.fake_twilio SID TOKEN SIZE`: serve every recording as SIZE bytes
-    # of generated WAV from a process of its own (the benchmark), printing the base URL.
+    # `python -m tests.telephony.fake_twilio SID TOKEN SIZE [BYTES_PER_SECOND]`: serve every
+    # recording as SIZE bytes of generated WAV (at that rate) from a process of its own (the
+    # benchmark), printing the base URL.
     import sys
 
     account_sid, token, size = sys.argv[1], sys.argv[2], int(sys.argv[3])
-    fake = FakeTwilio(account_sid=account_sid, token=token, any_recording=Served(size=size))
+    rate = float(sys.argv[4]) if len(sys.argv) > 4 else 0.0
+    fake = FakeTwilio(
+        account_sid=account_sid,
+        token=token,
+        any_recording=Served(size=size, bytes_per_second=rate),
+    )
     fake.start()
     print(fake.base_url, flush=True)
     fake.thread.join()
