@@ -127,11 +127,22 @@ def _display_in(region: str | None, e164: str | None) -> str:
 STORED_NUMBER = re.compile(r"\+[1-9][0-9]{1,14}")
 
 
+@functools.cache
+def _national_prefix(code: int) -> re.Pattern[str] | None:
+    """What phonenumbers strips as a national prefix after the calling code `code`."""
+    metadata = phonenumbers.PhoneMetadata.metadata_for_region_or_calling_code(
+        code, phonenumbers.region_code_for_country_code(code)
+    )
+    pattern = metadata.national_prefix_for_parsing if metadata is not None else None
+    return re.compile(pattern) if pattern else None
+
+
 def _stored_number(e164: str) -> phonenumbers.PhoneNumber | None:
     """What `phonenumbers.parse(e164, None)` reads in a number stored as `phone_parse` writes it
     (E.164), without the general parser, which was a third of a list's numbers' display
     (bench_call_list.py): "+", the calling code (the shortest of 1 to 3 digits that names one,
-    as phonenumbers reads it), the national number and its leading zeros. None: not E.164."""
+    as phonenumbers reads it), the national number and its leading zeros. None: not E.164, or
+    its national part starts as a national prefix would (phonenumbers' parser then decides)."""
     if not STORED_NUMBER.fullmatch(e164):
         return None
     for size in (1, 2, 3):
@@ -143,6 +154,9 @@ def _stored_number(e164: str) -> phonenumbers.PhoneNumber | None:
     national = e164[1 + size :]
     if not national:
         return None
+    prefix = _national_prefix(code)
+    if prefix is not None and prefix.match(national):
+        return None  # phonenumbers may read a national prefix there (a number not written by us)
     number = phonenumbers.PhoneNumber(country_code=code, national_number=int(national))
     if len(national) > 1 and national[0] == "0":
         number.italian_leading_zero = True

@@ -126,15 +126,16 @@ def _queries_only(depth: int, web_query: str, api_url: str, total: int) -> Resul
     from calls.api import CallCursorPagination
     from calls.filters import CallFilters
     from calls.pagination import Cursor, call_count, call_page
-    from calls.views import CALL_LIST_COLUMNS
 
     client = Client.objects.get(slug=SLUG)
     cursor = Cursor.decode(parse_qs(web_query)["cursor"][0], sort="newest") if web_query else None
     api_request = Request(RequestFactory(SERVER_NAME="localhost").get(api_url))
 
     def ours() -> None:
-        calls = selectors.call_list(client=client, filters=CallFilters())
-        call_page(calls.only(*CALL_LIST_COLUMNS), sort="newest", cursor=cursor, size=50)
+        calls = selectors.call_list(
+            client=client, filters=CallFilters(), columns=selectors.CALL_LIST_PAGE_COLUMNS
+        )
+        call_page(calls, sort="newest", cursor=cursor, size=50)
         unrestricted = selectors.call_list(
             client=client, filters=CallFilters(), include_restricted=True
         )

@@ -1,11 +1,13 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
+from django import forms
 from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from accounts.phones import PhoneField
 from calls.models import Call, Contact, TrackingNumber
 
 
@@ -16,8 +18,38 @@ class AcrossClientsAdmin(admin.ModelAdmin):
         return super().get_queryset(request).across_clients()  # type: ignore[attr-defined]
 
 
+class PhoneNumbersForm(forms.ModelForm):
+    """Staff type numbers as people write them (nationally for the Client's country, or
+    internationally) and they are stored E.164, as every other way in stores them (SPEC §14): a
+    number saved as typed would be shown, searched and erased as another number."""
+
+    phone_fields: ClassVar[tuple[str, ...]] = ()
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        client = self.instance.client if self.instance.client_id else None
+        for name in self.phone_fields:
+            if name in self.fields:
+                declared = self.fields[name]
+                self.fields[name] = PhoneField(
+                    label=declared.label,
+                    required=declared.required,
+                    help_text=declared.help_text,
+                    region=client.country if client is not None else None,
+                )
+
+
+class TrackingNumberAdminForm(PhoneNumbersForm):
+    phone_fields = ("number", "forward_to")
+
+
+class ContactAdminForm(PhoneNumbersForm):
+    phone_fields = ("phone_number",)
+
+
 @admin.register(TrackingNumber)
 class TrackingNumberAdmin(AcrossClientsAdmin):
+    form = TrackingNumberAdminForm
     list_display = ["number", "client", "source", "campaign", "active"]
     list_filter = ["active", "client"]
     search_fields = ["number", "source"]
@@ -28,6 +60,7 @@ class TrackingNumberAdmin(AcrossClientsAdmin):
 class ContactAdmin(AcrossClientsAdmin):
     """The DPO rectifies a Contact's number here; erasure goes through a request instead."""
 
+    form = ContactAdminForm
     list_display = ["id", "client", "created_at"]
     list_filter = ["client"]
     search_fields = ["=phone_number"]

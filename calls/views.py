@@ -36,20 +36,6 @@ from calls.pagination import Cursor, CursorInvalid, call_count, call_page
 from calls.signals import call_detail_facts
 
 CALLS_PER_PAGE = 50
-# The columns the list's rows show (calls.templatetags.call_rows) and its sort orders' fields:
-# the page reads these alone, a fifth of its read at 50 rows of three models.
-CALL_LIST_COLUMNS = (
-    "id",
-    "started_at",
-    "duration_seconds",
-    "direction",
-    "status",
-    "has_recording",
-    "has_voicemail",
-    "tracking_number__number",
-    "tracking_number__source",
-    "contact__phone_number",
-)
 NEW_KEY_SESSION = "settings_new_api_key"
 
 
@@ -115,8 +101,13 @@ def call_list(request: ClientRequest) -> HttpResponse:
                 _("This page link is not valid (any longer): start again from the first page."),
             )
             return render(request, "calls/call_list.html", {"form": form, "page": None}, status=400)
-    calls = selectors.call_list(client=request.client, filters=form.filters, sort=sort)
-    page = call_page(calls.only(*CALL_LIST_COLUMNS), sort=sort, cursor=cursor, size=CALLS_PER_PAGE)
+    calls = selectors.call_list(
+        client=request.client,
+        filters=form.filters,
+        sort=sort,
+        columns=selectors.CALL_LIST_PAGE_COLUMNS,
+    )
+    page = call_page(calls, sort=sort, cursor=cursor, size=CALLS_PER_PAGE)
     # Links keep the filters as the User typed them, so the form shows them again on every page.
     keep = _list_params(request.GET, sort=sort)
     return render(

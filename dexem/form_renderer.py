@@ -15,6 +15,8 @@ from typing import Any
 
 from django.forms.renderers import DjangoTemplates
 from django.http import HttpRequest
+from django.template import Context
+from django.template.base import render_value_in_context
 from django.utils.html import conditional_escape
 
 INPUT_TEMPLATES = {
@@ -39,6 +41,15 @@ INPUT_TEMPLATES = {
 OPTION_TEMPLATE = "django/forms/widgets/select_option.html"
 
 
+_TEMPLATE_DEFAULTS = Context()  # autoescape on; time zone and formats from the settings
+
+
+def _shown(value: Any) -> str:
+    """`{{ value }}` as Django writes it: in the current time zone and the language's formats,
+    then escaped."""
+    return render_value_in_context(value, _TEMPLATE_DEFAULTS)
+
+
 def _attrs(attrs: Mapping[str, Any] | None) -> str:
     """`attrs.html`: ` name="value"`, a bare ` name` for True, nothing for False."""
     if not attrs:
@@ -52,7 +63,7 @@ def _attrs(attrs: Mapping[str, Any] | None) -> str:
 
 
 def _label(context: Mapping[str, Any]) -> str:
-    label = conditional_escape(context["label"])
+    label = _shown(context["label"])
     if not context["use_tag"]:
         return label
     tag = conditional_escape(context["tag"])
@@ -71,7 +82,7 @@ def _input(context: Mapping[str, Any]) -> str:
 
 def _textarea(context: Mapping[str, Any]) -> str:
     widget = context["widget"]
-    value = conditional_escape(widget["value"]) if widget["value"] else ""
+    value = _shown(widget["value"]) if widget["value"] else ""
     return (
         f'<textarea name="{conditional_escape(widget["name"])}"{_attrs(widget["attrs"])}>\n'
         f"{value}</textarea>"
@@ -84,14 +95,14 @@ def _select(context: Mapping[str, Any]) -> str | None:
     parts = [f'<select name="{conditional_escape(widget["name"])}"{_attrs(widget["attrs"])}>']
     for group_name, options, _index in widget["optgroups"]:
         if group_name:
-            parts.append(f'\n  <optgroup label="{conditional_escape(group_name)}">')
+            parts.append(f'\n  <optgroup label="{_shown(group_name)}">')
         for option in options:
             if option["template_name"] != OPTION_TEMPLATE:
                 return None
             # Each included option keeps the line break that ends its template.
             parts.append(
                 f'\n  <option value="{conditional_escape(str(option["value"]))}"'
-                f"{_attrs(option['attrs'])}>{conditional_escape(option['label'])}</option>\n"
+                f"{_attrs(option['attrs'])}>{_shown(option['label'])}</option>\n"
             )
         if group_name:
             parts.append("\n  </optgroup>")

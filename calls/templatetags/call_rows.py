@@ -14,7 +14,6 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import html
-import re
 import uuid
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -23,7 +22,7 @@ from django import template
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import formats, timezone
-from django.utils.dateformat import DateFormat
+from django.utils.dateformat import DateFormat, re_escaped, re_formatchars
 from django.utils.safestring import SafeData, SafeString, mark_safe
 from django.utils.translation import get_language, gettext
 
@@ -87,8 +86,6 @@ _NUMERIC_CODES: dict[str, Callable[[dt.datetime], str]] = {
     "i": lambda value: f"{value.minute:02d}",
     "s": lambda value: f"{value.second:02d}",
 }
-_CODES = re.compile(r"(?<!\\)([a-zA-Z])")  # as django.utils.dateformat splits a format
-_ESCAPED = re.compile(r"\\(.)")
 
 
 def _django_code(code: str, value: dt.datetime) -> str:
@@ -121,14 +118,14 @@ def datetime_formatter(format_string: str) -> Callable[[dt.datetime], str]:
 @functools.lru_cache(maxsize=32)
 def _formatter(format_string: str, language: str | None) -> Callable[[dt.datetime], str]:
     parts: list[str | Callable[[dt.datetime], str]] = []
-    for index, piece in enumerate(_CODES.split(format_string)):
+    for index, piece in enumerate(re_formatchars.split(format_string)):
         if index % 2:
             if piece == "P":
                 parts.append(_time_of_day())
             else:
                 parts.append(_NUMERIC_CODES.get(piece) or functools.partial(_django_code, piece))
         elif piece:
-            parts.append(_ESCAPED.sub(r"\1", piece))
+            parts.append(re_escaped.sub(r"\1", piece))
 
     def written(value: dt.datetime) -> str:
         return "".join(part if isinstance(part, str) else part(value) for part in parts)

@@ -112,3 +112,9 @@ def test_the_page_reads_its_rows_columns_at_once_whatever_the_number_of_rows(
     CallFactory.create_batch(20, client=acme, has_voicemail=True, status="missed")
 
     assert _queries_of_the_list(browser) == one_row
+
+
+def test_a_letter_that_is_no_format_code_is_written_as_it_is():
+    moment = dt.datetime(2026, 3, 4, 5, 6, 7, tzinfo=UTC)
+
+    assert datetime_formatter("d k Y")(moment) == dateformat.format(moment, "d k Y") == "04 k 2026"

@@ -4,10 +4,14 @@ markup Django's own renderer writes, character for character."""
 from __future__ import annotations
 
 import datetime as dt
+import decimal
+from datetime import UTC
 
 import pytest
 from django import forms
 from django.forms.renderers import DjangoTemplates, get_default_renderer
+from django.test import override_settings
+from django.utils import timezone, translation
 from django.utils.safestring import mark_safe
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -123,3 +127,29 @@ def test_the_projects_forms_read_as_djangos_renderer_writes_them(acme):
         ours.renderer = FormRenderer()
 
         assert _markup(ours) == _markup(djangos)
+
+
+class Localised(forms.Form):
+    price = forms.ChoiceField(choices=[("1", decimal.Decimal("1.5")), ("2", 2.25), ("3", 12345)])
+    when = forms.ChoiceField(
+        choices=[("a", dt.date(2024, 3, 5)), ("b", dt.datetime(2024, 3, 5, 23, 30, tzinfo=UTC))]
+    )
+    group = forms.ChoiceField(choices=[(decimal.Decimal("1.5"), [("x", "X")])])
+    notes = forms.CharField(widget=forms.Textarea, initial=decimal.Decimal("0.5"))
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+@pytest.mark.parametrize("separator", [False, True])
+def test_numbers_and_moments_are_shown_in_the_language_and_time_zone_as_django_shows_them(
+    language, separator
+):
+    with (
+        translation.override(language),
+        timezone.override("Europe/Paris"),
+        override_settings(USE_THOUSAND_SEPARATOR=separator),
+    ):
+        ours, djangos = _both(lambda renderer: Localised(renderer=renderer))
+
+    assert ours == djangos
+    if language == "fr":
+        assert "2,25" in ours[0] and "6 mars 2024 00:30" in ours[0]
