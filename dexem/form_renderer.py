@@ -6,7 +6,8 @@ it includes for the input, one for its attributes, one per option of a select. O
 the filter form's eight fields took an eighth of the page (bench/bench_call_list.py). The
 templates written here are Django's simplest ones; every other template (the admin's widgets,
 radio buttons, a widget with its own template) is rendered by Django as before.
-tests/dexem/test_form_renderer.py holds each one to Django's output."""
+tests/dexem/test_form_renderer.py holds each one to Django's output, and fails if an installed
+app starts overriding one of them (its override would be passed over here)."""
 
 from __future__ import annotations
 

@@ -6,7 +6,9 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 from datetime import UTC
+from pathlib import Path
 
+import django.forms
 import pytest
 from django import forms
 from django.forms.renderers import DjangoTemplates, get_default_renderer
@@ -17,7 +19,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from calls.forms import CallFilterForm, TrackingNumberForm
-from dexem.form_renderer import FormRenderer
+from dexem.form_renderer import WRITERS, FormRenderer
 from privacy.forms import ErasureRequestForm
 from reports.forms import ReportForm
 from telephony.forms import TelephonyAccountForm
@@ -153,3 +155,11 @@ def test_numbers_and_moments_are_shown_in_the_language_and_time_zone_as_django_s
     assert ours == djangos
     if language == "fr":
         assert "2,25" in ours[0] and "6 mars 2024 00:30" in ours[0]
+
+
+def test_every_template_written_here_is_djangos_own_no_app_overrides_one():
+    django_forms = Path(django.forms.__file__).parent / "templates"
+
+    for name in WRITERS:
+        origin = Path(FormRenderer().get_template(name).origin.name)
+        assert origin.is_relative_to(django_forms), f"{name} comes from {origin}"
