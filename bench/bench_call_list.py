@@ -156,7 +156,7 @@ def _queries_only(depth: int, web_query: str, api_url: str, total: int) -> Resul
         higher_is_better=False,
         notes=[
             f"median of {REPEATS} alternated after {WARMUP} warm-ups; the selector, the page's "
-            "rows made into Calls (ours: the columns the page shows) and, on our side, the count (at most 10,001 index entries, "
-            "then the planner's estimate)",
+            "rows made into Calls (ours: the columns the page shows) and, on our side, the "
+            "count (at most 10,001 index entries, then the planner's estimate)",
         ],
     )

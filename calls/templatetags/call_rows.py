@@ -145,7 +145,7 @@ def call_list_rows(calls: Iterable[Call], client: Any, back_query: str) -> SafeS
     zone = timezone.get_current_timezone()
     rows = []
     for call in calls:
-        source = _cell(call.tracking_number.source)
+        source, status = _cell(call.tracking_number.source), _cell(call.status)
         rows.append(
             ROW.format(
                 _cell(f"{before_id}{call.pk}{after_id}{suffix}"),
@@ -155,8 +155,8 @@ def call_list_rows(calls: Iterable[Call], client: Any, back_query: str) -> SafeS
                 source,
                 _cell(display(call.caller_number) or NO_VALUE),
                 directions.get(call.direction) or _cell(call.direction),
-                _cell(call.status),
-                statuses.get(call.status) or _cell(call.status),
+                status,
+                statuses.get(call.status) or status,
                 _cell(duration_text(call.duration_seconds)),
                 icons["recording"] if call.has_recording else "",
                 icons["voicemail"] if call.has_voicemail else "",
