@@ -117,20 +117,23 @@ def _beyond(fields: list[tuple[str, bool]], position: tuple[Any, ...]) -> Q:
 
 @dataclass(frozen=True)
 class CallPage:
-    calls: list[Call]
+    calls: list[Any]  # the rows of the queryset paged: Calls, or named rows of their values
     number: int
     next_cursor: str | None
     previous_cursor: str | None
 
-    def __iter__(self) -> Iterator[Call]:  # the template iterates the page like a Paginator's
+    def __iter__(self) -> Iterator[Any]:  # the template iterates the page like a Paginator's
         return iter(self.calls)
 
     def __len__(self) -> int:
         return len(self.calls)
 
 
-def call_page(calls: QuerySet[Call], *, sort: str, cursor: Cursor | None, size: int) -> CallPage:
-    """One page of `calls` (already ordered by CALL_SORTS[sort]) from `cursor`, or the first."""
+def call_page(
+    calls: QuerySet[Call, Any], *, sort: str, cursor: Cursor | None, size: int
+) -> CallPage:
+    """One page of `calls` (already ordered by CALL_SORTS[sort]) from `cursor`, or the first;
+    its rows may be Calls or named rows holding the sort's fields."""
     fields = _fields(sort)
     if cursor is None:
         rows = list(calls[: size + 1])
@@ -148,7 +151,7 @@ def call_page(calls: QuerySet[Call], *, sort: str, cursor: Cursor | None, size: 
         more_before, more_after, number = True, len(rows) > size, cursor.number
         rows = rows[:size]
 
-    def link(row: Call, *, backwards: bool, number: int) -> str:
+    def link(row: Any, *, backwards: bool, number: int) -> str:
         position = tuple(getattr(row, name) for name, _descending in fields)
         return Cursor(sort=sort, position=position, backwards=backwards, number=number).encode()
 
@@ -202,7 +205,7 @@ def planner_estimate(calls: QuerySet[Call]) -> int | None:
     return int(plan["Plan"]["Plan Rows"])
 
 
-def call_count(calls: QuerySet[Call], *, unrestricted: QuerySet[Call]) -> CallCount:
+def call_count(calls: QuerySet[Call, Any], *, unrestricted: QuerySet[Call]) -> CallCount:
     """Exact up to the limit; above it the planner's estimate (PostgreSQL) or "more than".
     An estimate of more than a hundred times the limit is shown without counting.
 

@@ -101,12 +101,7 @@ def call_list(request: ClientRequest) -> HttpResponse:
                 _("This page link is not valid (any longer): start again from the first page."),
             )
             return render(request, "calls/call_list.html", {"form": form, "page": None}, status=400)
-    calls = selectors.call_list(
-        client=request.client,
-        filters=form.filters,
-        sort=sort,
-        columns=selectors.CALL_LIST_PAGE_COLUMNS,
-    )
+    calls = selectors.call_list_page_rows(client=request.client, filters=form.filters, sort=sort)
     page = call_page(calls, sort=sort, cursor=cursor, size=CALLS_PER_PAGE)
     # Links keep the filters as the User typed them, so the form shows them again on every page.
     keep = _list_params(request.GET, sort=sort)

@@ -27,7 +27,7 @@ from django.utils.safestring import SafeData, SafeString, mark_safe
 from django.utils.translation import get_language, gettext
 
 from accounts.phones import phone_displays, region_for
-from calls.models import Call, CallStatus, Direction
+from calls.models import CallStatus, Direction
 from calls.templatetags.durations import NO_VALUE, duration_text
 
 register = template.Library()
@@ -134,8 +134,9 @@ def _formatter(format_string: str, language: str | None) -> Callable[[dt.datetim
 
 
 @register.simple_tag
-def call_list_rows(calls: Iterable[Call], client: Any, back_query: str) -> SafeString:
-    """One `<tr>` per call of the page, its numbers shown as the Client's people read them."""
+def call_list_rows(calls: Iterable[Any], client: Any, back_query: str) -> SafeString:
+    """One `<tr>` per row of the page (calls.selectors.call_list_page_rows), its numbers shown
+    as the Client's people read them."""
     suffix = f"?{back_query}" if back_query else ""
     display, icons = phone_displays(region=region_for(client)), _media_icons()
     before_id, after_id = reverse("call-detail", args=[_ANY_ID]).split(str(_ANY_ID))
@@ -145,15 +146,15 @@ def call_list_rows(calls: Iterable[Call], client: Any, back_query: str) -> SafeS
     zone = timezone.get_current_timezone()
     rows = []
     for call in calls:
-        source, status = _cell(call.tracking_number.source), _cell(call.status)
+        source, status = _cell(call.tracking_number__source), _cell(call.status)
         rows.append(
             ROW.format(
-                _cell(f"{before_id}{call.pk}{after_id}{suffix}"),
+                _cell(f"{before_id}{call.id}{after_id}{suffix}"),
                 _cell(started(call.started_at.astimezone(zone))),
-                _cell(display(call.tracking_number.number)),
+                _cell(display(call.tracking_number__number)),
                 source,
                 source,
-                _cell(display(call.caller_number) or NO_VALUE),
+                _cell(display(call.contact__phone_number) or NO_VALUE),
                 directions.get(call.direction) or _cell(call.direction),
                 status,
                 statuses.get(call.status) or status,

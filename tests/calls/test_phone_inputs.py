@@ -38,7 +38,7 @@ def callers(acme, acme_number):
 
 
 def _listed(response) -> set:
-    return {call.pk for call in response.context["page"]}
+    return {row.id for row in response.context["page"]}
 
 
 # --- The call list's caller filter ---------------------------------------------------------------
