@@ -10,16 +10,23 @@ from __future__ import annotations
 from urllib.parse import parse_qs, urlsplit
 
 from bench.dataset import FIVE_MILLION_SLUG, ensure_export_client
-from bench.harness import Result, alternate, peak_rss_mib, scaled, settle
+from bench.harness import (
+    Result,
+    alternate,
+    paired_note,
+    peak_rss_mib,
+    rounds,
+    scaled,
+    seconds_per_call,
+    settle,
+)
 
 SLUG = FIVE_MILLION_SLUG
 TOTAL_CALLS = 5_000_000
 DEPTH = 500
 REPEATS = 21
 WARMUP = 3
-# Requests per measure: one request of about 10 ms is at the mercy of a collection or a
-# scheduler tick (half the interquartile range of single requests was 10-16 %).
-BATCH = 10
+BATCH = 10  # requests a measure (bench.harness.seconds_per_call)
 
 
 def _browser():
@@ -83,12 +90,11 @@ def run() -> list[Result]:
     api_deep = _api_cursor(browser, reached)
 
     def get(url: str):
-        def requests() -> None:
-            for _ in range(BATCH):
-                response = browser.get(url)
-                assert response.status_code == 200, response.status_code
+        def request() -> None:
+            response = browser.get(url)
+            assert response.status_code == 200, response.status_code
 
-        return requests
+        return seconds_per_call(request, BATCH)
 
     first_count = browser.get("/calls/").content.decode()
     count_text = first_count.split('id="calls-count">', 1)[1].split("<", 1)[0]
@@ -97,12 +103,13 @@ def run() -> list[Result]:
         ("first page", "/calls/", "/api/v1/calls/"),
         (f"page {reached}", f"/calls/?{web_deep}", api_deep),
     ):
-        ours, limit = alternate(get(web_url), get(api_url), REPEATS, WARMUP)
+        measured = rounds({"web": get(web_url), "api": get(api_url)}, REPEATS, WARMUP)
+        ours, limit = measured["web"], measured["api"]
         results.append(
             Result.measured(
                 name=f"web call list, {label} of {total:,} calls vs the API's cursor page",
-                ours=ours.map(lambda seconds: seconds * 1000 / BATCH),
-                limit=limit.map(lambda seconds: seconds * 1000 / BATCH),
+                ours=ours.map(lambda seconds: seconds * 1000),
+                limit=limit.map(lambda seconds: seconds * 1000),
                 unit="ms",
                 goal="≤ 1.5",
                 higher_is_better=False,
@@ -111,6 +118,7 @@ def run() -> list[Result]:
                     f"{WARMUP} warm-ups, whole requests through Django (session, middleware, "
                     "HTML vs JSON)",
                     f"page {reached} reached by following next {reached - 1} times on both sides",
+                    paired_note(ours, limit),
                     f"the page says {count_text!r}",
                     f"peak RSS {peak_rss_mib():.0f} MiB",
                 ],

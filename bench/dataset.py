@@ -7,10 +7,12 @@ Every fifth call has no caller; callers repeat within a Client, as real ones do.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 from django.db import connection, transaction
+from django.utils import timezone
 
 CLIENTS = 1000
 FOCUS_SLUG = "bench-0"
@@ -158,18 +160,23 @@ def focus_client():
 
 
 EXPORT_SLUG = "bench-export"
+# The external ids of the calls ensure_today_in_full adds, and the first string past them all.
+TODAY_PREFIX, TODAY_PREFIX_END = "today-", "today."
 # The 5,000,000-call Client that the reports and the call list benchmarks share (one build).
 FIVE_MILLION_SLUG = "bench-reports-big"
 
 
 def ensure_export_client(total: int, slug: str = EXPORT_SLUG, *, rebuild: bool = False) -> None:
-    """One Client holding `total` calls over 23 months (rebuilt when the size differs, or asked)."""
+    """One Client holding `total` calls over 23 months (rebuilt when the size differs, or asked;
+    the calls `ensure_today_in_full` added are not counted)."""
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT count(*) FROM calls_call c JOIN accounts_client a ON a.id = c.client_id WHERE a.slug = %s",
-            [slug],
+            "SELECT count(*), count(*) FILTER (WHERE c.external_id >= %s AND c.external_id < %s) "
+            "FROM calls_call c JOIN accounts_client a ON a.id = c.client_id WHERE a.slug = %s",
+            [TODAY_PREFIX, TODAY_PREFIX_END, slug],
         )
-        if cursor.fetchone()[0] == total and not rebuild:
+        calls, added = cursor.fetchone()
+        if calls - added == total and not rebuild:
             return
     print(f"   building {slug}: {total:,} calls in one Client …", flush=True)
     with transaction.atomic(), connection.cursor() as cursor, _bulk_load(cursor):
@@ -228,3 +235,81 @@ def ensure_export_client(total: int, slug: str = EXPORT_SLUG, *, rebuild: bool =
         )
     with connection.cursor() as cursor:  # settled tables: fresh statistics, visibility map set
         cursor.execute("VACUUM ANALYZE calls_call, calls_contact, calls_trackingnumber", [])
+
+
+def ensure_today_in_full(slug: str, total: int) -> int:
+    """Give the Client's today (its local day) as many calls as the data set's days hold on
+    average (`total` calls over SPAN_SECONDS), whatever the hour: today's calls are read from
+    the calls themselves (SPEC §15), and a data set built or measured early in the day would
+    otherwise show a dashboard that has read almost none. The calls added are spread over the
+    whole day (later hours included), made as the data set's are (numbers, statuses, callers;
+    the first number's calls attributed, with their copy on the call) and written as a day's
+    calls arrive: at the end of the table, today's mark made. Returns how many were added.
+
+    They stay when the day is over, as a past day's calls (its mark asks for a fold)."""
+    from accounts.models import Client
+    from reports.services import dirty_days_mark
+
+    client = Client.objects.get(slug=slug)
+    day = timezone.localdate(timezone=client.tzinfo)
+    start = dt.datetime.combine(day, dt.time.min, tzinfo=client.tzinfo)
+    end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time.min, tzinfo=client.tzinfo)
+    wanted = round(total * 86400 / SPAN_SECONDS)
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM calls_call WHERE client_id = %s"
+            " AND started_at >= %s AND started_at < %s",
+            [client.pk, start, end],
+        )
+        missing = wanted - cursor.fetchone()[0]
+        if missing <= 0:
+            return 0
+        seconds = (end - start).total_seconds() / missing
+        cursor.execute(
+            f"""
+            WITH numbers AS (SELECT array_agg(id ORDER BY number) AS ids FROM calls_trackingnumber
+                             WHERE client_id = %(client)s),
+                 contacts AS (SELECT array_agg(id) AS ids FROM calls_contact
+                              WHERE client_id = %(client)s)
+            INSERT INTO calls_call (id, client_id, external_id, tracking_number_id, contact_id,
+                                    direction, status, started_at, duration_seconds,
+                                    has_recording, has_voicemail, is_first_call,
+                                    attributed_channel, attributed_campaign, created_at, updated_at)
+            SELECT {TIME_ORDERED_ID}, %(client)s, %(prefix)s || %(day)s || '-' || b.g,
+                   numbers.ids[1 + (b.g %% 4)],
+                   CASE WHEN b.g %% 5 = 0 THEN NULL
+                        ELSE contacts.ids[1 + (b.g %% array_length(contacts.ids, 1))] END,
+                   'inbound', (ARRAY['answered', 'missed', 'voicemail', 'busy'])[1 + (b.g %% 4)],
+                   b.started_at, b.g %% 600, b.g %% 7 = 0, b.g %% 11 = 0, false,
+                   CASE WHEN b.g %% 4 = 0
+                        THEN (ARRAY['paid_search', 'social'])[1 + (b.g %% 600 %% 2)] ELSE '' END,
+                   CASE WHEN b.g %% 4 = 0
+                        THEN (ARRAY['spring', 'autumn'])[1 + (b.g %% 600 / 7 %% 2)] END,
+                   now(), now()
+            FROM (SELECT g, %(start)s + (g - 0.5) * %(seconds)s * interval '1 second' AS started_at
+                  FROM generate_series(1, %(missing)s) g) b, numbers, contacts
+            ORDER BY b.started_at
+            """,
+            {
+                "client": client.pk,
+                "prefix": TODAY_PREFIX,
+                "day": day.isoformat(),
+                "start": start,
+                "seconds": seconds,
+                "missing": missing,
+            },
+        )
+        cursor.execute(
+            """
+            INSERT INTO attribution_callattribution
+                (call_id, client_id, visit_id, channel, source, medium, campaign, term, content,
+                 landing_path, referrer_host, click_id_kind, click_id, ambiguous, matched_at)
+            SELECT c.id, c.client_id, NULL, c.attributed_channel, 'google', 'cpc',
+                   c.attributed_campaign, '', '', '/', '', '', '', false, now()
+            FROM calls_call c
+            WHERE c.client_id = %s AND c.external_id LIKE %s AND c.attributed_channel <> ''
+            """,
+            [client.pk, f"{TODAY_PREFIX}{day.isoformat()}-%"],
+        )
+        dirty_days_mark(client=client, days=[day])
+    return missing
