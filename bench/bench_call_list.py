@@ -150,7 +150,9 @@ def _queries_only(depth: int, web_query: str, api_url: str, total: int) -> Resul
         unrestricted = selectors.call_list(
             client=client, filters=CallFilters(), include_restricted=True
         )
-        call_count(calls, unrestricted=unrestricted)
+        call_count(
+            selectors.call_list(client=client, filters=CallFilters()), unrestricted=unrestricted
+        )
 
     def theirs() -> None:
         calls = selectors.call_list(client=client, filters=CallFilters())

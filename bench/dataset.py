@@ -219,7 +219,7 @@ def ensure_export_client(total: int, slug: str = EXPORT_SLUG, *, rebuild: bool =
             f"""
             WITH client AS (SELECT id FROM accounts_client WHERE slug = %s),
                  numbers AS (SELECT array_agg(id ORDER BY number) AS ids FROM calls_trackingnumber WHERE client_id = (SELECT id FROM client)),
-                 contacts AS (SELECT array_agg(id) AS ids FROM calls_contact WHERE client_id = (SELECT id FROM client))
+                 contacts AS (SELECT array_agg(id ORDER BY phone_number) AS ids FROM calls_contact WHERE client_id = (SELECT id FROM client))
             INSERT INTO calls_call (id, client_id, external_id, tracking_number_id, contact_id, direction,
                                     status, started_at, duration_seconds, has_recording, has_voicemail,
                                     created_at, updated_at)
@@ -264,18 +264,23 @@ def ensure_today_in_full(slug: str, total: int) -> int:
         missing = wanted - cursor.fetchone()[0]
         if missing <= 0:
             return 0
-        seconds = (end - start).total_seconds() / missing
+        # In UTC: two moments of one ZoneInfo subtract as wall clocks (a day of 23 or 25 hours
+        # would read 24).
+        seconds = (end.astimezone(dt.UTC) - start.astimezone(dt.UTC)).total_seconds() / missing
+        # Ids of their own (a second top-up of the same day); the attributions of the calls this
+        # statement inserts, and only theirs.
         cursor.execute(
             f"""
             WITH numbers AS (SELECT array_agg(id ORDER BY number) AS ids FROM calls_trackingnumber
                              WHERE client_id = %(client)s),
-                 contacts AS (SELECT array_agg(id) AS ids FROM calls_contact
-                              WHERE client_id = %(client)s)
+                 contacts AS (SELECT array_agg(id ORDER BY phone_number) AS ids FROM calls_contact
+                              WHERE client_id = %(client)s),
+                 added AS (
             INSERT INTO calls_call (id, client_id, external_id, tracking_number_id, contact_id,
                                     direction, status, started_at, duration_seconds,
                                     has_recording, has_voicemail, is_first_call,
                                     attributed_channel, attributed_campaign, created_at, updated_at)
-            SELECT {TIME_ORDERED_ID}, %(client)s, %(prefix)s || %(day)s || '-' || b.g,
+            SELECT {TIME_ORDERED_ID}, %(client)s, %(prefix)s || %(day)s || '-' || gen_random_uuid(),
                    numbers.ids[1 + (b.g %% 4)],
                    CASE WHEN b.g %% 5 = 0 THEN NULL
                         ELSE contacts.ids[1 + (b.g %% array_length(contacts.ids, 1))] END,
@@ -289,6 +294,13 @@ def ensure_today_in_full(slug: str, total: int) -> int:
             FROM (SELECT g, %(start)s + (g - 0.5) * %(seconds)s * interval '1 second' AS started_at
                   FROM generate_series(1, %(missing)s) g) b, numbers, contacts
             ORDER BY b.started_at
+            RETURNING id, client_id, attributed_channel, attributed_campaign)
+            INSERT INTO attribution_callattribution
+                (call_id, client_id, visit_id, channel, source, medium, campaign, term, content,
+                 landing_path, referrer_host, click_id_kind, click_id, ambiguous, matched_at)
+            SELECT id, client_id, NULL, attributed_channel, 'google', 'cpc', attributed_campaign,
+                   '', '', '/', '', '', '', false, now()
+            FROM added WHERE attributed_channel <> ''
             """,
             {
                 "client": client.pk,
@@ -298,18 +310,6 @@ def ensure_today_in_full(slug: str, total: int) -> int:
                 "seconds": seconds,
                 "missing": missing,
             },
-        )
-        cursor.execute(
-            """
-            INSERT INTO attribution_callattribution
-                (call_id, client_id, visit_id, channel, source, medium, campaign, term, content,
-                 landing_path, referrer_host, click_id_kind, click_id, ambiguous, matched_at)
-            SELECT c.id, c.client_id, NULL, c.attributed_channel, 'google', 'cpc',
-                   c.attributed_campaign, '', '', '/', '', '', '', false, now()
-            FROM calls_call c
-            WHERE c.client_id = %s AND c.external_id LIKE %s AND c.attributed_channel <> ''
-            """,
-            [client.pk, f"{TODAY_PREFIX}{day.isoformat()}-%"],
         )
         dirty_days_mark(client=client, days=[day])
     return missing

@@ -205,7 +205,7 @@ def planner_estimate(calls: QuerySet[Call]) -> int | None:
     return int(plan["Plan"]["Plan Rows"])
 
 
-def call_count(calls: QuerySet[Call, Any], *, unrestricted: QuerySet[Call]) -> CallCount:
+def call_count(calls: QuerySet[Call], *, unrestricted: QuerySet[Call]) -> CallCount:
     """Exact up to the limit; above it the planner's estimate (PostgreSQL) or "more than".
     An estimate of more than a hundred times the limit is shown without counting.
 

@@ -14,7 +14,9 @@ from django.utils import dateformat, formats, timezone, translation
 from hypothesis import given
 from hypothesis import strategies as st
 
+from calls.services import contact_restrict
 from calls.templatetags.call_rows import datetime_formatter
+from calls.templatetags.durations import NO_VALUE
 from tests.factories import CallFactory, TrackingNumberFactory
 
 
@@ -118,3 +120,23 @@ def test_a_letter_that_is_no_format_code_is_written_as_it_is():
     moment = dt.datetime(2026, 3, 4, 5, 6, 7, tzinfo=UTC)
 
     assert datetime_formatter("d k Y")(moment) == dateformat.format(moment, "d k Y") == "04 k 2026"
+
+
+def test_a_call_without_a_caller_shows_a_dash_for_its_number(as_user, acme, acme_admin):
+    CallFactory(client=acme, contact=None)
+
+    body = _tbody(as_user(acme_admin).get(reverse("call-list")))
+
+    assert f'<td class="nowrap">{NO_VALUE}</td>' in body
+
+
+def test_the_calls_of_a_restricted_contact_are_not_listed(as_user, acme, acme_admin):
+    kept = CallFactory(client=acme)
+    restricted = CallFactory(client=acme)
+    contact_restrict(contact=restricted.contact)
+
+    response = as_user(acme_admin).get(reverse("call-list"))
+
+    assert [row.id for row in response.context["page"]] == [kept.pk]
+    assert str(restricted.pk) not in _tbody(response)
+    assert response.context["count"].value == 1
