@@ -1,8 +1,8 @@
 """A new visit and its lease of a free pool number, on PostgreSQL in one prepared statement
 (bench/bench_attribution.py: the ORM's five round trips cost more than the rest of the visits
-endpoint). It does what attribution.services does for the common case, a free number; when none
-is free it changes nothing and answers None, and the ORM path shares a number. Built from the
-models' metadata."""
+endpoint). It does what attribution.services.visits does for the common case, a free number;
+when none is free it changes nothing and answers None, and the ORM path shares a number. Built
+from the models' metadata."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """Matching a call to the visit whose lease held its number at `started_at`, on PostgreSQL in one
 statement (bench/bench_attribution.py: it runs after every ingestion, and the ORM's five round
 trips cost several times the ingestion's own single prepared statement). Built from the models'
-metadata; other databases (SQLite in development) run the ORM path in attribution.services."""
+metadata; other databases (SQLite in development) run the ORM path in attribution.services.call_matching."""
 
 from __future__ import annotations
 

@@ -14,6 +14,7 @@ from calls.models import Call, CallStatus, Recording, VoiceMessage
 from privacy.audit import AuditAction, AuditEvent
 from telephony import services
 from telephony.models import ProviderCall, ProviderRecording, RecordingState
+from telephony.services import recordings
 from telephony.tasks import FETCH_RETRIES
 from tests.telephony.conftest import sid
 from tests.telephony.fake_twilio import Served, wav_bytes
@@ -72,7 +73,7 @@ def test_a_recording_is_fetched_encrypted_then_deleted_at_the_provider(
 
 def _failing_cases(monkeypatch, settings) -> dict[str, Served]:
     settings.RECORDING_MAX_BYTES = 100_000
-    monkeypatch.setattr(services, "READ_TIMEOUT", 0.5)
+    monkeypatch.setattr(recordings, "READ_TIMEOUT", 0.5)
     return {
         "provider_error": Served(body=wav_bytes(1000), status=500),
         "not_audio": Served(body=b"<html>login</html>", content_type="text/html"),

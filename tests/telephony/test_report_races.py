@@ -78,7 +78,7 @@ def test_a_dial_status_and_a_final_status_arriving_together_leave_the_outcome_of
         leg = ProviderCall.objects.for_client(acme).get(provider_call_id=call_id)
         call = Call.objects.for_client(acme).get(external_id=call_id)
         assert (leg.dial_status, leg.call_status) == (dial, final)
-        assert (call.status, call.duration_seconds) == services._outcome(leg)
+        assert (call.status, call.duration_seconds) == services.provider_call_outcome(leg)
 
 
 def test_a_retried_status_sets_an_outcome_its_first_attempt_left_behind(acme, acme_number):

@@ -9,10 +9,9 @@ from twilio.request_validator import RequestValidator
 from accounts.models import Client
 from calls.models import Call, CallStatus, Contact
 from privacy.audit import AuditEvent
-from telephony import services
 from telephony.models import ProviderCall, ProviderRecording, TelephonyAccount
 from telephony.sealing import token_seal
-from telephony.services import telephony_account_set
+from telephony.services import accounts, telephony_account_set
 from tests.factories import TrackingNumberFactory
 from tests.telephony.conftest import (
     ACME_SID,
@@ -434,7 +433,7 @@ def test_a_token_changed_in_this_process_refuses_the_old_one_at_once(
 def test_a_remembered_account_is_read_again_once_its_time_is_up(
     twilio, acme_account, forwarded_number, monkeypatch
 ):
-    monkeypatch.setattr(services, "WEBHOOK_ACCOUNT_SECONDS", 0.0)
+    monkeypatch.setattr(accounts, "WEBHOOK_ACCOUNT_SECONDS", 0.0)
     call_sid = sid("CA")
     assert twilio.voice(call_sid, to=forwarded_number.number).status_code == 200
     Client.objects.filter(pk=acme_account.client_id).update(is_active=False)

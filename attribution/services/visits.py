@@ -1,11 +1,10 @@
-"""Every write of the attribution app: website settings, leasing numbers to visits, matching a
-call to the visit that held its number, and the purges (SPEC §13)."""
+"""Leasing tracking numbers to website visits (SPEC §13): a visit holds its number for a while,
+so a call to that number can be matched to it."""
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import logging
 import secrets
 import uuid
 from dataclasses import dataclass
@@ -13,123 +12,23 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import phonenumbers
-from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.db import OperationalError, connection, transaction
-from django.db.models import Exists, Max, Min, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Q
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from accounts.models import Client
 from attribution.channels import CLICK_IDS, channel_for
-from attribution.matching import call_attribution_changed
 from attribution.models import (
-    AllowedOrigin,
-    CallAttribution,
     Lease,
     PoolNumber,
     Visit,
     Website,
 )
-from calls import services as call_services
-from calls.models import Call, Contact, TrackingNumber
-from calls.signals import calls_changed
-from privacy.audit import AuditAction, audit_record
-
-logger = logging.getLogger(__name__)
+from calls.models import TrackingNumber
 
 LEASE = dt.timedelta(seconds=1800)
 UTM_NAMES = ("utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content")
 CAMPAIGN_PARAMETERS = (*UTM_NAMES, *CLICK_IDS)
-MAX_ORIGINS = 20
-
-
-# --- Website settings ------------------------------------------------------------------------
-
-
-def website_for(*, client: Client) -> Website:
-    website, _created = Website.objects.for_client(client).get_or_create(client=client)
-    return website
-
-
-def origin_normalise(raw: str) -> str:
-    """`https://www.example.fr` from what an admin types; a ValidationError otherwise."""
-    value = raw.strip().rstrip("/")
-    parts = urlsplit(value)
-    if (
-        parts.scheme not in {"http", "https"}
-        or not parts.hostname
-        or parts.path
-        or parts.query
-        or parts.fragment
-        or parts.username
-        or parts.password
-    ):
-        raise ValidationError(
-            _("Enter an origin such as https://www.example.fr (scheme and host, no path).")
-        )
-    try:
-        port = parts.port
-    except ValueError:
-        raise ValidationError(_("The port is not a number.")) from None
-    default = {"http": 80, "https": 443}[parts.scheme]
-    return f"{parts.scheme}://{parts.hostname.lower()}" + (
-        f":{port}" if port and port != default else ""
-    )
-
-
-@transaction.atomic
-def website_update(
-    *, client: Client, allowed_origins: list[str], default_number: str | None, actor: Any = None
-) -> Website:
-    """Replace the allowed origins and set the default number (E.164, or None)."""
-    errors: dict[str, list[str]] = {}
-    origins: list[str] = []
-    for raw in allowed_origins:
-        try:
-            origin = origin_normalise(raw)
-        except ValidationError as error:
-            errors.setdefault("allowed_origins", []).extend(error.messages)
-            continue
-        if origin not in origins:
-            origins.append(origin)
-    if len(origins) > MAX_ORIGINS:
-        errors["allowed_origins"] = [_("At most %(max)s origins.") % {"max": MAX_ORIGINS}]
-    number = None
-    if default_number:
-        number = (
-            TrackingNumber.objects.for_client(client)
-            .filter(number=default_number, active=True)
-            .first()
-        )
-        if number is None:
-            errors["default_number"] = [_("Choose one of your active tracking numbers.")]
-    if errors:
-        raise ValidationError(errors)
-    website = (
-        Website.objects.for_client(client).select_for_update().get(pk=website_for(client=client).pk)
-    )
-    AllowedOrigin.objects.for_client(client).exclude(origin__in=origins).delete()
-    kept = set(AllowedOrigin.objects.for_client(client).values_list("origin", flat=True))
-    AllowedOrigin.objects.bulk_create(
-        AllowedOrigin(client=client, website=website, origin=origin)
-        for origin in origins
-        if origin not in kept
-    )
-    website.default_number = number
-    website.save(update_fields=["default_number", "updated_at"])
-    audit_record(
-        action=AuditAction.WEBSITE_SETTINGS_CHANGED,
-        actor=actor,
-        client_id=client.pk,
-        object_type="website",
-        object_id=website.pk,
-        metadata={"origins": len(origins), "default_number_set": number is not None},
-    )
-    return website
-
-
-# --- Visits and leases -----------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -442,179 +341,3 @@ def _lease_new(*, visit: Visit, now: dt.datetime) -> Lease | None:
     state.save(update_fields=["held_until", "last_used_at", "last_lease_id"])
     lease.number = state.tracking_number.number
     return lease
-
-
-# --- Matching --------------------------------------------------------------------------------
-
-
-def call_match(*, call_id: uuid.UUID, client_id: uuid.UUID) -> bool:
-    """Attribute the call to the visit whose lease held its number at `started_at` (half-open:
-    a lease ending at 10:30:00 holds the number until 10:29:59.999999); True when one did.
-    Idempotent: a call ingested again is matched again (and loses an attribution it no longer
-    has). Several leases at that moment (a shared number): the latest, marked ambiguous."""
-    if connection.vendor == "postgresql":
-        from attribution.matching import call_match_postgresql
-
-        return call_match_postgresql(call_id=call_id, client_id=client_id)
-    call = (
-        Call.objects.filter(pk=call_id, client_id=client_id)
-        .values("tracking_number_id", "started_at", "tracking_number__pool")
-        .first()
-    )
-    leases = []
-    if call is not None and call["tracking_number__pool"]:
-        leases = list(
-            Lease.objects.filter(
-                client_id=client_id,
-                tracking_number_id=call["tracking_number_id"],
-                starts_at__lte=call["started_at"],
-                ends_at__gt=call["started_at"],
-            )
-            .select_related("visit")
-            .order_by("-starts_at")[:2]
-        )
-    if not leases:
-        with transaction.atomic():
-            removed, _ = CallAttribution.objects.filter(
-                client_id=client_id, call_id=call_id
-            ).delete()
-            # Whatever was removed, as the PostgreSQL statement does: a copy left without its
-            # attribution (an upgrade, a crash) is corrected by the next match.
-            call_services.calls_attribution_copy(
-                client_id=client_id, call_ids=[call_id], channel="", campaign=None
-            )
-            if removed:
-                call_attribution_changed(call_id=call_id, client_id=client_id)
-        return False
-    lease = leases[0]
-    with transaction.atomic():
-        _call_attribution_write(call_id=call_id, client_id=client_id, lease=lease, leases=leases)
-        call_services.calls_attribution_copy(
-            client_id=client_id,
-            call_ids=[call_id],
-            channel=lease.visit.channel,
-            campaign=lease.visit.utm_campaign,
-        )
-        call_attribution_changed(call_id=call_id, client_id=client_id)
-    return True
-
-
-def _call_attribution_write(
-    *, call_id: uuid.UUID, client_id: uuid.UUID, lease: Lease, leases: list[Lease]
-) -> None:
-    visit = lease.visit
-    CallAttribution.objects.filter(client_id=client_id).update_or_create(
-        call_id=call_id,
-        client_id=client_id,
-        defaults={
-            "visit": visit,
-            "channel": visit.channel,
-            "source": visit.utm_source or visit.referrer_host,
-            "medium": visit.utm_medium,
-            "campaign": visit.utm_campaign,
-            "term": visit.utm_term,
-            "content": visit.utm_content,
-            "landing_path": visit.landing_path,
-            "referrer_host": visit.referrer_host,
-            "click_id_kind": visit.click_id_kind,
-            "click_id": visit.click_id,
-            "ambiguous": lease.ambiguous or len(leases) > 1,
-        },
-    )
-
-
-# --- Privacy ---------------------------------------------------------------------------------
-
-
-def call_visits_erase(*, client: Client, calls: QuerySet[Call]) -> int:
-    """An erased Contact's calls lose their attribution and the visits behind it, leases
-    included (SPEC §13). Call before the calls are detached from the Contact. Returns the
-    number of visits deleted."""
-    attributions = CallAttribution.objects.for_client(client).filter(call_id__in=calls.values("pk"))
-    # One transaction: the days' fold (reports, queued on commit) must find the calls no longer
-    # attributed, and a crash must not leave the copies cleared with their attributions kept.
-    with transaction.atomic():
-        visit_ids = set(attributions.exclude(visit=None).values_list("visit_id", flat=True))
-        # The calls become not attributed: their days' aggregates (reports) count them so.
-        span = (
-            Call.objects.for_client(client)
-            .filter(pk__in=attributions.values("call_id"))
-            .aggregate(first=Min("started_at"), last=Max("started_at"))
-        )
-        if span["first"] is not None:
-            calls_changed.send(sender=Call, client=client, first=span["first"], last=span["last"])
-        call_services.calls_attribution_copy(
-            client_id=client.pk, call_ids=attributions.values("call_id"), channel="", campaign=None
-        )
-        attributions.delete()
-        Lease.objects.for_client(client).filter(visit_id__in=visit_ids).delete()
-        Visit.objects.for_client(client).filter(pk__in=visit_ids).delete()
-    return len(visit_ids)
-
-
-def call_attribution_copies_sync(*, client: Client) -> int:
-    """Make each of the Client's calls carry its attribution's channel and campaign again ("" and
-    None without one), wherever they differ: what `rebuild_aggregates` does first, so that it
-    recomputes from the attributions themselves. A copy can only differ after an upgrade during
-    which the previous version matched calls without copying. Returns the calls corrected."""
-    calls = Call.objects.for_client(client)
-    attribution = CallAttribution.objects.for_client(client).filter(call_id=OuterRef("pk"))
-    channel, campaign = attribution.values("channel"), attribution.values("campaign")
-    # An attribution's campaign is never null (blank without one): a null copy is stale.
-    stale = calls.filter(Exists(attribution)).filter(
-        Q(attributed_campaign__isnull=True)
-        | ~Q(attributed_channel=Subquery(channel))
-        | ~Q(attributed_campaign=Subquery(campaign))
-    )
-    corrected = stale.update(
-        attributed_channel=Subquery(channel), attributed_campaign=Subquery(campaign)
-    )
-    corrected += (
-        calls.filter(~Exists(attribution))
-        .exclude(attributed_channel="", attributed_campaign=None)
-        .update(attributed_channel="", attributed_campaign=None)
-    )
-    return corrected
-
-
-def contact_visits_erase(*, contact: Contact) -> int:
-    """The erasure of a Contact (privacy.erasure), before calls.services.contact_erase detaches
-    its calls: they lose their attribution and the visits behind it."""
-    calls = Call.objects.for_client(contact.client).filter(contact=contact)
-    return call_visits_erase(client=contact.client, calls=calls)
-
-
-# Visits deleted per batch, with their leases (bench/bench_attribution.py measures the lease
-# table it sweeps; a batch is three indexed statements).
-VISIT_BATCH = 5_000
-
-
-def _expired_visits_across_clients(cutoff: dt.datetime) -> QuerySet[Visit]:
-    return Visit.objects.across_clients().filter(last_seen_at__lt=cutoff, attributions__isnull=True)
-
-
-def expired_visits_count_across_clients(*, cutoff: dt.datetime) -> int:
-    return _expired_visits_across_clients(cutoff).count()
-
-
-def expired_visit_batch_delete_across_clients(*, cutoff: dt.datetime) -> tuple[int, int]:
-    """One batch of visits last seen before `cutoff` that explain no call (with their leases),
-    and of attributions left without their call (the calls purge deletes calls in raw batches).
-    Returns (visits, attributions) deleted; call inside a retention batch transaction, again
-    until it returns (0, 0)."""
-    ids = list(_expired_visits_across_clients(cutoff).values_list("pk", flat=True)[:VISIT_BATCH])
-    if ids:
-        Lease.objects.across_clients().filter(visit_id__in=ids).delete()
-        Visit.objects.across_clients().filter(pk__in=ids).delete()
-    orphans = list(
-        CallAttribution.objects.across_clients()
-        .filter(~Exists(Call.objects.across_clients().filter(pk=OuterRef("call_id"))))
-        .values_list("pk", flat=True)[:VISIT_BATCH]
-    )
-    if orphans:
-        CallAttribution.objects.across_clients().filter(pk__in=orphans).delete()
-    return len(ids), len(orphans)
-
-
-def visit_retention_cutoff(now: dt.datetime) -> dt.datetime:
-    return now - dt.timedelta(days=settings.VISIT_RETENTION_DAYS)
