@@ -51,6 +51,13 @@ class LoginForm(AuthenticationForm):
     and letting it through would have the lockout store what its column cannot hold (a 500 on
     PostgreSQL)."""
 
+    # Django's own says both fields may be case-sensitive; an email here is not (it is compared
+    # without case), only the password is.
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "invalid_login": _("Enter a correct email and password. The password is case-sensitive."),
+    }
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         username = cast(forms.CharField, self.fields["username"])

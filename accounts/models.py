@@ -248,6 +248,10 @@ class ApiKeyScope(models.TextChoices):
     READ = "read", _("Read (calls, stats, recordings, exports)")
 
 
+# Short names for lists (the choices' labels say what each scope allows).
+API_KEY_SCOPE_NAMES = {ApiKeyScope.INGEST: _("Ingest"), ApiKeyScope.READ: _("Read")}
+
+
 class ApiKeyQuerySet(TenantQuerySet["ApiKey"]):
     def usable(self) -> ApiKeyQuerySet:
         return self.filter(revoked_at__isnull=True)
@@ -291,6 +295,11 @@ class ApiKey(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def scope_names(self) -> list[str]:
+        """The scopes as people read them ("Ingest", "Read"), unknown ones as stored."""
+        return [str(API_KEY_SCOPE_NAMES.get(scope, scope)) for scope in self.scopes]
 
     @property
     def is_active(self) -> bool:

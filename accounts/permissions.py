@@ -19,9 +19,11 @@ def capability_or_scope(capability: Capability, scope: str | None) -> type[BaseP
     class CapabilityOrScope(BasePermission):
         message = (
             format_lazy(
-                _("This needs the capability “{capability}” or an API key with the {scope} scope."),
+                _(
+                    "This needs the capability “{capability}” or an API key with the “{scope}” scope."
+                ),
                 capability=capability.label,
-                scope=repr(scope),
+                scope=str(scope),
             )
             if scope
             else format_lazy(

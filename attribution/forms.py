@@ -5,6 +5,7 @@ from typing import Any, cast
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from accounts.phones import phone_displays
 from calls.models import TrackingNumber
 
 
@@ -23,10 +24,13 @@ class WebsiteForm(forms.Form):
         ),
     )
 
-    def __init__(self, *args: Any, numbers: list[TrackingNumber], **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, numbers: list[TrackingNumber], region: str | None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
+        display = phone_displays(region=region)
         cast(forms.ChoiceField, self.fields["default_number"]).choices = [("", _("None"))] + [
-            (number.number, f"{number.number} · {number.source}") for number in numbers
+            (number.number, f"{display(number.number)} · {number.source}") for number in numbers
         ]
 
     def origins(self) -> list[str]:

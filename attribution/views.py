@@ -31,7 +31,9 @@ def website_settings(request: ClientRequest) -> HttpResponse:
         "allowed_origins": "\n".join(selectors.allowed_origins(client=client)),
         "default_number": website.default_number.number if website.default_number else "",
     }
-    form = WebsiteForm(request.POST or None, initial=initial, numbers=numbers)
+    form = WebsiteForm(
+        request.POST or None, initial=initial, numbers=numbers, region=client.country
+    )
     status = 200
     if request.method == "POST":
         if form.is_valid():

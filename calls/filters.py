@@ -24,7 +24,7 @@ from drf_spectacular.utils import OpenApiParameter
 
 from accounts.forms import null_character_errors
 from accounts.models import Client
-from accounts.phones import phone_digits, phone_displays, phone_parse
+from accounts.phones import phone_digits, phone_displays, phone_example, phone_parse
 from calls.models import CallStatus
 from privacy.audit import identifier_hash
 
@@ -298,7 +298,8 @@ def _parse_phone(declared: CallFilter, raw: str, *, client: Client) -> str:
     """A whole number (national for the Client's country, or international) is that number; with
     `suffix_search`, digits alone that are not one are the end of the numbers sought."""
     try:
-        return phone_parse(raw, region=client.country, field=declared.label)
+        # The error is keyed by the filter: the form shows its label beside it, the API its name.
+        return phone_parse(raw, region=client.country)
     except ValidationError as error:
         digits = phone_digits(raw) if declared.suffix_search else None
         if digits is not None and SUFFIX_MIN_DIGITS <= len(digits) <= 15:
@@ -306,9 +307,11 @@ def _parse_phone(declared: CallFilter, raw: str, *, client: Client) -> str:
         messages = error.messages
         if declared.suffix_search:
             messages = [
-                *messages,
-                gettext("Or type at least %(count)s of its last digits.")
-                % {"count": SUFFIX_MIN_DIGITS},
+                gettext(
+                    "Enter a valid phone number, e.g. %(example)s, or at least its last "
+                    "%(count)s digits."
+                )
+                % {"example": phone_example(client.country), "count": SUFFIX_MIN_DIGITS}
             ]
         raise ValidationError({declared.name: messages}) from None
 

@@ -5,6 +5,7 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import ApiKeyScope, Client
@@ -22,7 +23,7 @@ from calls.filters import (
     call_filters_parse,
     day_in_range,
 )
-from calls.models import TrackingNumber
+from calls.models import RING_SECONDS_MAX, RING_SECONDS_MIN, TrackingNumber
 from calls.selectors import CALL_SORTS
 
 
@@ -129,6 +130,16 @@ class TrackingNumberCallHandlingForm(forms.ModelForm):
         max_length=300,
         required=False,
         help_text=_("Heard before a recorded call; blank for the default in your language"),
+    )
+    ring_seconds = forms.IntegerField(
+        label=_("Ring duration (seconds)"),
+        min_value=RING_SECONDS_MIN,
+        max_value=RING_SECONDS_MAX,
+        help_text=format_lazy(
+            _("How long the forwarded call rings before voicemail: {low} to {high} seconds"),
+            low=RING_SECONDS_MIN,
+            high=RING_SECONDS_MAX,
+        ),
     )
 
     class Meta:

@@ -12,6 +12,8 @@ from django.utils.translation import pgettext_lazy
 from accounts.models import Client
 from accounts.tenancy import TenantManager
 
+RING_SECONDS_MIN, RING_SECONDS_MAX = 5, 120  # how long a forwarded call may ring
+
 
 class TrackingNumber(models.Model):
     """A phone number a Client publishes in one place (the source) to count the calls it brings."""
@@ -58,7 +60,7 @@ class TrackingNumber(models.Model):
         _("ring seconds"),
         default=20,
         db_default=20,
-        validators=[MinValueValidator(5), MaxValueValidator(120)],
+        validators=[MinValueValidator(RING_SECONDS_MIN), MaxValueValidator(RING_SECONDS_MAX)],
         help_text=_("How long the forwarded call rings before voicemail"),
     )
 

@@ -20,12 +20,30 @@ def period_start(label: str, per: str) -> dt.date:
     return dt.date(int(year), int(month), 1)
 
 
-def period_label(label: str, per: str) -> str:
-    """The table's name of a period: "Week of 30 Nov 2026", "November 2026"."""
+def period_end(label: str, per: str) -> dt.date:
+    """The period's last day."""
     start = period_start(label, per)
     if per == "week":
-        return _("Week of %(day)s") % {"day": formats.date_format(start, "j N Y")}
-    return formats.date_format(start, "F Y")
+        return start + dt.timedelta(days=6)
+    following = start.replace(day=28) + dt.timedelta(days=4)
+    return following - dt.timedelta(days=following.day)
+
+
+def period_label(label: str, per: str, *, today: dt.date | None = None) -> str:
+    """The table's name of a period: "Week of 30 Nov 2026", "November 2026"; the period still
+    running on `today` says so ("December 2026, to 3 Dec"): it is compared with as many days of
+    the previous one."""
+    start = period_start(label, per)
+    if per == "week":
+        name = _("Week of %(day)s") % {"day": formats.date_format(start, "j N Y")}
+    else:
+        name = formats.date_format(start, "F Y")
+    if today is not None and start <= today <= period_end(label, per):
+        return _("%(period)s, to %(day)s") % {
+            "period": name,
+            "day": formats.date_format(today, "j N"),
+        }
+    return name
 
 
 def axis_labels(labels: Sequence[str], per: str) -> list[str]:

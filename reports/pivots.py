@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Client
+from accounts.phones import phone_display
 from calls.selectors import STATS_GROUPS_BY_NAME, Period
 from reports.selectors import FACTS, fact_rows
 
@@ -53,6 +54,14 @@ def _change(current: float | None, previous: float | None) -> float | None:
     return round(100 * (current - previous) / previous, 1)
 
 
+def _rates_added(sums: pd.DataFrame) -> pd.DataFrame:
+    sums["answer_rate"] = (100 * sums["answered"] / sums["calls"].where(sums["calls"] > 0)).round(1)
+    sums["avg_duration_seconds"] = (
+        sums["answered_seconds"] / sums["answered"].where(sums["answered"] > 0)
+    ).round(1)
+    return sums
+
+
 def report_build(*, client: Client, by: str, per: str, periods: int) -> Report:
     today = timezone.localdate(timezone=client.tzinfo)
     first_day = _first_day(per, today, periods)
@@ -65,12 +74,18 @@ def report_build(*, client: Client, by: str, per: str, periods: int) -> Report:
     # Every value in every period (0 where it had no call), so that each has a previous figure.
     keys = sorted(frame[by].unique(), key=str)
     full = pd.MultiIndex.from_product([every_period, keys], names=["period", by])
-    sums = sums.reindex(full, fill_value=0)
-    sums["answer_rate"] = (100 * sums["answered"] / sums["calls"].where(sums["calls"] > 0)).round(1)
-    sums["avg_duration_seconds"] = (
-        sums["answered_seconds"] / sums["answered"].where(sums["answered"] > 0)
-    ).round(1)
+    sums = _rates_added(sums.reindex(full, fill_value=0))
     previous = sums.groupby(level=by)[list(METRICS)].shift(1)
+    # The current period is not over: it is compared with as many days of the previous one
+    # (1-3 December with 1-3 November), not with the whole of it.
+    current, before = every_period[-1], every_period[-2]
+    elapsed = today - current.start_time.date()
+    same_days = frame[
+        (frame["period"] == before) & (frame["day"] <= before.start_time.date() + elapsed)
+    ]
+    partial = _rates_added(same_days.groupby(by)[list(FACTS)].sum().reindex(keys, fill_value=0))
+    for key in keys:
+        previous.loc[(current, key), list(METRICS)] = partial.loc[key, list(METRICS)].to_numpy()
     shown = every_period[1:]
     table = []
     in_shown = sums.index.get_level_values("period").isin(shown)
@@ -119,15 +134,19 @@ def report_build(*, client: Client, by: str, per: str, periods: int) -> Report:
     )
 
 
-def key_label(by: str, key: Any) -> str:
+def key_label(by: str, key: Any, *, region: str | None = None) -> str:
+    """A value of the dimension `by` as people read it; a tracking number as the Client's people
+    write it (`region`: the Client's country)."""
     if key in (None, ""):
         return {"channel": _("Not attributed"), "campaign": _("No campaign")}.get(by, _("None"))
+    if by == "tracking_number":
+        return phone_display(str(key), region=region)
     # A value with a name of its own (a channel: "paid_search" reads "Paid search") gets it.
     group = STATS_GROUPS_BY_NAME.get(by)
     return str(group.label_of(key)) if group is not None else str(key)
 
 
-def report_xlsx(report: Report, *, dimension_label: str) -> bytes:
+def report_xlsx(report: Report, *, dimension_label: str, region: str | None) -> bytes:
     """The report as an Excel workbook: one line per period and value, each figure beside the
     previous period's and its change."""
     columns = {
@@ -147,7 +166,7 @@ def report_xlsx(report: Report, *, dimension_label: str) -> bytes:
         "avg_duration_seconds_change": _("Average answered duration, change %"),
     }
     frame = pd.DataFrame(
-        [{**row, "key": key_label(report.by, row["key"])} for row in report.rows],
+        [{**row, "key": key_label(report.by, row["key"], region=region)} for row in report.rows],
         columns=list(columns),
     ).rename(columns=columns)
     buffer = io.BytesIO()

@@ -30,8 +30,8 @@ def report_page(request: ClientRequest) -> HttpResponse:
         rows = [
             {
                 **row,
-                "label": key_label(report.by, row["key"]),
-                "period": period_label(row["period"], report.per),
+                "label": key_label(report.by, row["key"], region=request.client.country),
+                "period": period_label(row["period"], report.per, today=report.last_day),
             }
             for row in report.rows
         ]
@@ -58,7 +58,11 @@ def report_download(request: ClientRequest) -> HttpResponse:
     form, report = _report(request)
     if report is None:
         return render(request, "reports/report.html", {"form": form}, status=400)
-    content = report_xlsx(report, dimension_label=str(dict(DIMENSION_CHOICES)[report.by]))
+    content = report_xlsx(
+        report,
+        dimension_label=str(dict(DIMENSION_CHOICES)[report.by]),
+        region=request.client.country,
+    )
     response = HttpResponse(content, content_type=XLSX)
     name = f"report-{report.by}-{report.per}-{report.last_day.isoformat()}.xlsx"
     response["Content-Disposition"] = f'attachment; filename="{name}"'

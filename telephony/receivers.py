@@ -6,6 +6,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
+from accounts.phones import phone_display
 from telephony.models import ProviderCall, ProviderRecording, RecordingState
 from telephony.services import telephony_tokens_reseal_across_clients
 
@@ -25,7 +26,12 @@ def call_facts(sender: Any, *, call: Any, **kwargs: Any) -> list[tuple[str, str]
     if leg is None:
         return []
     facts = [
-        (_("Put through to"), leg.forwarded_to or _("nobody (no forwarding number)")),
+        (
+            _("Put through to"),
+            phone_display(leg.forwarded_to, region=call.client.country)
+            if leg.forwarded_to
+            else _("nobody (no forwarding number)"),
+        ),
         (
             _("Announcement"),
             _("heard by the caller") if leg.announced else _("not played (call not recorded)"),

@@ -57,13 +57,30 @@ TRACKING_NUMBER_EDITABLE = (
 )
 
 
-def _forward_to_clean(value: str | None) -> str:
+def _forward_to_clean(value: str | None, *, client: Client, number: str) -> str:
+    """The number calls to `number` are put through to, in E.164; never a tracking number of
+    the Client (`number` included): the call would ring back here, round and round."""
     if not value:
         return ""
     try:
-        return normalize_e164(value)
+        forward_to = normalize_e164(value)
     except ValidationError as error:
         raise ValidationError({"forward_to": error.messages}) from None
+    if (
+        forward_to == number
+        or TrackingNumber.objects.for_client(client).filter(number=forward_to).exists()
+    ):
+        raise ValidationError(
+            {
+                "forward_to": [
+                    gettext(
+                        "This is one of your tracking numbers: calls put through to it would "
+                        "ring back here. Enter the number that should answer."
+                    )
+                ]
+            }
+        )
+    return forward_to
 
 
 def tracking_number_create(
@@ -94,7 +111,7 @@ def tracking_number_create(
         source=source.strip(),
         campaign=campaign.strip(),
         pool=pool,
-        forward_to=_forward_to_clean(forward_to),
+        forward_to=_forward_to_clean(forward_to, client=client, number=number),
         record_calls=record_calls,
         announcement=announcement.strip() or announcement_default(client=client),
         voicemail=voicemail,
@@ -122,7 +139,9 @@ def tracking_number_update(
             {name: [gettext("This field cannot be changed.")] for name in unknown}
         )
     if "forward_to" in changes:
-        changes["forward_to"] = _forward_to_clean(changes["forward_to"])
+        changes["forward_to"] = _forward_to_clean(
+            changes["forward_to"], client=tracking_number.client, number=tracking_number.number
+        )
     for name in ("source", "campaign", "announcement"):
         if name in changes:
             changes[name] = (changes[name] or "").strip()

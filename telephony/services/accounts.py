@@ -8,6 +8,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
 
 from accounts.models import Client
 from calls.media.keys import active_key_id
@@ -22,23 +23,30 @@ from telephony.providers.twilio import is_sid
 logger = logging.getLogger(__name__)
 
 
+def account_sid_normalise(account_sid: str) -> str:
+    """An account SID as the provider writes it (`AC` and lowercase hex), however it was pasted:
+    the webhooks name the account that way."""
+    account_sid = account_sid.strip()
+    return account_sid[:2].upper() + account_sid[2:].lower()
+
+
 def telephony_account_set(
     *, client: Client, provider: str, account_sid: str, auth_token: str | None, actor: Any = None
 ) -> TelephonyAccount:
     """Create or change the Client's account. A blank token keeps the one sealed already (the
     token is write-only); audited with the names of the fields changed, never their values."""
-    account_sid = account_sid.strip()
+    account_sid = account_sid_normalise(account_sid)
     auth_token = (auth_token or "").strip()
     if provider not in Provider.values:
-        raise ValidationError({"provider": ["Unknown provider."]})
+        raise ValidationError({"provider": [_("Unknown provider.")]})
     if not is_sid(account_sid, "AccountSid"):
-        raise ValidationError({"account_sid": ["Enter the account SID: AC and 32 hex digits."]})
+        raise ValidationError({"account_sid": [_("Enter the account SID: AC and 32 hex digits.")]})
     if auth_token and (len(auth_token) > 128 or not auth_token.isprintable()):
-        raise ValidationError({"auth_token": ["This is not an auth token."]})
+        raise ValidationError({"auth_token": [_("This is not an auth token.")]})
     with transaction.atomic():
         account = TelephonyAccount.objects.for_client(client).select_for_update().first()
         if account is None and not auth_token:
-            raise ValidationError({"auth_token": ["Enter the account's auth token."]})
+            raise ValidationError({"auth_token": [_("Enter the account's auth token.")]})
         changed: list[str] = []
         if account is None:
             account = TelephonyAccount(client=client)
@@ -62,7 +70,7 @@ def telephony_account_set(
             with transaction.atomic():
                 account.save()
         except IntegrityError:
-            raise ValidationError({"account_sid": ["This account is already in use."]}) from None
+            raise ValidationError({"account_sid": [_("This account is already in use.")]}) from None
         # This process forgets the account at once (its old SID too, when it changed); the
         # others within WEBHOOK_ACCOUNT_SECONDS, or at once for a request signed with the new
         # token (telephony.views.webhook looks again when a remembered token does not verify).

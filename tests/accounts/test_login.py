@@ -24,7 +24,11 @@ def test_a_user_logs_in_with_the_email_in_any_case(client, acme_analyst):
 def test_a_wrong_password_shows_an_error_without_saying_which_part_was_wrong(client, acme_analyst):
     response = _login(client, acme_analyst.email, "wrong-password-123")
     assert response.status_code == 200
-    assert "correct email" in response.content.decode().lower()
+    body = response.content.decode()
+    assert "correct email" in body.lower()
+    # The email is read in any case (above): only the password is said to be case-sensitive.
+    assert "both fields may be case-sensitive" not in body
+    assert "The password is case-sensitive." in body
 
 
 def test_five_failures_lock_the_username_and_address_with_a_429_page(client, acme_analyst):

@@ -111,3 +111,8 @@ def test_the_tracking_numbers_api_creates_pool_numbers(acme_admin, acme):
     )
     assert response.status_code == 201
     assert response.json()["pool"] is True
+
+
+def test_the_default_number_choices_read_as_people_write_them(as_user, acme_admin, acme_site):
+    html = as_user(acme_admin).get("/settings/website/").content.decode()
+    assert '<option value="+33184800200">01 84 80 02 00 · ' in html  # Acme is in France

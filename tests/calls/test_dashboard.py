@@ -213,7 +213,10 @@ def test_each_total_sits_beside_the_previous_periods_with_its_change(
         60.0,
     )
     html = response.content.decode()
-    assert "▲" in html and "150 %" in html
+    assert "▲" in html and "150&nbsp;%" in html
+    # More unanswered calls is bad news: the rise is not coloured as good.
+    assert '<div class="change up worse-when-up">' in html
+    assert html.count('<div class="change up">') == 3  # calls, answered, average duration
     today = timezone.localdate(timezone=acme_admin.client.tzinfo)
     assert response.context["previous_period"] == Period(
         today - dt.timedelta(days=13), today - dt.timedelta(days=7)
@@ -290,3 +293,15 @@ def test_a_custom_period_at_the_earliest_day_still_has_a_previous_period(as_user
     )
     assert response.status_code == 200
     assert response.context["previous_period"].last_day == dt.date(1969, 12, 31)
+
+
+def test_counts_are_grouped_as_the_readers_language_writes_them():
+    from django.template.loader import render_to_string
+    from django.utils import formats
+
+    shown = change(1239, 12345)
+    with translation.override("fr"):
+        html = render_to_string("calls/dashboard_change.html", {"c": shown})
+        assert formats.number_format(12345, force_grouping=True) in html
+        assert formats.number_format(12345, force_grouping=True) != "12345"
+        assert "&nbsp;%" in html

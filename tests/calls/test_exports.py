@@ -189,7 +189,9 @@ def test_bad_filters_are_a_400_naming_them(acme_api, exported, url, query, field
 def test_roles_and_scopes_decide_who_exports(
     as_user, acme_analyst, acme_manager, acme_ingest_api, acme_read_api, exported, url
 ):
-    assert as_user(acme_analyst).get(url).status_code == 403
+    refused = as_user(acme_analyst).get(url)
+    assert refused.status_code == 403
+    assert refused.json()["detail"].endswith("or an API key with the “read” scope.")
     assert acme_ingest_api.get(url).status_code == 403
     assert acme_read_api.get(url).status_code == 200
     assert as_user(acme_manager).get(url).status_code == 200

@@ -306,3 +306,10 @@ def test_the_schema_and_docs_are_served_without_a_cdn(client):
     docs = client.get("/api/docs/")
     assert docs.status_code == 200
     assert "cdn" not in docs.content.decode().lower()
+
+
+def test_a_bad_caller_filter_says_once_what_to_type(acme_api, acme_calls):
+    messages = acme_api.get("/api/v1/calls/?caller_number=abc").json()["caller_number"]
+    assert len(messages) == 1
+    assert messages[0].startswith("Enter a valid phone number, e.g. ")
+    assert messages[0].endswith("or at least its last 4 digits.")

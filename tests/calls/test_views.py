@@ -284,3 +284,11 @@ def test_the_service_changes_a_numbers_source_and_campaign_and_audits_the_field_
     assert (acme_number.source, acme_number.campaign) == ("Bing Ads", "Hiver")
     event = AuditEvent.objects.filter(action=AuditAction.TRACKING_NUMBER_CHANGED).get()
     assert event.metadata["fields"] == ["campaign", "source"]
+
+
+def test_the_settings_page_names_api_key_scopes_in_words(as_user, acme, acme_admin):
+    from accounts.services import api_key_create
+
+    api_key_create(client=acme, name="Provider", scopes=["ingest", "read"])
+    html = as_user(acme_admin).get("/settings/").content.decode()
+    assert "<td>Ingest, Read</td>" in html

@@ -34,7 +34,7 @@ def month_calls(acme, acme_number, globex, globex_number):
         (this_month, "answered", 120),
         (today, "missed", 0),
         (last_month, "answered", 30),
-        (last_month + dt.timedelta(days=3), "busy", 0),
+        (last_month, "busy", 0),
     ]
     for index, (day, status, seconds) in enumerate(calls):
         call_ingest(
@@ -132,3 +132,45 @@ def test_a_formula_in_a_source_stays_text_in_the_workbook(as_user, acme, acme_ad
 def test_an_anonymous_visitor_is_sent_to_log_in(client, db):
     assert client.get("/reports/").status_code == 302
     assert client.get("/reports/report.xlsx").status_code == 302
+
+
+def test_the_month_still_running_is_compared_with_as_many_days_of_the_previous_one(
+    as_user, acme, acme_admin, acme_number
+):
+    today = timezone.localdate(timezone=acme.tzinfo)
+    this_month, last_month = month_start(today, 0), month_start(today, 1)
+    same_day = last_month + min(today - this_month, this_month - last_month - dt.timedelta(days=1))
+    days = [today, same_day]
+    if same_day + dt.timedelta(days=1) < this_month:  # a later day of last month, not counted
+        days.append(same_day + dt.timedelta(days=1))
+    for index, day in enumerate(days):
+        call_ingest(
+            client=acme,
+            external_id=f"p{index}",
+            tracking_number=acme_number.number,
+            caller_number=None,
+            status="answered",
+            started_at=local_noon(acme, day),
+            duration_seconds=10,
+        )
+    aggregates_fold(client=acme)
+
+    response = as_user(acme_admin).get("/reports/?by=source&per=month&periods=2")
+
+    current, finished = response.context["rows"][0], response.context["rows"][1]
+    assert (current["calls"], current["calls_previous"]) == (1, 1)
+    assert ", to " in current["period"]
+    assert (finished["calls"], ", to " in finished["period"]) == (len(days) - 1, False)
+    assert "as many days of the previous one" in response.content.decode()
+
+
+def test_a_tracking_number_reads_as_people_write_it_in_the_report_and_its_workbook(
+    as_user, acme_admin, month_calls
+):
+    response = as_user(acme_admin).get("/reports/?by=tracking_number&per=month&periods=1")
+    assert response.context["rows"][0]["label"] == "01 84 80 00 01"
+    workbook = as_user(acme_admin).get(
+        "/reports/report.xlsx?by=tracking_number&per=month&periods=1"
+    )
+    sheet = openpyxl.load_workbook(io.BytesIO(workbook.content)).active
+    assert sheet.cell(row=2, column=2).value == "01 84 80 00 01"

@@ -83,6 +83,7 @@ def test_an_admin_patches_a_number_and_the_change_is_audited_by_field_name(acme_
         ({"ring_seconds": 500}, "ring_seconds"),
         ({"record_calls": "perhaps"}, "record_calls"),
         ({"announcement": "x" * 301}, "announcement"),
+        ({"forward_to": "01 84 80 00 01"}, "forward_to"),  # the number itself: a loop
     ],
 )
 def test_bad_values_are_a_400_naming_the_field(acme_admin, acme_number, payload, field):
@@ -91,6 +92,42 @@ def test_bad_values_are_a_400_naming_the_field(acme_admin, acme_number, payload,
     )
     assert response.status_code == 400
     assert field in response.json()
+
+
+def test_calls_cannot_be_put_through_to_one_of_the_clients_own_tracking_numbers(
+    acme, acme_admin, acme_number
+):
+    from calls.services import tracking_number_create
+
+    other = tracking_number_create(client=acme, number="+33184800099", source="Radio")
+    response = _api(acme_admin).patch(
+        f"/api/v1/tracking-numbers/{acme_number.pk}/",
+        {"forward_to": "+33 1 84 80 00 99"},
+        format="json",
+    )
+    assert response.status_code == 400
+    assert "ring back here" in response.json()["forward_to"][0]
+    created = _api(acme_admin).post(
+        "/api/v1/tracking-numbers/",
+        {"number": "+33184800042", "source": "Web", "forward_to": "01 84 80 00 42"},
+        format="json",
+    )
+    assert created.status_code == 400 and "forward_to" in created.json()
+    other.refresh_from_db()
+    acme_number.refresh_from_db()
+    assert (acme_number.forward_to, other.forward_to) == ("", "")
+    assert not TrackingNumber.objects.for_client(acme).filter(number="+33184800042").exists()
+
+
+def test_the_ring_time_offers_and_checks_one_range(as_user, acme_admin, acme_number):
+    url = f"/settings/tracking-numbers/{acme_number.pk}/edit/"
+    page = as_user(acme_admin).get(url).content.decode()
+    assert 'min="5"' in page and 'max="120"' in page and "5 to 120 seconds" in page
+    for typed in ("-5", "0", "4"):
+        response = as_user(acme_admin).post(url, {"source": "x", "ring_seconds": typed})
+        assert response.context["form"].errors["ring_seconds"] == [
+            "Ensure this value is greater than or equal to 5."
+        ]
 
 
 def test_a_blank_announcement_goes_back_to_the_default(acme_admin, acme_number):
@@ -174,7 +211,7 @@ def test_the_call_page_shows_where_the_call_went_and_the_announcement(
         announced=True,
     )
     page = as_user(acme_analyst).get(f"/calls/{call.pk}/").content.decode()
-    assert "+33198765432" in page and "heard by the caller" in page
+    assert "01 98 76 54 32" in page and "heard by the caller" in page  # Acme is in FR
     assert "recording unavailable" not in page
     ProviderRecording.objects.create(
         client=acme,

@@ -43,6 +43,14 @@ def test_an_admin_sets_the_account_and_the_token_is_sealed_never_shown(as_user, 
     assert ACME_TOKEN not in caplog.text and ACME_TOKEN not in str(event.metadata)
 
 
+def test_an_account_sid_pasted_with_spaces_and_capitals_is_stored_as_the_provider_writes_it(
+    as_user, acme_admin
+):
+    pasted = f"  ac{ACME_SID[2:].upper()} "
+    assert as_user(acme_admin).post(URL, _form(account_sid=pasted)).status_code == 302
+    assert TelephonyAccount.objects.for_client(acme_admin.client).get().account_sid == ACME_SID
+
+
 def test_a_blank_token_keeps_the_sealed_one(as_user, acme_admin, acme_account):
     other_sid = "AC" + "c3" * 16
     response = as_user(acme_admin).post(URL, _form(account_sid=other_sid, auth_token=""))

@@ -28,7 +28,13 @@ def test_a_french_admin_gets_french_errors_on_the_telephony_form(as_user, acme):
         "/settings/telephony/", {"provider": "twilio", "account_sid": "nope", "auth_token": ""}
     )
     assert response.status_code == 400
-    assert "Account SID" not in response.content.decode()
+    html = response.content.decode()
+    assert "Account SID" not in html and "hex digits" not in html
+    assert "Saisissez le SID du compte : AC suivi de 32 chiffres hexadécimaux." in html
+    response = as_user(french).post(
+        "/settings/telephony/", {"provider": "twilio", "account_sid": "AC" + "0" * 32}
+    )
+    assert "Saisissez le jeton d&#x27;authentification du compte." in response.content.decode()
 
 
 def test_the_telephony_account_has_french_admin_labels():
