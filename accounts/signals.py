@@ -2,9 +2,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.auth.signals import user_logged_in
+from django.contrib import messages
+from django.contrib.auth.signals import user_logged_in, user_logged_out
 from django.dispatch import Signal, receiver
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from django_otp import user_has_device
 
 from accounts.middleware import TWO_FACTOR_SESSION_FLAG
@@ -37,3 +39,14 @@ def require_second_factor(sender: Any, request: HttpRequest, user: User, **kwarg
     (StaffTwoFactorMiddleware)."""
     if request is not None:
         request.session[TWO_FACTOR_SESSION_FLAG] = user_has_device(user)
+
+
+@receiver(user_logged_out)
+def say_logged_out(
+    sender: Any, request: HttpRequest | None, user: User | None, **kwargs: Any
+) -> None:
+    """The login page a User lands on after logging out says so (the message outlives the
+    session in its cookie). Quiet where a middleware logs a User out before messages are set up
+    (a deactivated Client's open session)."""
+    if request is not None and user is not None:
+        messages.info(request, _("You are logged out."), fail_silently=True)

@@ -90,7 +90,9 @@ def user_edit(request: ClientRequest, user_id: str) -> HttpResponse:
         except ValidationError as error:
             _add_service_errors(form, error)
         else:
-            messages.success(request, _("%(name)s was saved.") % {"name": user.get_full_name()})
+            messages.success(
+                request, _("The details of %(name)s were saved.") % {"name": user.get_full_name()}
+            )
             return redirect("user-list")
     return render(request, "accounts/user_form.html", {"form": form, "edited": user})
 

@@ -86,8 +86,12 @@ def test_sessions_last_at_most_eight_hours(client, acme_analyst):
 def test_logout_is_a_post_that_ends_the_session(client, acme_analyst):
     _login(client, acme_analyst.email, PASSWORD)
     assert client.get(reverse("logout")).status_code == 405
-    assert client.post(reverse("logout")).status_code == 302
+    response = client.post(reverse("logout"), follow=True)
+    assert response.redirect_chain[0][1] == 302
+    assert "You are logged out." in response.content.decode()
     assert client.get(reverse("profile")).status_code == 302
+    # Said once: the next visit of the login page is a plain one.
+    assert "You are logged out." not in client.get(reverse("login")).content.decode()
 
 
 def test_staff_without_a_client_land_on_the_admin(as_user, db):

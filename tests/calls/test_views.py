@@ -292,3 +292,16 @@ def test_the_settings_page_names_api_key_scopes_in_words(as_user, acme, acme_adm
     api_key_create(client=acme, name="Provider", scopes=["ingest", "read"])
     html = as_user(acme_admin).get("/settings/").content.decode()
     assert "<td>Ingest, Read</td>" in html
+
+
+def test_the_call_page_names_the_other_party_by_the_calls_direction(
+    as_user, acme, acme_analyst, acme_number
+):
+    from tests.factories import CallFactory
+
+    inbound = CallFactory(client=acme, tracking_number=acme_number, direction="inbound")
+    outbound = CallFactory(client=acme, tracking_number=acme_number, direction="outbound")
+    inbound_page = as_user(acme_analyst).get(f"/calls/{inbound.pk}/").content.decode()
+    outbound_page = as_user(acme_analyst).get(f"/calls/{outbound.pk}/").content.decode()
+    assert "<th>Caller</th>" in inbound_page and "Called number" not in inbound_page
+    assert "<th>Called number</th>" in outbound_page and "<th>Caller</th>" not in outbound_page
