@@ -12,12 +12,10 @@ from urllib.parse import parse_qs, urlsplit
 from bench.dataset import FIVE_MILLION_SLUG, ensure_export_client
 from bench.harness import (
     Result,
-    alternate,
-    paired_note,
     peak_rss_mib,
     rounds,
     scaled,
-    seconds_per_call,
+    seconds_of,
     settle,
 )
 
@@ -26,7 +24,7 @@ TOTAL_CALLS = 5_000_000
 DEPTH = 500
 REPEATS = 21
 WARMUP = 3
-BATCH = 10  # requests a measure (bench.harness.seconds_per_call)
+BATCH = 10  # requests a measure, alternated one by one with the other side's (bench.harness.rounds)
 
 
 def _browser():
@@ -94,7 +92,7 @@ def run() -> list[Result]:
             response = browser.get(url)
             assert response.status_code == 200, response.status_code
 
-        return seconds_per_call(request, BATCH)
+        return seconds_of(request)
 
     first_count = browser.get("/calls/").content.decode()
     count_text = first_count.split('id="calls-count">', 1)[1].split("<", 1)[0]
@@ -103,7 +101,9 @@ def run() -> list[Result]:
         ("first page", "/calls/", "/api/v1/calls/"),
         (f"page {reached}", f"/calls/?{web_deep}", api_deep),
     ):
-        measured = rounds({"web": get(web_url), "api": get(api_url)}, REPEATS, WARMUP)
+        measured = rounds(
+            {"web": get(web_url), "api": get(api_url)}, REPEATS, warmup=WARMUP, batch=BATCH
+        )
         ours, limit = measured["web"], measured["api"]
         results.append(
             Result.measured(
@@ -114,14 +114,14 @@ def run() -> list[Result]:
                 goal="≤ 1.5",
                 higher_is_better=False,
                 notes=[
-                    f"median of {REPEATS} alternated measures of {BATCH} requests each after "
-                    f"{WARMUP} warm-ups, whole requests through Django (session, middleware, "
+                    f"{REPEATS} rounds of {BATCH} requests a side, alternated one by one, after "
+                    f"{WARMUP} warm-up rounds; whole requests through Django (session, middleware, "
                     "HTML vs JSON)",
                     f"page {reached} reached by following next {reached - 1} times on both sides",
-                    paired_note(ours, limit),
                     f"the page says {count_text!r}",
                     f"peak RSS {peak_rss_mib():.0f} MiB",
                 ],
+                paired=True,
             )
         )
     results.append(_queries_only(reached, web_deep, api_deep, total))
@@ -158,7 +158,13 @@ def _queries_only(depth: int, web_query: str, api_url: str, total: int) -> Resul
         calls = selectors.call_list(client=client, filters=CallFilters())
         CallCursorPagination().paginate_queryset(calls, api_request)
 
-    mine, limit = alternate(ours, theirs, REPEATS, WARMUP)
+    measured = rounds(
+        {"ours": seconds_of(ours), "theirs": seconds_of(theirs)},
+        REPEATS,
+        warmup=WARMUP,
+        batch=BATCH,
+    )
+    mine, limit = measured["ours"], measured["theirs"]
     return Result.measured(
         name=f"call list reads alone, page {depth} of {total:,} calls (keyset page + bounded "
         "count) vs the API's cursor page",
@@ -168,7 +174,8 @@ def _queries_only(depth: int, web_query: str, api_url: str, total: int) -> Resul
         goal="≤ 1.5",
         higher_is_better=False,
         notes=[
-            f"median of {REPEATS} alternated after {WARMUP} warm-ups; the selector and the page's "
+            f"{REPEATS} rounds of {BATCH} calls a side, alternated one by one, after {WARMUP} "
+            "warm-up rounds; the selector and the page's "
             "rows (ours: named rows of the columns the page shows; theirs: Calls) and, on our "
             "side, the count (at most 10,001 index entries, then the planner's estimate)",
         ],

@@ -33,7 +33,6 @@ from bench.harness import (
     gunicorn_start,
     gunicorn_stop,
     http_post_load,
-    paired_note,
     production_workers,
     rounds,
     scale,
@@ -177,6 +176,7 @@ def _webhooks(call_sids: list[str]) -> Result:
             f"{noop_errors} errors",
             f"worker peak RSS {rss:.0f} MiB",
         ],
+        paired=True,
     )
 
 
@@ -239,11 +239,6 @@ def _streamed(url: str, auth: tuple[str, str]) -> float:
     elapsed = time.perf_counter() - started
     object_delete(stored.storage_name)
     return elapsed
-
-
-def _averaged(side: Callable[[], float], times: int) -> Callable[[], float]:
-    """A side that times itself (its set-up and clean-up untimed), run `times` times a measure."""
-    return lambda: sum(side() for _ in range(times)) / times
 
 
 def _recordings(client: object, call_sid: str) -> list[Result]:
@@ -312,10 +307,11 @@ def _recordings(client: object, call_sid: str) -> list[Result]:
         sides = {"ours": ours, "plain": plain}
         if not network:
             sides["streamed"] = streamed
-            sides = {name: _averaged(side, RECORDING_BATCH) for name, side in sides.items()}
         repeats = NETWORK_ROUNDS if network else RECORDING_ROUNDS
         try:
-            measured = rounds(sides, repeats=repeats, warmup=1)
+            measured = rounds(
+                sides, repeats=repeats, warmup=1, batch=1 if network else RECORDING_BATCH
+            )
         finally:
             provider.terminate()
             provider.wait(timeout=10)
@@ -337,14 +333,19 @@ def _recordings(client: object, call_sid: str) -> list[Result]:
                 higher_is_better=True,
                 notes=[
                     f"median of {repeats} alternated rounds after a warm-up of each"
-                    + ("" if network else f", each the mean of {RECORDING_BATCH} downloads"),
+                    + (
+                        ""
+                        if network
+                        else f", each the mean of {RECORDING_BATCH} downloads a side "
+                        "alternated one by one"
+                    ),
                     "the fake provider paces what it sends; limit: the same download into a "
                     "plain file"
                     if network
                     else "limit: the same bytes through the same HTTP client into a plain file",
                     f"task RSS growth {max(growths):.0f} MiB (the highest of {len(growths)} runs)",
-                    paired_note(measured["ours"].map(rate), measured["plain"].map(rate)),
                 ],
+                paired=True,
             )
         )
         if network:
@@ -360,8 +361,8 @@ def _recordings(client: object, call_sid: str) -> list[Result]:
                 notes=[
                     "the same rounds; object_write fed by the same download, without the task's "
                     "three transactions, audit events and DELETE at the provider",
-                    paired_note(measured["streamed"].map(rate), measured["plain"].map(rate)),
                 ],
+                paired=True,
             )
         )
     return results

@@ -121,21 +121,32 @@ def repeat(action: Callable[[], object], repeats: int, warmup: int = 1) -> Sampl
 
 
 def rounds(
-    sides: dict[str, Callable[[], float]], repeats: int, warmup: int = 1
+    sides: dict[str, Callable[[], float]], repeats: int, warmup: int = 1, batch: int = 1
 ) -> dict[str, Samples]:
     """Each side's measures (whatever each callable returns: seconds, a rate), taken in rounds
     of one measure per side, A B C A B C …, so that a drift of the machine (another process,
     the CPU's clock, the page cache) hits every side alike. Who goes first rotates from one
-    round to the next: no side always follows the same other side's cache state."""
+    round to the next: no side always follows the same other side's cache state.
+
+    With `batch`, a measure is the mean of `batch` calls, and the sides' calls alternate one by
+    one within the round (A B C A B C … `batch` times): a call of a few milliseconds is at the
+    mercy of a scheduler tick, and on a shared machine whose speed drifts by the second, sides
+    measured a whole batch apart drift apart (their rounds' ratios spread by 10-16 %, against a
+    few per cent alternated call by call). `warmup` counts whole measures."""
     names = list(sides)
-    for _ in range(warmup):
+    for _ in range(warmup * batch):
         for name in names:
             sides[name]()
     measures: dict[str, list[float]] = {name: [] for name in names}
     for index in range(repeats):
         shift = index % len(names)
-        for name in names[shift:] + names[:shift]:
-            measures[name].append(sides[name]())
+        order = names[shift:] + names[:shift]
+        totals = dict.fromkeys(names, 0.0)
+        for _ in range(batch):
+            for name in order:
+                totals[name] += sides[name]()
+        for name in names:
+            measures[name].append(totals[name] / batch)
     return {name: Samples(tuple(values)) for name, values in measures.items()}
 
 
@@ -149,17 +160,6 @@ def best_of(repeats: int, action: Callable[[], object]) -> float:
 def seconds_of(action: Callable[[], object]) -> Callable[[], float]:
     """`action` made into a side of `rounds`: it answers the seconds it took."""
     return lambda: _time(action)
-
-
-def seconds_per_call(action: Callable[[], object], batch: int) -> Callable[[], float]:
-    """`action` made into a side of `rounds` whose measure is `batch` calls, answered as the
-    seconds of one: a single call of a few milliseconds is at the mercy of a garbage collection
-    or a scheduler tick, so its measures spread by 10-20 % on a shared machine."""
-
-    def measure() -> float:
-        return _time(lambda: [action() for _ in range(batch)]) / batch
-
-    return measure
 
 
 def alternate(
@@ -200,6 +200,10 @@ class Result:
     ours_samples: Samples | None = None
     limit_samples: Samples | None = None
     previous_ratio: float | None = None
+    # The two sides were measured in the same rounds (`rounds`): the row's ratio is the median
+    # of the rounds' own ratios, and its spread theirs. A drift of the machine from one round to
+    # the next moves both sides of a round alike: it widens each side's spread, not the ratio's.
+    paired: bool = False
 
     @classmethod
     def measured(
@@ -211,6 +215,7 @@ class Result:
         goal: str,
         higher_is_better: bool,
         notes: Sequence[str] = (),
+        paired: bool = False,
     ) -> Result:
         return cls(
             name=name,
@@ -222,6 +227,7 @@ class Result:
             notes=list(notes),
             ours_samples=ours,
             limit_samples=limit,
+            paired=paired,
         )
 
     @property
@@ -229,14 +235,25 @@ class Result:
         return _key(self.name)
 
     @property
+    def _round_ratios(self) -> Samples | None:
+        if self.paired and self.ours_samples and self.limit_samples:
+            return paired_ratios(self.ours_samples, self.limit_samples)
+        return None
+
+    @property
     def ratio(self) -> float:
+        if (round_ratios := self._round_ratios) is not None:
+            return round_ratios.median
         if self.higher_is_better:
             return self.ours / self.limit if self.limit else 0.0
         return self.ours / self.limit if self.limit else float("inf")
 
     @property
     def spread(self) -> float:
-        """The wider of the two sides' spreads (0 for a row measured once)."""
+        """The spread of the rounds' ratios for a paired row, else the wider of the two sides'
+        spreads (0 for a row measured once)."""
+        if (round_ratios := self._round_ratios) is not None:
+            return round_ratios.spread
         return max(
             (samples.spread for samples in (self.ours_samples, self.limit_samples) if samples),
             default=0.0,
@@ -250,6 +267,9 @@ class Result:
         if self.too_wide:
             # Rounded up: a row just past ±10 % must not read "too wide (±10 %)".
             return f"spread too wide (±{math.ceil(round(self.spread * 100, 6))} %)"
+        if (round_ratios := self._round_ratios) is not None:
+            low, high = round_ratios.quartiles
+            return f"**{self.ratio:.2f}** (per round; IQR {low:.2f} to {high:.2f})"
         return f"**{self.ratio:.2f}**"
 
     def change_text(self) -> str:
@@ -273,9 +293,13 @@ class Result:
 
     def summary(self) -> str:
         """One line for the terminal: the ratio, its spread and its change since the last run."""
-        spread = f" ±{self.spread * 100:.0f} %" if self.ours_samples or self.limit_samples else ""
-        ratio = self.ratio_text().strip("*")
-        return f"{self.name}: {ratio}{spread if not self.too_wide else ''} ({self.change_text()}; goal {self.goal})"
+        if self.too_wide:
+            ratio = self.ratio_text()
+        else:
+            ratio = f"{self.ratio:.2f}"
+            if self.ours_samples or self.limit_samples:
+                ratio += f" ±{self.spread * 100:.0f} %" + (" per round" if self.paired else "")
+        return f"{self.name}: {ratio} ({self.change_text()}; goal {self.goal})"
 
     def line(self) -> str:
         return (
@@ -298,6 +322,7 @@ class Result:
             "limit_samples": list(self.limit_samples.values) if self.limit_samples else None,
             "ratio": None if self.too_wide else self.ratio,
             "previous_ratio": self.previous_ratio,
+            "paired": self.paired,
         }
 
     @classmethod
@@ -315,6 +340,7 @@ class Result:
                 Samples(tuple(data["limit_samples"])) if data["limit_samples"] else None
             ),
             previous_ratio=data["previous_ratio"],
+            paired=data.get("paired", False),
         )
 
 

@@ -184,3 +184,50 @@ def test_paired_ratios_divide_each_rounds_measures_so_a_drift_hitting_both_cance
     assert ours.spread > 0.5
     assert paired_ratios(ours, limit).values == (0.5, 0.5, 0.5, 0.5)
     assert paired_note(ours, limit) == "per-round ratio 0.50 (IQR 0.50 to 0.50, ±0 %)"
+
+
+def test_a_batched_round_alternates_the_sides_call_by_call_and_answers_their_means():
+    order: list[str] = []
+    answers = {"a": iter([1.0, 3.0, 5.0, 7.0, 9.0, 11.0]), "b": iter([2.0] * 6)}
+
+    def side(name: str):
+        return lambda: order.append(name) or next(answers[name])
+
+    measured = rounds({"a": side("a"), "b": side("b")}, repeats=2, warmup=1, batch=2)
+    # The warm-up is a whole measure of each side; then each round's order rotates.
+    assert order == ["a", "b", "a", "b", "a", "b", "a", "b", "b", "a", "b", "a"]
+    assert measured["a"].values == (6.0, 10.0)  # (5 + 7) / 2, (9 + 11) / 2
+    assert measured["b"].values == (2.0, 2.0)
+
+
+def test_a_paired_row_reads_the_rounds_own_ratios_so_a_drifting_machine_is_no_verdict():
+    drifting = Result.measured(
+        "paired",
+        Samples((10.0, 13.0, 16.0, 20.0)),
+        Samples((5.0, 6.5, 8.0, 10.0)),
+        "ms",
+        "≤ 1.5",
+        False,
+        paired=True,
+    )
+    assert drifting.ours_samples is not None and drifting.ours_samples.spread > 0.10
+    assert (drifting.ratio, drifting.spread, drifting.too_wide) == (2.0, 0.0, False)
+    assert "| **2.00** (per round; IQR 2.00 to 2.00) |" in drifting.line()
+    assert drifting.summary().startswith("paired: 2.00 ±0 % per round")
+    # The same samples unpaired: the sides' spreads decide, and the row prints no ratio.
+    unpaired = Result.measured(
+        "unpaired", drifting.ours_samples, drifting.limit_samples, "ms", "≤ 1.5", False
+    )
+    assert unpaired.too_wide
+    # Rounds whose own ratios disagree make the row too wide.
+    disagreeing = Result.measured(
+        "disagreeing",
+        Samples((10.0, 10.0, 10.0, 10.0)),
+        Samples((4.0, 6.0, 4.0, 6.0)),
+        "ms",
+        "≤ 1.5",
+        False,
+        paired=True,
+    )
+    assert disagreeing.too_wide
+    assert Result.from_json(json.loads(json.dumps(drifting.to_json()))).paired
