@@ -22,7 +22,7 @@ from bench.harness import (
 SLUG = FIVE_MILLION_SLUG
 TOTAL_CALLS = 5_000_000
 DEPTH = 500
-REPEATS = 21
+REPEATS = 31
 WARMUP = 3
 BATCH = 10  # requests a measure, alternated one by one with the other side's (bench.harness.rounds)
 
@@ -179,4 +179,5 @@ def _queries_only(depth: int, web_query: str, api_url: str, total: int) -> Resul
             "rows (ours: named rows of the columns the page shows; theirs: Calls) and, on our "
             "side, the count (at most 10,001 index entries, then the planner's estimate)",
         ],
+        paired=True,
     )

@@ -34,7 +34,7 @@ from bench.harness import (
 
 BIG, SMALL = FIVE_MILLION_SLUG, "bench-reports-small"
 BIG_CALLS, SMALL_CALLS = scaled(5_000_000, 50_000), scaled(50_000, 5_000)
-REPEATS, WARMUP = 15, 3
+REPEATS, WARMUP = 31, 3
 BATCH = 10  # dashboards a measure, alternated one by one with the other sides' (harness.rounds)
 SCAN_REPEATS = 5  # seconds each at 5M calls
 INGEST_ROUNDS, INGEST_BATCH = 9, 400

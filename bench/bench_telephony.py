@@ -42,8 +42,10 @@ from bench.harness import (
 CONCURRENCY = 8
 DURATION_SECONDS = 4.0
 WARMUP_SECONDS = 3.0
-ROUNDS = 9  # of each side, alternated: the load generator shares the machine's two cores
-RECORDING_ROUNDS = 11
+ROUNDS = 15  # of each side, alternated: the load generator shares the machine's two cores
+# Rounds of downloads: a run's median moved by 15 % between runs with 11 (the page cache and the
+# machine's neighbours shift over tens of seconds); each round costs about a second.
+RECORDING_ROUNDS = 31
 # Downloads a measure on loopback, each side's seconds a download averaged over them: one
 # download of 20 MB takes about 15 ms, and single ones spread by 13-15 % (the page cache, the
 # provider's process sharing the two cores).
