@@ -12,7 +12,7 @@ import tracemalloc
 import uuid
 from collections.abc import Iterator
 
-from bench.harness import Result, paired_note, rounds, scaled, seconds_of
+from bench.harness import Result, rounds, scaled, seconds_of
 
 MIB = 1024 * 1024
 BIG = scaled(256 * MIB, 2 * MIB)
@@ -124,10 +124,10 @@ def run() -> list[Result]:
             False,
             [
                 alternated,
-                paired_note(ms["next"], ms["plain"]),
                 "a player's next Range: one ranged GET of the two segments, decrypted (the "
                 "object's header was checked at its first)",
             ],
+            paired=True,
         ),
         Result.measured(
             "the first Range of a playback (the header and size fetched first) vs the same GET",
@@ -138,10 +138,10 @@ def run() -> list[Result]:
             False,
             [
                 alternated,
-                paired_note(ms["first"], ms["plain"]),
                 "a GET of the 32-byte header, then the segments' GET; moto reads the whole "
                 "object for any range, so each GET costs about as much as the plain one",
             ],
+            paired=True,
         ),
         Result(
             f"upload memory (tracemalloc peak): {BIG / MIB:g} MiB vs {SMALL / MIB:g} MiB, multipart to S3",
