@@ -236,8 +236,11 @@ class Result:
 
     @property
     def _round_ratios(self) -> Samples | None:
-        if self.paired and self.ours_samples and self.limit_samples:
-            return paired_ratios(self.ours_samples, self.limit_samples)
+        """None for an unpaired row, or one with a round whose limit measured 0 (a load side
+        that answered nothing): it is read as an unpaired row."""
+        ours, limit = self.ours_samples, self.limit_samples
+        if self.paired and ours and limit and 0 not in limit.values:
+            return paired_ratios(ours, limit)
         return None
 
     @property

@@ -30,9 +30,9 @@ def period_end(label: str, per: str) -> dt.date:
 
 
 def period_label(label: str, per: str, *, today: dt.date | None = None) -> str:
-    """The table's name of a period: "Week of 30 Nov 2026", "November 2026"; the period still
-    running on `today` says so ("December 2026, to 3 Dec"): it is compared with as many days of
-    the previous one."""
+    """The table's name of a period: "Week of 30 Nov. 2026", "November 2026"; the period still
+    running on `today` says so ("December 2026, to 3 Dec."): it is compared with as many days
+    of the previous one."""
     start = period_start(label, per)
     if per == "week":
         name = _("Week of %(day)s") % {"day": formats.date_format(start, "j N Y")}
@@ -59,7 +59,9 @@ def axis_labels(labels: Sequence[str], per: str) -> list[str]:
     return shown
 
 
-def report_chart(chart: dict[str, list[Any]], *, per: str, language: str) -> dict[str, Any]:
+def report_chart(
+    chart: dict[str, list[Any]], *, per: str, language: str, today: dt.date | None = None
+) -> dict[str, Any]:
     """The pivots' chart (`labels`, `answered`, `missed`) with every text the script shows."""
     totals = [a + m for a, m in zip(chart["answered"], chart["missed"], strict=True)]
     ticks = nice_ticks(max(totals, default=0))
@@ -67,7 +69,7 @@ def report_chart(chart: dict[str, list[Any]], *, per: str, language: str) -> dic
         **chart,
         "locale": language,
         "labels": axis_labels(chart["labels"], per),
-        "titles": [period_label(label, per) for label in chart["labels"]],
+        "titles": [period_label(label, per, today=today) for label in chart["labels"]],
         "ticks": ticks,
         "tick_labels": [formats.number_format(tick, force_grouping=True) for tick in ticks],
         "series": [

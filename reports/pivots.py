@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Client
 from accounts.phones import phone_display
 from calls.selectors import STATS_GROUPS_BY_NAME, Period
+from reports.periods import period_label
 from reports.selectors import FACTS, fact_rows
 
 FREQUENCY = {"week": "W-SUN", "month": "M"}
@@ -68,7 +69,8 @@ def report_build(*, client: Client, by: str, per: str, periods: int) -> Report:
     rows = fact_rows(client=client, period=Period(first_day, today), by=("day", by))
     frequency = FREQUENCY[per]
     every_period = pd.period_range(first_day, today, freq=frequency)
-    frame = pd.DataFrame(rows, columns=["day", by, *FACTS])
+    # Typed even when empty (no call in these periods): pandas makes an empty column text.
+    frame = pd.DataFrame(rows, columns=["day", by, *FACTS]).astype(dict.fromkeys(FACTS, "int64"))
     frame["period"] = pd.PeriodIndex(pd.to_datetime(frame["day"]), freq=frequency)
     sums = frame.groupby(["period", by])[list(FACTS)].sum()
     # Every value in every period (0 where it had no call), so that each has a previous figure.
@@ -78,14 +80,15 @@ def report_build(*, client: Client, by: str, per: str, periods: int) -> Report:
     previous = sums.groupby(level=by)[list(METRICS)].shift(1)
     # The current period is not over: it is compared with as many days of the previous one
     # (1-3 December with 1-3 November), not with the whole of it.
-    current, before = every_period[-1], every_period[-2]
-    elapsed = today - current.start_time.date()
+    running, last = every_period[-1], every_period[-2]
+    elapsed = today - running.start_time.date()
     same_days = frame[
-        (frame["period"] == before) & (frame["day"] <= before.start_time.date() + elapsed)
+        (frame["period"] == last) & (frame["day"] <= last.start_time.date() + elapsed)
     ]
     partial = _rates_added(same_days.groupby(by)[list(FACTS)].sum().reindex(keys, fill_value=0))
-    for key in keys:
-        previous.loc[(current, key), list(METRICS)] = partial.loc[key, list(METRICS)].to_numpy()
+    if keys:
+        in_running = pd.MultiIndex.from_product([[running], keys], names=["period", by])
+        previous.loc[in_running, list(METRICS)] = partial[list(METRICS)].to_numpy(dtype=float)
     shown = every_period[1:]
     table = []
     in_shown = sums.index.get_level_values("period").isin(shown)
@@ -166,7 +169,14 @@ def report_xlsx(report: Report, *, dimension_label: str, region: str | None) -> 
         "avg_duration_seconds_change": _("Average answered duration, change %"),
     }
     frame = pd.DataFrame(
-        [{**row, "key": key_label(report.by, row["key"], region=region)} for row in report.rows],
+        [
+            {
+                **row,
+                "period": period_label(row["period"], report.per, today=report.last_day),
+                "key": key_label(report.by, row["key"], region=region),
+            }
+            for row in report.rows
+        ],
         columns=list(columns),
     ).rename(columns=columns)
     buffer = io.BytesIO()

@@ -36,7 +36,10 @@ def report_page(request: ClientRequest) -> HttpResponse:
             for row in report.rows
         ]
         chart = report_chart(
-            report.chart, per=report.per, language=translation.get_language() or "en"
+            report.chart,
+            per=report.per,
+            language=translation.get_language() or "en",
+            today=report.last_day,
         )
     return render(
         request,

@@ -33,7 +33,7 @@ class TelephonyAccountAdminForm(forms.ModelForm):
         return data
 
     def clean_account_sid(self) -> str:
-        value = self.cleaned_data["account_sid"].strip()
+        value = services.account_sid_normalise(self.cleaned_data["account_sid"])
         if not is_sid(value, "AccountSid"):
             raise ValidationError(_("Enter the account SID: AC and 32 hex digits."))
         return value

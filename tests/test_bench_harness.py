@@ -231,3 +231,12 @@ def test_a_paired_row_reads_the_rounds_own_ratios_so_a_drifting_machine_is_no_ve
     )
     assert disagreeing.too_wide
     assert Result.from_json(json.loads(json.dumps(drifting.to_json()))).paired
+
+
+def test_a_paired_row_with_a_round_where_the_limit_answered_nothing_reads_as_unpaired():
+    ours = Samples((900.0, 950.0, 1000.0, 980.0, 970.0))
+    limit = Samples((1800.0, 0.0, 1900.0, 1950.0, 1850.0))
+    paired = Result.measured("webhooks", ours, limit, "req/s", "≥ 0.5", True, paired=True)
+    unpaired = Result.measured("webhooks", ours, limit, "req/s", "≥ 0.5", True)
+    assert (paired.ratio, paired.spread) == (unpaired.ratio, unpaired.spread)
+    assert paired.line() and paired.summary() and paired.to_json()

@@ -101,9 +101,22 @@ def tracking_number_create(
         number = normalize_e164(number)
     except ValidationError as error:
         raise ValidationError({"number": error.messages}) from None
-    if TrackingNumber.objects.for_client(client).filter(number=number).exists():
+    numbers = TrackingNumber.objects.for_client(client)
+    if numbers.filter(number=number).exists():
         raise ValidationError(
             {"number": [gettext("Your account already has this tracking number.")]}
+        )
+    if numbers.filter(forward_to=number).exists():
+        raise ValidationError(
+            {
+                "number": [
+                    gettext(
+                        "Calls to one of your tracking numbers are put through to this number: "
+                        "as a tracking number it would ring back there. Change that forwarding "
+                        "first."
+                    )
+                ]
+            }
         )
     tracking_number = TrackingNumber(
         client=client,

@@ -2,6 +2,7 @@
 provider reports of a call, and its recordings (fetched into our storage, deleted there)."""
 
 from telephony.services.accounts import (
+    account_sid_normalise,
     telephony_account_find_across_clients,
     telephony_account_for_webhook,
     telephony_account_set,
@@ -27,6 +28,7 @@ from telephony.services.recordings import (
 __all__ = [
     "CHUNK_BYTES",
     "FetchFailed",
+    "account_sid_normalise",
     "provider_call_dial_report",
     "provider_call_outcome",
     "provider_call_start",

@@ -174,3 +174,23 @@ def test_a_tracking_number_reads_as_people_write_it_in_the_report_and_its_workbo
     )
     sheet = openpyxl.load_workbook(io.BytesIO(workbook.content)).active
     assert sheet.cell(row=2, column=2).value == "01 84 80 00 01"
+
+
+def test_a_client_without_any_call_sees_an_empty_report_not_an_error(as_user, acme_admin):
+    for per in ("month", "week"):
+        response = as_user(acme_admin).get(f"/reports/?by=source&per={per}&periods=2")
+        assert response.status_code == 200
+        assert "No calls in these periods." in response.content.decode()
+    workbook = as_user(acme_admin).get("/reports/report.xlsx?by=source&per=month&periods=2")
+    assert workbook.status_code == 200
+    assert len(list(openpyxl.load_workbook(io.BytesIO(workbook.content)).active.rows)) == 1
+
+
+def test_the_workbook_names_its_running_period_as_the_page_does(as_user, acme_admin, month_calls):
+    page = as_user(acme_admin).get("/reports/?by=source&per=month&periods=1")
+    running = page.context["rows"][0]
+    assert ", to " in running["period"]
+    workbook = as_user(acme_admin).get("/reports/report.xlsx?by=source&per=month&periods=1")
+    sheet = openpyxl.load_workbook(io.BytesIO(workbook.content)).active
+    row = next(sheet.iter_rows(min_row=2, values_only=True))
+    assert (row[0], row[3]) == (running["period"], running["calls_previous"])

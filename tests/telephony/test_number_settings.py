@@ -83,7 +83,7 @@ def test_an_admin_patches_a_number_and_the_change_is_audited_by_field_name(acme_
         ({"ring_seconds": 500}, "ring_seconds"),
         ({"record_calls": "perhaps"}, "record_calls"),
         ({"announcement": "x" * 301}, "announcement"),
-        ({"forward_to": "01 84 80 00 01"}, "forward_to"),  # the number itself: a loop
+        ({"forward_to": "+33 1 84 80 00 01"}, "forward_to"),  # the number itself: a loop
     ],
 )
 def test_bad_values_are_a_400_naming_the_field(acme_admin, acme_number, payload, field):
@@ -109,14 +109,40 @@ def test_calls_cannot_be_put_through_to_one_of_the_clients_own_tracking_numbers(
     assert "ring back here" in response.json()["forward_to"][0]
     created = _api(acme_admin).post(
         "/api/v1/tracking-numbers/",
-        {"number": "+33184800042", "source": "Web", "forward_to": "01 84 80 00 42"},
+        {"number": "+33184800042", "source": "Web", "forward_to": "+33 1 84 80 00 42"},
         format="json",
     )
-    assert created.status_code == 400 and "forward_to" in created.json()
+    assert created.status_code == 400
+    assert "ring back here" in created.json()["forward_to"][0]
     other.refresh_from_db()
     acme_number.refresh_from_db()
     assert (acme_number.forward_to, other.forward_to) == ("", "")
     assert not TrackingNumber.objects.for_client(acme).filter(number="+33184800042").exists()
+
+
+def test_a_number_calls_are_put_through_to_cannot_become_a_tracking_number_too(
+    acme, acme_admin, acme_number
+):
+    from calls.services import tracking_number_update
+
+    tracking_number_update(tracking_number=acme_number, forward_to="+33184800099")
+    created = _api(acme_admin).post(
+        "/api/v1/tracking-numbers/", {"number": "+33184800099", "source": "Radio"}, format="json"
+    )
+    assert created.status_code == 400
+    assert "ring back there" in created.json()["number"][0]
+    assert not TrackingNumber.objects.for_client(acme).filter(number="+33184800099").exists()
+
+
+def test_another_clients_tracking_number_stays_a_number_calls_may_be_put_through_to(
+    acme_admin, acme_number, globex_number
+):
+    response = _api(acme_admin).patch(
+        f"/api/v1/tracking-numbers/{acme_number.pk}/",
+        {"forward_to": globex_number.number},
+        format="json",
+    )
+    assert response.status_code == 200, response.json()
 
 
 def test_the_ring_time_offers_and_checks_one_range(as_user, acme_admin, acme_number):

@@ -51,6 +51,23 @@ def test_an_account_sid_pasted_with_spaces_and_capitals_is_stored_as_the_provide
     assert TelephonyAccount.objects.for_client(acme_admin.client).get().account_sid == ACME_SID
 
 
+def test_a_superuser_pastes_an_account_sid_in_the_admin_as_loosely_as_on_the_settings_page(
+    as_verified_staff, acme
+):
+    browser = as_verified_staff(StaffFactory(email="ops@dexem.example", is_superuser=True))
+    response = browser.post(
+        "/admin/telephony/telephonyaccount/add/",
+        {
+            "client": str(acme.pk),
+            "provider": "twilio",
+            "account_sid": f" ac{ACME_SID[2:].upper()} ",
+            "auth_token": ACME_TOKEN,
+        },
+    )
+    assert response.status_code == 302
+    assert TelephonyAccount.objects.for_client(acme).get().account_sid == ACME_SID
+
+
 def test_a_blank_token_keeps_the_sealed_one(as_user, acme_admin, acme_account):
     other_sid = "AC" + "c3" * 16
     response = as_user(acme_admin).post(URL, _form(account_sid=other_sid, auth_token=""))
