@@ -7,10 +7,7 @@ import uuid
 from django.db import connection, transaction
 
 from attribution.matching import call_attribution_changed
-from attribution.models import (
-    CallAttribution,
-    Lease,
-)
+from attribution.models import CallAttribution, Lease
 from calls import services as call_services
 from calls.models import Call
 

@@ -10,11 +10,7 @@ from django.db import transaction
 from django.db.models import Exists, Max, Min, OuterRef, Q, QuerySet, Subquery
 
 from accounts.models import Client
-from attribution.models import (
-    CallAttribution,
-    Lease,
-    Visit,
-)
+from attribution.models import CallAttribution, Lease, Visit
 from calls import services as call_services
 from calls.models import Call, Contact
 from calls.signals import calls_changed

@@ -18,12 +18,7 @@ from django.utils import timezone
 
 from accounts.models import Client
 from attribution.channels import CLICK_IDS, channel_for
-from attribution.models import (
-    Lease,
-    PoolNumber,
-    Visit,
-    Website,
-)
+from attribution.models import Lease, PoolNumber, Visit, Website
 from calls.models import TrackingNumber
 
 LEASE = dt.timedelta(seconds=1800)

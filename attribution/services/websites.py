@@ -10,10 +10,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from accounts.models import Client
-from attribution.models import (
-    AllowedOrigin,
-    Website,
-)
+from attribution.models import AllowedOrigin, Website
 from calls.models import TrackingNumber
 from privacy.audit import AuditAction, audit_record
 

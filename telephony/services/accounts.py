@@ -14,10 +14,7 @@ from accounts.models import Client
 from calls.media.keys import active_key_id
 from privacy.audit import AuditAction, audit_record
 from telephony import sealing
-from telephony.models import (
-    Provider,
-    TelephonyAccount,
-)
+from telephony.models import Provider, TelephonyAccount
 from telephony.providers.twilio import is_sid
 
 logger = logging.getLogger(__name__)

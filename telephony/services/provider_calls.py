@@ -20,9 +20,7 @@ from accounts.models import Client
 from calls import services as call_services
 from calls.models import CallStatus, TrackingNumber
 from dexem.db import execute_prepared, parameter_type
-from telephony.models import (
-    ProviderCall,
-)
+from telephony.models import ProviderCall
 from telephony.providers import base
 
 logger = logging.getLogger(__name__)

@@ -21,12 +21,7 @@ from calls.media.objects import TooLarge, object_delete
 from calls.models import Call, MediaKind
 from privacy.audit import AuditAction, audit_record
 from telephony import sealing
-from telephony.models import (
-    ProviderCall,
-    ProviderRecording,
-    RecordingState,
-    TelephonyAccount,
-)
+from telephony.models import ProviderCall, ProviderRecording, RecordingState, TelephonyAccount
 from telephony.providers import base, provider_for
 from telephony.services.accounts import telephony_account_token
 from telephony.services.provider_calls import provider_call_facts_report
