@@ -84,7 +84,9 @@ def call_list_page_rows(
 
 def call_get(*, client: Client | None, call_id: object) -> Call:
     return get_for_client_or_404(
-        Call.objects.select_related("tracking_number", "contact"), client=client, pk=call_id
+        Call.objects.select_related("client", "tracking_number", "contact"),
+        client=client,
+        pk=call_id,
     )
 
 
