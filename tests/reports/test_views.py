@@ -18,6 +18,18 @@ def local_noon(client, day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(12), tzinfo=client.tzinfo)
 
 
+def call_at_noon(client, number, external_id: str, day: dt.date, status: str, seconds: int):
+    call_ingest(
+        client=client,
+        external_id=external_id,
+        tracking_number=number.number,
+        caller_number=None,
+        status=status,
+        started_at=local_noon(client, day),
+        duration_seconds=seconds,
+    )
+
+
 def month_start(today: dt.date, back: int) -> dt.date:
     month = today.year * 12 + today.month - 1 - back
     return dt.date(month // 12, month % 12 + 1, 1)
@@ -37,25 +49,9 @@ def month_calls(acme, acme_number, globex, globex_number):
         (last_month, "busy", 0),
     ]
     for index, (day, status, seconds) in enumerate(calls):
-        call_ingest(
-            client=acme,
-            external_id=f"a{index}",
-            tracking_number=acme_number.number,
-            caller_number=None,
-            status=status,
-            started_at=local_noon(acme, day),
-            duration_seconds=seconds,
-        )
+        call_at_noon(acme, acme_number, f"a{index}", day, status, seconds)
     for index in range(4):
-        call_ingest(
-            client=globex,
-            external_id=f"g{index}",
-            tracking_number=globex_number.number,
-            caller_number=None,
-            status="answered",
-            started_at=local_noon(globex, today),
-            duration_seconds=999,
-        )
+        call_at_noon(globex, globex_number, f"g{index}", today, "answered", 999)
     aggregates_fold(client=acme)
 
 
@@ -144,15 +140,7 @@ def test_the_month_still_running_is_compared_with_as_many_days_of_the_previous_o
     if same_day + dt.timedelta(days=1) < this_month:  # a later day of last month, not counted
         days.append(same_day + dt.timedelta(days=1))
     for index, day in enumerate(days):
-        call_ingest(
-            client=acme,
-            external_id=f"p{index}",
-            tracking_number=acme_number.number,
-            caller_number=None,
-            status="answered",
-            started_at=local_noon(acme, day),
-            duration_seconds=10,
-        )
+        call_at_noon(acme, acme_number, f"p{index}", day, "answered", 10)
     aggregates_fold(client=acme)
 
     response = as_user(acme_admin).get("/reports/?by=source&per=month&periods=2")
